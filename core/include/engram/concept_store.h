@@ -1,0 +1,151 @@
+// engram/concept_store.h — the concepts role (YAML key `concepts`): semantic
+// concepts with embeddings, and directed, typed relationships between them
+// (the seed's SQLiteStorage).
+//
+// Concept names are unique, non-empty UTF-8; ids are positive int64s
+// assigned by the backend. Metadata must be a JSON object of finite numbers;
+// strengths and times finite. A bad argument is InvalidArgument and stores
+// nothing.
+//
+// Thread safety: every method may be called from several threads at once.
+// Every method throws StorageError("closed") after the backend was closed,
+// and BackendError (or a more precise kind) when the backend fails.
+//
+// Backends implement the private do_* functions; the public ones validate.
+#ifndef ENGRAM_CONCEPT_STORE_H_
+#define ENGRAM_CONCEPT_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engram/array.h"
+#include "engram/export.h"
+#include "engram/json.h"
+#include "engram/maintenance.h"
+#include "engram/page.h"
+
+namespace engram {
+
+// A concept. In a batch put, `id` 0 asks for a new id; a positive id is kept
+// when the backend can; access count and times are kept as given.
+template <class ArrayT>
+struct BasicConcept {
+  std::int64_t id = 0;
+  std::string name;
+  ArrayT embedding;
+  double creation_time = 0.0;
+  std::int64_t access_count = 0;
+  double last_accessed = 0.0;
+  Json metadata = Json::object();
+};
+using Concept = BasicConcept<Array>;
+using ConceptView = BasicConcept<ArrayView>;
+
+// A directed relationship between two concepts. There is at most one per
+// (source_id, target_id, type).
+struct Relationship {
+  std::int64_t source_id = 0;
+  std::int64_t target_id = 0;
+  std::string type;
+  double strength = 1.0;
+};
+
+// Many concept and relationship stores applied by ConceptStore::store_batch,
+// all or nothing; concepts first, then relationships, each in the order
+// added. Arrays are borrowed until store_batch returns. Each add validates
+// as the matching store does (InvalidArgument, batch unchanged). A
+// store_concept without creation_time is stamped when the batch is applied.
+class ENGRAM_API ConceptBatch {
+ public:
+  void store_concept(std::string_view name, ArrayView embedding,
+                     const Json& metadata = Json::object(),
+                     std::optional<double> creation_time = std::nullopt);
+  void add_concept_relationship(std::int64_t source_id, std::int64_t target_id,
+                                std::string_view relationship_type, double strength = 1.0);
+  void put(ConceptView record);
+  void put(const Concept& record);
+  void put(Relationship record);
+
+  // Concepts in the order added; a creation_time of NaN stands for "now".
+  const std::vector<ConceptView>& concepts() const noexcept { return concepts_; }
+  const std::vector<Relationship>& relationships() const noexcept { return relationships_; }
+  std::size_t size() const noexcept { return concepts_.size() + relationships_.size(); }
+  bool empty() const noexcept { return size() == 0; }
+  void clear() noexcept;
+
+ private:
+  std::vector<ConceptView> concepts_;
+  std::vector<Relationship> relationships_;
+};
+
+class ENGRAM_API ConceptStore {
+ public:
+  virtual ~ConceptStore();
+
+  // Stores a concept and returns its id. When a concept of this name exists,
+  // its embedding and metadata are replaced (creation time, access count
+  // and id kept) and its id returned. `creation_time` defaults to now.
+  std::int64_t store_concept(std::string_view name, ArrayView embedding,
+                             const Json& metadata = Json::object(),
+                             std::optional<double> creation_time = std::nullopt);
+  // The concept; nullopt if none. Does not count as an access.
+  std::optional<Concept> retrieve_concept(std::int64_t concept_id);
+  // The concept named `name`, after incrementing its access_count and
+  // setting last_accessed to now (the returned record shows both); nullopt,
+  // changing nothing, if none.
+  std::optional<Concept> retrieve_concept_by_name(std::string_view name);
+  // Up to `limit` concepts whose name matches `query` as an SQL LIKE
+  // pattern searched anywhere in the name (plain text matches as a
+  // substring, '%' any run, '_' one character, ASCII case-insensitive), by
+  // access_count then creation_time, both descending. Not an access.
+  std::vector<Concept> search_concepts(std::string_view query, std::size_t limit = 10);
+  // Adds the relationship source → target of `relationship_type`, or
+  // updates its strength if it exists. Throws InvalidArgument when either
+  // concept does not exist.
+  void add_concept_relationship(std::int64_t source_id, std::int64_t target_id,
+                                std::string_view relationship_type, double strength = 1.0);
+  // The concept's outgoing relationships (of `relationship_type`, if given),
+  // strongest first; empty if none or no such concept.
+  std::vector<Relationship> get_concept_relationships(
+      std::int64_t concept_id, std::optional<std::string> relationship_type = std::nullopt);
+
+  // --- beyond the seed ---
+
+  // Applies every store of `batch` in one transaction, or none. Returns the
+  // concepts' ids in the order added.
+  std::vector<std::int64_t> store_batch(const ConceptBatch& batch);
+  // Pages through every record (engram/page.h): concepts in id order,
+  // relationships by (source, target, type).
+  Page<Concept> list_concepts(std::string_view cursor = {}, std::size_t limit = 100);
+  Page<Relationship> list_relationships(std::string_view cursor = {}, std::size_t limit = 100);
+
+  virtual Maintenance& maintenance() = 0;
+
+ protected:
+  // Now, in seconds since the epoch (see WorkingMemory::now).
+  virtual double now() const;
+
+ private:
+  // `record.id` is 0, `record.creation_time` resolved.
+  virtual std::int64_t do_store_concept(const ConceptView& record) = 0;
+  virtual std::optional<Concept> do_retrieve_concept(std::int64_t concept_id) = 0;
+  virtual std::optional<Concept> do_retrieve_concept_by_name(std::string_view name,
+                                                             double now) = 0;
+  virtual std::vector<Concept> do_search_concepts(std::string_view query,
+                                                  std::size_t limit) = 0;
+  virtual void do_add_concept_relationship(const Relationship& relationship) = 0;
+  virtual std::vector<Relationship> do_get_concept_relationships(
+      std::int64_t concept_id, const std::optional<std::string>& relationship_type) = 0;
+  // Every creation_time in `batch` is resolved (no NaN).
+  virtual std::vector<std::int64_t> do_store_batch(const ConceptBatch& batch) = 0;
+  virtual Page<Concept> do_list_concepts(std::string_view cursor, std::size_t limit) = 0;
+  virtual Page<Relationship> do_list_relationships(std::string_view cursor,
+                                                   std::size_t limit) = 0;
+};
+
+}  // namespace engram
+
+#endif  // ENGRAM_CONCEPT_STORE_H_

@@ -1,0 +1,36 @@
+#include "engram/errors.h"
+
+namespace engram {
+namespace {
+
+std::string compose(const std::string& message, const std::string& backend,
+                    std::optional<std::int64_t> code) {
+  std::string text;
+  if (!backend.empty()) text = backend + ": ";
+  text += message;
+  if (code) text += " (code " + std::to_string(*code) + ")";
+  return text;
+}
+
+}  // namespace
+
+StorageError::StorageError(const std::string& message, std::string backend,
+                           std::optional<std::int64_t> native_code)
+    : std::runtime_error(compose(message, backend, native_code)),
+      backend_(std::move(backend)),
+      native_code_(native_code) {}
+
+// Out-of-line destructors anchor each class's vtable and typeinfo in
+// engram::core, so every library shares one copy and catch-by-type works
+// across plugin boundaries.
+StorageError::~StorageError() = default;
+ConfigError::~ConfigError() = default;
+PluginError::~PluginError() = default;
+InvalidArgument::~InvalidArgument() = default;
+NotSupported::~NotSupported() = default;
+ConnectionError::~ConnectionError() = default;
+AccessDenied::~AccessDenied() = default;
+CorruptData::~CorruptData() = default;
+BackendError::~BackendError() = default;
+
+}  // namespace engram

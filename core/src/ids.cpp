@@ -1,0 +1,136 @@
+#include "engram/ids.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "engram/errors.h"
+
+namespace engram {
+namespace {
+
+// Decodes one UTF-8 sequence at text[i]; returns its length and sets
+// `code_point`, or returns 0 for an invalid sequence.
+std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& code_point) noexcept {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length;
+  char32_t min;
+  if (lead < 0x80) {
+    code_point = lead;
+    return 1;
+  } else if ((lead & 0xe0) == 0xc0) {
+    length = 2, min = 0x80, code_point = lead & 0x1f;
+  } else if ((lead & 0xf0) == 0xe0) {
+    length = 3, min = 0x800, code_point = lead & 0x0f;
+  } else if ((lead & 0xf8) == 0xf0) {
+    length = 4, min = 0x10000, code_point = lead & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    code_point = (code_point << 6) | (byte(i + k) & 0x3f);
+  }
+  if (code_point < min || code_point > 0x10ffff ||
+      (code_point >= 0xd800 && code_point <= 0xdfff)) {
+    return 0;
+  }
+  return length;
+}
+
+bool is_control(char32_t c) noexcept { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
+
+// Why `id` is not a valid id, or nullptr if it is.
+const char* id_problem(std::string_view id) noexcept {
+  if (id.empty()) return "is empty";
+  if (id.size() > kMaxIdBytes) return "is longer than 255 bytes";
+  if (id == "." || id == "..") return "is '.' or '..'";
+  for (std::size_t i = 0; i < id.size();) {
+    char32_t c;
+    const std::size_t n = decode_utf8(id, i, c);
+    if (n == 0) return "is not valid UTF-8";
+    if (c == U'/') return "contains '/'";
+    if (is_control(c)) return "contains a control character";
+    i += n;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t c;
+    const std::size_t n = decode_utf8(text, i, c);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+bool is_valid_id(std::string_view id) noexcept { return id_problem(id) == nullptr; }
+
+void check_id(std::string_view id, std::string_view what) {
+  if (const char* problem = id_problem(id)) {
+    throw InvalidArgument(std::string(what) + " '" + printable(id) + "' " + problem);
+  }
+}
+
+void check_text(std::string_view text, std::string_view what) {
+  if (text.empty()) throw InvalidArgument(std::string(what) + " is empty");
+  if (!is_valid_utf8(text)) {
+    throw InvalidArgument(std::string(what) + " '" + printable(text) + "' is not valid UTF-8");
+  }
+}
+
+void check_finite(double value, std::string_view what) {
+  if (!std::isfinite(value)) {
+    throw InvalidArgument(std::string(what) + " must be finite, got " + std::to_string(value));
+  }
+}
+
+std::string printable(std::string_view text) {
+  constexpr std::size_t kMaxShown = 80;
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && out.size() < kMaxShown;) {
+    char32_t c;
+    const std::size_t n = decode_utf8(text, i, c);
+    if (n == 0 || is_control(c)) {
+      for (std::size_t k = 0; k < (n == 0 ? 1 : n); ++k) {
+        char escaped[5];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(text[i + k]));
+        out += escaped;
+      }
+      i += n == 0 ? 1 : n;
+    } else {
+      out.append(text.substr(i, n));
+      i += n;
+    }
+  }
+  if (out.size() >= kMaxShown) out += "...";
+  return out;
+}
+
+std::int64_t seed_millis(double timestamp) {
+  check_finite(timestamp, "timestamp");
+  const double millis = std::trunc(timestamp * 1000.0);
+  // 2^63 is exactly representable; anything at or past it does not fit.
+  if (millis >= 9223372036854775808.0 || millis < -9223372036854775808.0) {
+    throw InvalidArgument("timestamp " + std::to_string(timestamp) + " is out of range");
+  }
+  return static_cast<std::int64_t>(millis);
+}
+
+std::string seed_id(std::string_view prefix, double timestamp, unsigned n) {
+  std::string id(prefix);
+  id += '_';
+  id += std::to_string(seed_millis(timestamp));
+  if (n > 0) {
+    id += '_';
+    id += std::to_string(n);
+  }
+  return id;
+}
+
+}  // namespace engram

@@ -1,0 +1,44 @@
+#include "engram/json.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "engram/errors.h"
+#include "engram/ids.h"
+
+namespace engram {
+
+void check_json_object(const Json& value, std::string_view what) {
+  if (!value.is_null() && !value.is_object()) {
+    throw InvalidArgument(std::string(what) + " must be a JSON object, got " +
+                          std::string(value.type_name()));
+  }
+  const auto check_string = [&](const std::string& text) {
+    if (!is_valid_utf8(text)) {
+      throw InvalidArgument(std::string(what) + " holds a string that is not valid UTF-8: '" +
+                            printable(text) + "'");
+    }
+  };
+  // Iterative walk: deeply nested input must not exhaust the stack.
+  std::vector<const Json*> pending{&value};
+  while (!pending.empty()) {
+    const Json* node = pending.back();
+    pending.pop_back();
+    if (node->is_number_float() && !std::isfinite(node->get<double>())) {
+      throw InvalidArgument(std::string(what) +
+                            " holds a non-finite number, which JSON cannot keep");
+    }
+    if (node->is_string()) check_string(node->get_ref<const std::string&>());
+    if (node->is_object()) {
+      for (const auto& [key, child] : node->items()) {
+        check_string(key);
+        pending.push_back(&child);
+      }
+    } else if (node->is_array()) {
+      for (const auto& child : *node) pending.push_back(&child);
+    }
+  }
+}
+
+}  // namespace engram

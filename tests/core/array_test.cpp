@@ -1,0 +1,136 @@
+#include "engram/array.h"
+
+#include <catch2/catch.hpp>
+#include <complex>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "engram/errors.h"
+
+using engram::Array;
+using engram::ArrayView;
+using engram::DType;
+using engram::Shape;
+
+TEST_CASE("array: a view borrows the caller's memory", "[array]") {
+  const std::vector<float> values{1, 2, 3, 4, 5, 6};
+  const ArrayView flat(values);
+  CHECK(flat.dtype() == DType::kFloat32);
+  CHECK(flat.shape() == Shape{6});
+  CHECK(flat.data() == values.data());
+  CHECK(flat.nbytes() == 24);
+
+  const ArrayView matrix(values, Shape{2, 3});
+  CHECK(matrix.ndim() == 2);
+  CHECK(matrix.size() == 6);
+  CHECK(matrix.values<float>()[5] == 6.0f);
+  CHECK_THROWS_AS(matrix.values<double>(), engram::InvalidArgument);
+  CHECK_THROWS_AS(ArrayView(values, Shape{4, 2}), engram::InvalidArgument);
+
+  const ArrayView raw(DType::kUInt8, Shape{24}, values.data(), 24);
+  CHECK(raw.values<std::uint8_t>().size() == 24);
+  CHECK_THROWS_AS(ArrayView(DType::kInt32, Shape{7}, values.data(), 24), engram::InvalidArgument);
+  CHECK_THROWS_AS(ArrayView(DType::kInt32, Shape{1}, nullptr, 4), engram::InvalidArgument);
+}
+
+TEST_CASE("array: a misaligned view refuses typed access but still copies", "[array]") {
+  alignas(8) std::byte buffer[12] = {};
+  const ArrayView view(DType::kInt32, Shape{2}, buffer + 1, 8);
+  CHECK_THROWS_AS(view.values<std::int32_t>(), engram::InvalidArgument);
+  const Array copy(view);
+  CHECK(copy.values<std::int32_t>().size() == 2);
+  CHECK(copy == Array(view));
+}
+
+TEST_CASE("array: 0-d and empty arrays are values", "[array]") {
+  const Array scalar = Array::scalar(2.5);
+  CHECK(scalar.shape().empty());
+  CHECK(scalar.size() == 1);
+  CHECK(scalar.values<double>()[0] == 2.5);
+  CHECK(ArrayView::scalar(std::int16_t{7}).nbytes() == 2);
+
+  const Array empty(DType::kInt64, Shape{3, 0});
+  CHECK(empty.size() == 0);
+  CHECK(empty.empty());
+  CHECK(empty.data() == nullptr);
+  CHECK(empty.values<std::int64_t>().empty());
+  CHECK(empty == Array(DType::kInt64, Shape{3, 0}));
+  CHECK_FALSE(empty == Array(DType::kInt64, Shape{0, 3}));
+  CHECK_FALSE(empty == Array(DType::kInt32, Shape{3, 0}));
+
+  const Array defaulted;
+  CHECK(defaulted.shape() == Shape{0});
+  CHECK(defaulted.dtype() == DType::kFloat64);
+}
+
+TEST_CASE("array: a moved vector is taken over without a copy", "[array]") {
+  std::vector<double> values(1000, 1.5);
+  const double* where = values.data();
+  Array array(std::move(values), Shape{10, 100});
+  CHECK(array.data() == where);
+  CHECK(array.shape() == Shape{10, 100});
+  CHECK(array.values<double>()[999] == 1.5);
+
+  CHECK_THROWS_AS(Array(std::vector<double>(5), Shape{2, 2}), engram::InvalidArgument);
+}
+
+TEST_CASE("array: copies are deep, moves are cheap", "[array]") {
+  Array original(std::vector<std::int32_t>{1, 2, 3});
+  Array copy = original;
+  copy.mutable_values<std::int32_t>()[0] = 100;
+  CHECK(original.values<std::int32_t>()[0] == 1);
+  CHECK_FALSE(copy == original);
+
+  const void* where = original.data();
+  Array moved = std::move(original);
+  CHECK(moved.data() == where);
+  CHECK(original.empty());  // NOLINT: the moved-from state is specified
+  CHECK(original.shape() == Shape{0});
+}
+
+TEST_CASE("array: std::vector<bool> becomes one byte per value", "[array]") {
+  const Array flags(std::vector<bool>{true, false, true, true}, Shape{2, 2});
+  CHECK(flags.dtype() == DType::kBool);
+  const auto values = flags.values<bool>();
+  CHECK(values[0]);
+  CHECK_FALSE(values[1]);
+  CHECK(values[3]);
+}
+
+TEST_CASE("array: adopt keeps the owner alive and copies misaligned data", "[array]") {
+  auto buffer = std::make_shared<std::vector<std::byte>>(64);
+  std::weak_ptr<std::vector<std::byte>> watch = buffer;
+  std::byte* data = buffer->data() + 16;
+  std::memset(data, 0, 16);
+  Array adopted = Array::adopt(DType::kFloat64, Shape{2}, buffer, data, 16);
+  buffer.reset();
+  CHECK_FALSE(watch.expired());
+  CHECK(adopted.data() == data);
+
+  Array misaligned = Array::adopt(DType::kFloat64, Shape{2}, watch.lock(), data + 1, 16);
+  CHECK(misaligned.data() != data + 1);
+  adopted = Array();
+  CHECK(watch.expired());
+  CHECK(misaligned.values<double>().size() == 2);
+}
+
+TEST_CASE("array: sizes that overflow are refused", "[array]") {
+  const std::size_t huge = std::numeric_limits<std::size_t>::max() / 2;
+  CHECK_THROWS_AS(Array(DType::kFloat64, Shape{huge, 4}), engram::InvalidArgument);
+  CHECK_THROWS_AS(engram::element_count(Shape{huge, 3}), engram::InvalidArgument);
+  CHECK(engram::element_count(Shape{huge, 0}) == 0);
+  CHECK(engram::shape_string(Shape{}) == "()");
+  CHECK(engram::shape_string(Shape{7}) == "(7,)");
+  CHECK(engram::shape_string(Shape{100, 50}) == "(100, 50)");
+}
+
+TEST_CASE("array: complex and float16 elements", "[array]") {
+  Array z(std::vector<std::complex<double>>{{1, -1}, {2, -2}});
+  CHECK(z.dtype() == DType::kComplex128);
+  CHECK(z.nbytes() == 32);
+  CHECK(z.values<std::complex<double>>()[1] == std::complex<double>(2, -2));
+  Array h(std::vector<engram::Float16>{engram::to_float16(1.0f)});
+  CHECK(h.dtype() == DType::kFloat16);
+  CHECK(h.values<engram::Float16>()[0].bits == 0x3c00);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package engram's build, tests and benchmarks need.
+# Idempotent: when everything is present it installs nothing and does not
+# touch the network. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake g++ make pkg-config
+  libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libhiredis-dev libsqlite3-dev libhdf5-dev libzstd-dev liblz4-dev
+  # tests and benchmarks
+  catch2 libbenchmark-dev
+  redis-server redis-tools sqlite3 hdf5-tools
+  hdf5-plugin-lzf hdf5-filter-plugin hdf5-filter-plugin-blosc-serial
+  python3 python3-numpy python3-h5py python3-redis
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$package")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

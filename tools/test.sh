@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# engram's whole test run, from a fresh machine: installs what the build and
+# tests need, builds, and runs every test twice — in a release build and in
+# an AddressSanitizer + UndefinedBehaviorSanitizer build.
+#
+#   tools/test.sh            everything
+#   tools/test.sh --quick    the release build only
+#
+# Build trees go under build/ (ENGRAM_BUILD_ROOT to change).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_root=${ENGRAM_BUILD_ROOT:-$root/build}
+jobs=${ENGRAM_JOBS:-$(nproc)}
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+
+"$root/tools/install-deps.sh"
+
+run_suite() {  # name, then extra CMake arguments
+  local name=$1
+  shift
+  local dir=$build_root/$name
+  echo "== $name: configure and build"
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  echo "== $name: test"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 900
+}
+
+run_suite release
+if ! $quick; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_suite asan -DENGRAM_SANITIZE=address,undefined
+fi
+echo "== all test suites passed"
