@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # engram's whole test run, from a fresh machine: installs what the build and
 # tests need, builds, and runs every test twice — in a release build and in
-# an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# an AddressSanitizer + UndefinedBehaviorSanitizer build — then the
+# concurrency-heavy suites (conformance, plugins) under ThreadSanitizer.
 #
 #   tools/test.sh            everything
 #   tools/test.sh --quick    the release build only
@@ -17,20 +18,25 @@ quick=false
 
 "$root/tools/install-deps.sh"
 
-run_suite() {  # name, then extra CMake arguments
-  local name=$1
-  shift
+# run_suite <name> <ctest -R regex or ""> <build targets or ""> [CMake arguments...]
+run_suite() {
+  local name=$1 tests=$2 targets=$3
+  shift 3
   local dir=$build_root/$name
   echo "== $name: configure and build"
   cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs"
+  # shellcheck disable=SC2086  # targets is a list
+  cmake --build "$dir" -j "$jobs" ${targets:+--target $targets}
   echo "== $name: test"
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 900
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 900 ${tests:+-R "$tests"}
 }
 
-run_suite release
+run_suite release "" ""
 if ! $quick; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_suite asan -DENGRAM_SANITIZE=address,undefined
+    run_suite asan "" "" -DENGRAM_SANITIZE=address,undefined
+  TSAN_OPTIONS=halt_on_error=1 \
+    run_suite tsan "conformance|memory" "conformance_tests memory_plugin_tests" \
+    -DENGRAM_SANITIZE=thread
 fi
 echo "== all test suites passed"

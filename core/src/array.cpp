@@ -159,6 +159,17 @@ void Array::reset() noexcept {
   nbytes_ = 0;
 }
 
+void Array::keep_alive_with(std::shared_ptr<const void> anchor) {
+  if (!owner_ || !anchor) return;  // an empty array holds no bytes
+  // The deleter runs in the core, whatever library made the old owner: it
+  // releases the bytes, then the anchor (e.g. the plugin's library).
+  owner_ = std::shared_ptr<void>(
+      data_, [inner = std::move(owner_), anchor = std::move(anchor)](void*) mutable {
+        inner.reset();
+        anchor.reset();
+      });
+}
+
 ArrayView Array::view() const { return ArrayView(dtype_, shape_, data_, nbytes_); }
 
 void Array::check_access(DType wanted) const {

@@ -106,6 +106,7 @@ void ConceptBatch::store_concept(std::string_view name, ArrayView embedding, con
                                  std::optional<double> creation_time) {
   add_may_be_now(concepts_, ConceptView{0, std::string(name), std::move(embedding),
                                         creation_time.value_or(kNow), 0, 0.0, metadata});
+  whole_.push_back(false);
 }
 
 void ConceptBatch::add_concept_relationship(std::int64_t source_id, std::int64_t target_id,
@@ -114,12 +115,16 @@ void ConceptBatch::add_concept_relationship(std::int64_t source_id, std::int64_t
   add(relationships_, Relationship{source_id, target_id, std::string(relationship_type), strength});
 }
 
-void ConceptBatch::put(ConceptView record) { add_may_be_now(concepts_, std::move(record)); }
+void ConceptBatch::put(ConceptView record) {
+  add_may_be_now(concepts_, std::move(record));
+  whole_.push_back(true);
+}
 void ConceptBatch::put(const Concept& record) { put(detail::as_view(record)); }
 void ConceptBatch::put(Relationship record) { add(relationships_, std::move(record)); }
 
 void ConceptBatch::clear() noexcept {
   concepts_.clear();
+  whole_.clear();
   relationships_.clear();
 }
 

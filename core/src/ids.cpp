@@ -77,6 +77,15 @@ void check_id(std::string_view id, std::string_view what) {
   }
 }
 
+void check_id_prefix(std::string_view prefix, std::string_view what) {
+  check_id(prefix, what);
+  if (prefix.size() > kMaxIdPrefixBytes) {
+    throw InvalidArgument(std::string(what) + " '" + printable(prefix) + "' is longer than " +
+                          std::to_string(kMaxIdPrefixBytes) +
+                          " bytes, the most an id prefix may have");
+  }
+}
+
 void check_text(std::string_view text, std::string_view what) {
   if (text.empty()) throw InvalidArgument(std::string(what) + " is empty");
   if (!is_valid_utf8(text)) {

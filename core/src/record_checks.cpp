@@ -135,7 +135,7 @@ void check_record(const CompressedSpikeTrainView& record) {
 void check_record(const ReservoirStatesView& record) {
   check_trace_id(record.id);
   check_trace_time(record.timestamp);
-  check_id(record.reservoir_id, "reservoir_id");
+  check_id_prefix(record.reservoir_id, "reservoir_id");
 }
 
 void check_record(const LayerOutputsView& record) {
@@ -147,19 +147,19 @@ void check_record(const LayerOutputsView& record) {
 void check_record(const PlasticityTraceView& record) {
   check_trace_id(record.id);
   check_trace_time(record.timestamp);
-  check_id(record.plasticity_type, "plasticity_type");
+  check_id_prefix(record.plasticity_type, "plasticity_type");
 }
 
 void check_record(const HomeostaticTraceView& record) {
   check_trace_id(record.id);
   check_trace_time(record.timestamp);
-  check_id(record.mechanism, "mechanism");
+  check_id_prefix(record.mechanism, "mechanism");
 }
 
 void check_record(const PerformanceMetrics& record) {
   check_trace_id(record.id);
   check_trace_time(record.timestamp);
-  check_id(record.task_type, "task_type");
+  check_id_prefix(record.task_type, "task_type");
   for (const auto& [name, value] : record.metrics) check_id(name, "metric name");
 }
 

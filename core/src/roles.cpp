@@ -11,6 +11,7 @@
 #include "engram/trace_store.h"
 #include "engram/working_memory.h"
 #include "record_checks.h"
+#include "role_access.h"
 
 namespace engram {
 namespace {
@@ -44,7 +45,7 @@ void WorkingMemory::store_working_memory_pattern(std::string_view pattern_hash, 
 std::optional<WorkingMemoryPattern> WorkingMemory::retrieve_working_memory_pattern(
     std::string_view pattern_hash) {
   check_id(pattern_hash, "pattern_hash");
-  return do_retrieve_working_memory_pattern(pattern_hash);
+  return detail::tied(do_retrieve_working_memory_pattern(pattern_hash), library_);
 }
 
 bool WorkingMemory::update_working_memory_access(std::string_view pattern_hash) {
@@ -63,12 +64,12 @@ void WorkingMemory::cache_spike_train(double timestamp, ArrayView spike_data,
 
 std::optional<CachedSpikeTrain> WorkingMemory::retrieve_spike_train(double timestamp) {
   check_finite(timestamp, "timestamp");
-  return do_retrieve_spike_train(timestamp);
+  return detail::tied(do_retrieve_spike_train(timestamp), library_);
 }
 
 std::vector<CachedSpikeTrain> WorkingMemory::get_recent_spike_trains(double time_window) {
   check_window(time_window, "time_window");
-  return do_get_spike_trains_since(now() - time_window);
+  return detail::tied(do_get_spike_trains_since(now() - time_window), library_);
 }
 
 void WorkingMemory::store_attention_weights(std::string_view context, ArrayView weights,
@@ -82,7 +83,7 @@ void WorkingMemory::store_attention_weights(std::string_view context, ArrayView 
 std::optional<AttentionWeights> WorkingMemory::retrieve_attention_weights(
     std::string_view context) {
   check_id(context, "context");
-  return do_retrieve_attention_weights(context);
+  return detail::tied(do_retrieve_attention_weights(context), library_);
 }
 
 void WorkingMemory::store_batch(const WorkingMemoryBatch& batch) {
@@ -92,19 +93,19 @@ void WorkingMemory::store_batch(const WorkingMemoryBatch& batch) {
 Page<WorkingMemoryPattern> WorkingMemory::list_working_memory_patterns(std::string_view cursor,
                                                                        std::size_t limit) {
   detail::check_limit(limit);
-  return do_list_working_memory_patterns(cursor, limit);
+  return detail::tied(do_list_working_memory_patterns(cursor, limit), library_);
 }
 
 Page<CachedSpikeTrain> WorkingMemory::list_spike_trains(std::string_view cursor,
                                                         std::size_t limit) {
   detail::check_limit(limit);
-  return do_list_spike_trains(cursor, limit);
+  return detail::tied(do_list_spike_trains(cursor, limit), library_);
 }
 
 Page<AttentionWeights> WorkingMemory::list_attention_weights(std::string_view cursor,
                                                              std::size_t limit) {
   detail::check_limit(limit);
-  return do_list_attention_weights(cursor, limit);
+  return detail::tied(do_list_attention_weights(cursor, limit), library_);
 }
 
 // ---------------------------------------------------------------- EpisodeStore
@@ -133,7 +134,7 @@ std::int64_t EpisodeStore::store_episode(const Json& experience_data, double per
 
 std::optional<Episode> EpisodeStore::retrieve_episode(std::int64_t episode_id) {
   if (episode_id <= 0) return std::nullopt;  // no episode ever has such an id
-  return do_retrieve_episode(episode_id);
+  return detail::tied(do_retrieve_episode(episode_id), library_);
 }
 
 std::vector<Episode> EpisodeStore::get_episodes_by_context(std::string_view context_hash,
@@ -142,13 +143,13 @@ std::vector<Episode> EpisodeStore::get_episodes_by_context(std::string_view cont
   check_text(context_hash, "context_hash");
   if (min_score && std::isnan(*min_score)) throw InvalidArgument("min_score is NaN");
   if (limit == 0) return {};
-  return do_get_episodes_by_context(context_hash, limit, min_score);
+  return detail::tied(do_get_episodes_by_context(context_hash, limit, min_score), library_);
 }
 
 std::vector<Episode> EpisodeStore::get_recent_episodes(double time_window, std::size_t limit) {
   check_window(time_window, "time_window");
   if (limit == 0) return {};
-  return do_get_episodes_since(now() - time_window, limit);
+  return detail::tied(do_get_episodes_since(now() - time_window, limit), library_);
 }
 
 std::int64_t EpisodeStore::store_learning_event(std::string_view task_type,
@@ -204,13 +205,13 @@ EpisodeBatchIds EpisodeStore::store_batch(const EpisodeBatch& batch) {
 
 Page<Episode> EpisodeStore::list_episodes(std::string_view cursor, std::size_t limit) {
   detail::check_limit(limit);
-  return do_list_episodes(cursor, limit);
+  return detail::tied(do_list_episodes(cursor, limit), library_);
 }
 
 Page<LearningEvent> EpisodeStore::list_learning_events(std::string_view cursor,
                                                        std::size_t limit) {
   detail::check_limit(limit);
-  return do_list_learning_events(cursor, limit);
+  return detail::tied(do_list_learning_events(cursor, limit), library_);
 }
 
 // ---------------------------------------------------------------- ConceptStore
@@ -230,18 +231,18 @@ std::int64_t ConceptStore::store_concept(std::string_view name, ArrayView embedd
 
 std::optional<Concept> ConceptStore::retrieve_concept(std::int64_t concept_id) {
   if (concept_id <= 0) return std::nullopt;
-  return do_retrieve_concept(concept_id);
+  return detail::tied(do_retrieve_concept(concept_id), library_);
 }
 
 std::optional<Concept> ConceptStore::retrieve_concept_by_name(std::string_view name) {
   check_text(name, "concept name");
-  return do_retrieve_concept_by_name(name, now());
+  return detail::tied(do_retrieve_concept_by_name(name, now()), library_);
 }
 
 std::vector<Concept> ConceptStore::search_concepts(std::string_view query, std::size_t limit) {
   if (!is_valid_utf8(query)) throw InvalidArgument("search query is not valid UTF-8");
   if (limit == 0) return {};
-  return do_search_concepts(query, limit);
+  return detail::tied(do_search_concepts(query, limit), library_);
 }
 
 void ConceptStore::add_concept_relationship(std::int64_t source_id, std::int64_t target_id,
@@ -267,9 +268,14 @@ std::vector<std::int64_t> ConceptStore::store_batch(const ConceptBatch& batch) {
 
   const double stamp = now();
   ConceptBatch stamped;
-  for (ConceptView c : batch.concepts()) {
+  for (std::size_t i = 0; i < batch.concepts().size(); ++i) {
+    ConceptView c = batch.concepts()[i];
     if (std::isnan(c.creation_time)) c.creation_time = stamp;
-    stamped.put(std::move(c));
+    if (batch.is_whole_record(i)) {
+      stamped.put(std::move(c));
+    } else {
+      stamped.store_concept(c.name, c.embedding, c.metadata, c.creation_time);
+    }
   }
   for (const Relationship& r : batch.relationships()) stamped.put(r);
   return do_store_batch(stamped);
@@ -277,12 +283,12 @@ std::vector<std::int64_t> ConceptStore::store_batch(const ConceptBatch& batch) {
 
 Page<Concept> ConceptStore::list_concepts(std::string_view cursor, std::size_t limit) {
   detail::check_limit(limit);
-  return do_list_concepts(cursor, limit);
+  return detail::tied(do_list_concepts(cursor, limit), library_);
 }
 
 Page<Relationship> ConceptStore::list_relationships(std::string_view cursor, std::size_t limit) {
   detail::check_limit(limit);
-  return do_list_relationships(cursor, limit);
+  return detail::tied(do_list_relationships(cursor, limit), library_);
 }
 
 // ---------------------------------------------------------------- TraceStore
@@ -301,7 +307,7 @@ std::string TraceStore::store_network_snapshot(double timestamp, ArrayView adjac
 std::optional<NetworkSnapshot> TraceStore::retrieve_network_snapshot(
     std::string_view snapshot_id) {
   check_id(snapshot_id, "snapshot_id");
-  return do_retrieve_network_snapshot(snapshot_id);
+  return detail::tied(do_retrieve_network_snapshot(snapshot_id), library_);
 }
 
 std::vector<std::string> TraceStore::get_network_snapshots_in_range(double start_time,
@@ -325,7 +331,7 @@ std::string TraceStore::store_spike_train(double timestamp, ArrayView spike_time
 
 std::optional<SpikeTrainData> TraceStore::retrieve_spike_train(std::string_view train_id) {
   check_id(train_id, "train_id");
-  return do_retrieve_spike_train(train_id);
+  return detail::tied(do_retrieve_spike_train(train_id), library_);
 }
 
 std::string TraceStore::store_compressed_spike_train(double timestamp, ArrayView spike_data,
@@ -338,7 +344,7 @@ std::string TraceStore::store_compressed_spike_train(double timestamp, ArrayView
 std::optional<CompressedSpikeTrain> TraceStore::retrieve_compressed_spike_train(
     std::string_view train_id) {
   check_id(train_id, "train_id");
-  return do_retrieve_compressed_spike_train(train_id);
+  return detail::tied(do_retrieve_compressed_spike_train(train_id), library_);
 }
 
 std::string TraceStore::store_reservoir_states(double timestamp, ArrayView reservoir_states,
@@ -351,7 +357,7 @@ std::string TraceStore::store_reservoir_states(double timestamp, ArrayView reser
 
 std::optional<ReservoirStates> TraceStore::retrieve_reservoir_states(std::string_view state_id) {
   check_id(state_id, "state_id");
-  return do_retrieve_reservoir_states(state_id);
+  return detail::tied(do_retrieve_reservoir_states(state_id), library_);
 }
 
 std::string TraceStore::store_layer_outputs(double timestamp,
@@ -363,7 +369,7 @@ std::string TraceStore::store_layer_outputs(double timestamp,
 
 std::optional<LayerOutputs> TraceStore::retrieve_layer_outputs(std::string_view output_id) {
   check_id(output_id, "output_id");
-  return do_retrieve_layer_outputs(output_id);
+  return detail::tied(do_retrieve_layer_outputs(output_id), library_);
 }
 
 std::string TraceStore::store_plasticity_trace(double timestamp, ArrayView synapse_changes,
@@ -376,7 +382,7 @@ std::string TraceStore::store_plasticity_trace(double timestamp, ArrayView synap
 
 std::optional<PlasticityTrace> TraceStore::retrieve_plasticity_trace(std::string_view trace_id) {
   check_id(trace_id, "trace_id");
-  return do_retrieve_plasticity_trace(trace_id);
+  return detail::tied(do_retrieve_plasticity_trace(trace_id), library_);
 }
 
 std::string TraceStore::store_homeostatic_trace(double timestamp, ArrayView homeostatic_changes,
@@ -390,7 +396,7 @@ std::string TraceStore::store_homeostatic_trace(double timestamp, ArrayView home
 std::optional<HomeostaticTrace> TraceStore::retrieve_homeostatic_trace(
     std::string_view trace_id) {
   check_id(trace_id, "trace_id");
-  return do_retrieve_homeostatic_trace(trace_id);
+  return detail::tied(do_retrieve_homeostatic_trace(trace_id), library_);
 }
 
 std::string TraceStore::store_performance_metrics(double timestamp,
@@ -404,7 +410,7 @@ std::string TraceStore::store_performance_metrics(double timestamp,
 std::optional<PerformanceMetrics> TraceStore::retrieve_performance_metrics(
     std::string_view metrics_id) {
   check_id(metrics_id, "metrics_id");
-  return do_retrieve_performance_metrics(metrics_id);
+  return detail::tied(do_retrieve_performance_metrics(metrics_id), library_);
 }
 
 TraceBatchIds TraceStore::store_batch(const TraceBatch& batch) {
@@ -415,7 +421,7 @@ TraceBatchIds TraceStore::store_batch(const TraceBatch& batch) {
 #define ENGRAM_TRACE_LISTING(Record, name)                                          \
   Page<Record> TraceStore::name(std::string_view cursor, std::size_t limit) {        \
     detail::check_limit(limit);                                                     \
-    return do_##name(cursor, limit);                                                \
+    return detail::tied(do_##name(cursor, limit), library_);                        \
   }
 ENGRAM_TRACE_LISTING(NetworkSnapshot, list_network_snapshots)
 ENGRAM_TRACE_LISTING(SpikeTrainData, list_spike_trains)

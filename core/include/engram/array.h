@@ -182,6 +182,11 @@ class ENGRAM_API Array {
     return {static_cast<T*>(data_), size()};
   }
 
+  // Ties the bytes' lifetime to `anchor` too: both are released together,
+  // the bytes first. The core anchors arrays a plugin made to the plugin's
+  // library, so they stay valid after the plugin's objects are gone.
+  void keep_alive_with(std::shared_ptr<const void> anchor);
+
   // A view of this array's bytes, valid while the array lives unchanged.
   ArrayView view() const;
   operator ArrayView() const { return view(); }  // NOLINT: implicit

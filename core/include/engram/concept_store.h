@@ -16,6 +16,7 @@
 #define ENGRAM_CONCEPT_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,10 @@
 #include "engram/page.h"
 
 namespace engram {
+
+namespace detail {
+struct RoleAccess;
+}
 
 // A concept. In a batch put, `id` 0 asks for a new id; a positive id is kept
 // when the backend can; access count and times are kept as given.
@@ -71,6 +76,12 @@ class ENGRAM_API ConceptBatch {
 
   // Concepts in the order added; a creation_time of NaN stands for "now".
   const std::vector<ConceptView>& concepts() const noexcept { return concepts_; }
+  // True iff concepts()[index] came from put(): a whole record whose
+  // creation time and access history replace those of a stored concept of
+  // the same name. False for store_concept, which updates only embedding
+  // and metadata, as ConceptStore::store_concept does.
+  // REQUIRES: index < concepts().size().
+  bool is_whole_record(std::size_t index) const noexcept { return whole_[index]; }
   const std::vector<Relationship>& relationships() const noexcept { return relationships_; }
   std::size_t size() const noexcept { return concepts_.size() + relationships_.size(); }
   bool empty() const noexcept { return size() == 0; }
@@ -78,6 +89,7 @@ class ENGRAM_API ConceptBatch {
 
  private:
   std::vector<ConceptView> concepts_;
+  std::vector<bool> whole_;  // per concept: added by put()
   std::vector<Relationship> relationships_;
 };
 
@@ -129,6 +141,11 @@ class ENGRAM_API ConceptStore {
   virtual double now() const;
 
  private:
+  friend struct detail::RoleAccess;
+  // Set by the core for objects a plugin made: what keeps the plugin's
+  // library loaded, to which every returned Array is tied.
+  std::shared_ptr<const void> library_;
+
   // `record.id` is 0, `record.creation_time` resolved.
   virtual std::int64_t do_store_concept(const ConceptView& record) = 0;
   virtual std::optional<Concept> do_retrieve_concept(std::int64_t concept_id) = 0;

@@ -18,6 +18,7 @@
 #define ENGRAM_EPISODE_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@
 #include "engram/page.h"
 
 namespace engram {
+
+namespace detail {
+struct RoleAccess;
+}
 
 // An episode. `experience_data` is an array or a JSON object and comes back
 // as what it was. In a batch put, `id` 0 asks the backend for a new id; a
@@ -164,6 +169,11 @@ class ENGRAM_API EpisodeStore {
   virtual double now() const;
 
  private:
+  friend struct detail::RoleAccess;
+  // Set by the core for objects a plugin made: what keeps the plugin's
+  // library loaded, to which every returned Array is tied.
+  std::shared_ptr<const void> library_;
+
   // `record.id` is 0 and `record.timestamp` resolved.
   virtual std::int64_t do_store_episode(const EpisodeView& record) = 0;
   virtual std::optional<Episode> do_retrieve_episode(std::int64_t episode_id) = 0;

@@ -23,6 +23,10 @@
 namespace engram {
 
 inline constexpr std::size_t kMaxIdBytes = 255;
+// A caller string that becomes an id's prefix (a reservoir id, plasticity
+// type, mechanism or task type: "<prefix>_<ms>_<n>") leaves room for the
+// suffix, so every id derived from it is a valid id.
+inline constexpr std::size_t kMaxIdPrefixBytes = 200;
 
 // True iff `text` is well-formed UTF-8 (no overlongs, surrogates or code
 // points past U+10FFFF).
@@ -33,6 +37,8 @@ ENGRAM_API bool is_valid_id(std::string_view id) noexcept;
 // Throws InvalidArgument, naming `what` ("pattern_hash") and the reason,
 // unless `id` is a valid id.
 ENGRAM_API void check_id(std::string_view id, std::string_view what);
+// check_id, and no longer than kMaxIdPrefixBytes.
+ENGRAM_API void check_id_prefix(std::string_view prefix, std::string_view what);
 // Throws InvalidArgument unless `text` is non-empty valid UTF-8.
 ENGRAM_API void check_text(std::string_view text, std::string_view what);
 // Throws InvalidArgument unless `value` is finite.

@@ -23,6 +23,7 @@
 #define ENGRAM_TRACE_STORE_H_
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@
 #include "engram/page.h"
 
 namespace engram {
+
+namespace detail {
+struct RoleAccess;
+}
 
 // In every trace record, `id` is the record's id. In a batch put, an empty
 // id asks for the seed's id from the timestamp; a given id is kept when it
@@ -272,6 +277,11 @@ class ENGRAM_API TraceStore {
   virtual Maintenance& maintenance() = 0;
 
  private:
+  friend struct detail::RoleAccess;
+  // Set by the core for objects a plugin made: what keeps the plugin's
+  // library loaded, to which every returned Array is tied.
+  std::shared_ptr<const void> library_;
+
   // Each store gets a validated record whose `id` is empty (derive the
   // seed's id) or a valid id to keep if free; it returns the id used.
   virtual std::string do_store_network_snapshot(const NetworkSnapshotView& record) = 0;

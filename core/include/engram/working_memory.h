@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,10 @@
 #include "engram/page.h"
 
 namespace engram {
+
+namespace detail {
+struct RoleAccess;
+}
 
 // A working-memory pattern. As a store (batch put): `ttl` nullopt means the
 // backend's pattern_ttl. As returned: `ttl` is the time it has left (nullopt
@@ -177,6 +182,11 @@ class ENGRAM_API WorkingMemory {
   virtual double now() const;
 
  private:
+  friend struct detail::RoleAccess;
+  // Set by the core for objects a plugin made: what keeps the plugin's
+  // library loaded, to which every returned Array is tied.
+  std::shared_ptr<const void> library_;
+
   // Arguments arrive validated; `record.ttl` is set by the caller or
   // nullopt for the backend's default.
   virtual void do_store_working_memory_pattern(const WorkingMemoryPatternView& record) = 0;

@@ -1,0 +1,118 @@
+// engram/options.h — a backend's options, declared once.
+//
+// A plugin keeps its options in one struct with in-class defaults (the
+// seed's names and values) and lists each field once in an OptionTable. The
+// table gives the descriptor's schema (defaults read from a default-built
+// struct) and fills the struct from BackendContext::options, so nothing
+// else in the plugin reads option keys:
+//
+//   struct SqliteOptions {
+//     std::string db_path = "godly_ai.db";
+//     std::int64_t max_backups = 10;
+//     bool enable_wal = true;
+//   };
+//   const auto kOptions = engram::OptionTable<SqliteOptions>()
+//       .add("db_path", &SqliteOptions::db_path, "database file", engram::OptionType::kPath)
+//       .add("max_backups", &SqliteOptions::max_backups, "backups kept")
+//       .add("enable_wal", &SqliteOptions::enable_wal, "write-ahead logging");
+//   ... descriptor.options = kOptions.schema();
+//   ... SqliteOptions options = kOptions.bind(context.options);
+//
+// A field's option type follows its C++ type — std::string: string,
+// bool: bool, integers: int, floating point: float, std::vector<std::string>:
+// list — unless given: kPath or kSecret for a std::string field.
+//
+// Thread safety: a built table is immutable; schema() and bind() may be
+// called from several threads at once.
+#ifndef ENGRAM_OPTIONS_H_
+#define ENGRAM_OPTIONS_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "engram/errors.h"
+#include "engram/json.h"
+#include "engram/plugin.h"
+
+namespace engram {
+
+template <class Options>
+class OptionTable {
+ public:
+  // Declares option `key`, stored in `member`. REQUIRES: keys are unique;
+  // an explicit `type` is kPath or kSecret, for a std::string member.
+  template <class Field>
+  OptionTable add(std::string key, Field Options::*member, std::string doc,
+                  std::optional<OptionType> type = std::nullopt) const {
+    static_assert(std::is_same_v<Field, std::string> || std::is_same_v<Field, bool> ||
+                      std::is_integral_v<Field> || std::is_floating_point_v<Field> ||
+                      std::is_same_v<Field, std::vector<std::string>>,
+                  "an option is a string, bool, integer, floating-point or list of strings");
+    OptionTable table = *this;
+    Row row;
+    row.spec.key = std::move(key);
+    row.spec.type = type.value_or(natural_type<Field>());
+    row.spec.default_value = Json(Options{}.*member);
+    row.spec.doc = std::move(doc);
+    row.set = [member, name = row.spec.key](Options& options, const Json& value) {
+      try {
+        options.*member = value.get<Field>();
+      } catch (const Json::exception& e) {
+        throw ConfigError("option '" + name + "' has the wrong type: " + e.what());
+      }
+    };
+    table.rows_.push_back(std::move(row));
+    return table;
+  }
+
+  // The schema rows, in the order declared.
+  std::vector<OptionSpec> schema() const {
+    std::vector<OptionSpec> specs;
+    specs.reserve(rows_.size());
+    for (const Row& row : rows_) specs.push_back(row.spec);
+    return specs;
+  }
+
+  // The struct, from a BackendContext's validated options; a key the table
+  // does not have is ignored, a missing key keeps its default. Throws
+  // ConfigError when a value has the wrong JSON type.
+  Options bind(const Json& options) const {
+    Options bound;
+    for (const Row& row : rows_) {
+      const auto found = options.find(row.spec.key);
+      if (found != options.end() && !found->is_null()) row.set(bound, *found);
+    }
+    return bound;
+  }
+
+ private:
+  struct Row {
+    OptionSpec spec;
+    std::function<void(Options&, const Json&)> set;
+  };
+
+  template <class Field>
+  static constexpr OptionType natural_type() {
+    if constexpr (std::is_same_v<Field, bool>) {
+      return OptionType::kBool;
+    } else if constexpr (std::is_integral_v<Field>) {
+      return OptionType::kInt;
+    } else if constexpr (std::is_floating_point_v<Field>) {
+      return OptionType::kFloat;
+    } else if constexpr (std::is_same_v<Field, std::vector<std::string>>) {
+      return OptionType::kList;
+    } else {
+      return OptionType::kString;
+    }
+  }
+
+  std::vector<Row> rows_;
+};
+
+}  // namespace engram
+
+#endif  // ENGRAM_OPTIONS_H_

@@ -1,0 +1,140 @@
+// engram/plugin.h — the contract between engram's core and a backend plugin.
+//
+// A plugin is a shared library `libengram-<name>.so` (a CMake MODULE) that
+// exports one entry point, `engram_plugin`, a Boost.DLL alias of a function
+// returning the plugin's PluginDescriptor:
+//
+//   #include <boost/dll/alias.hpp>
+//   const engram::PluginDescriptor& descriptor() { static const ... d{...}; return d; }
+//   BOOST_DLL_ALIAS(descriptor, engram_plugin)
+//
+// The core refuses a plugin whose ABI version or build fingerprint differs
+// from its own (the C++ types that cross the boundary must be laid out
+// alike). Everything a plugin makes — its Backend, the role objects, every
+// Array it returns — keeps its library loaded while it lives.
+//
+// Thread safety: a descriptor is immutable; `create` may be called from
+// several threads at once; a Backend and its role objects are thread-safe.
+#ifndef ENGRAM_PLUGIN_H_
+#define ENGRAM_PLUGIN_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engram/clock.h"
+#include "engram/concept_store.h"
+#include "engram/episode_store.h"
+#include "engram/export.h"
+#include "engram/json.h"
+#include "engram/maintenance.h"
+#include "engram/trace_store.h"
+#include "engram/working_memory.h"
+
+namespace engram {
+
+// The plugin ABI. It rises, with a line here, whenever a type that crosses
+// the boundary changes: the role interfaces, their records and batches,
+// Maintenance, Backend, BackendContext, PluginDescriptor, OptionSpec, Array,
+// the errors.
+//   1 — the first: four roles, batches, listings, Maintenance.
+inline constexpr int kPluginAbiVersion = 1;
+
+#define ENGRAM_STRINGIFY_(x) #x
+#define ENGRAM_STRINGIFY(x) ENGRAM_STRINGIFY_(x)
+// What else must agree between the core and a plugin: compiler and version,
+// libstdc++'s string ABI, nlohmann::json's version. Evaluated where it is
+// used: in the plugin for its descriptor, in the core for the comparison.
+#define ENGRAM_BUILD_FINGERPRINT                                                 \
+  "compiler " __VERSION__ "; libstdc++ cxx11 abi " ENGRAM_STRINGIFY(            \
+      _GLIBCXX_USE_CXX11_ABI) "; nlohmann_json " ENGRAM_STRINGIFY(             \
+      NLOHMANN_JSON_VERSION_MAJOR) "." ENGRAM_STRINGIFY(NLOHMANN_JSON_VERSION_MINOR) "." \
+      ENGRAM_STRINGIFY(NLOHMANN_JSON_VERSION_PATCH)
+
+// The core's own fingerprint, ENGRAM_BUILD_FINGERPRINT as the core was built.
+ENGRAM_API std::string_view core_build_fingerprint() noexcept;
+
+// The name of the exported entry point.
+inline constexpr const char* kPluginEntryPoint = "engram_plugin";
+
+// The four roles, by their YAML keys.
+enum class Role { kWorkingMemory, kEpisodes, kConcepts, kTraces };
+inline constexpr Role kAllRoles[] = {Role::kWorkingMemory, Role::kEpisodes, Role::kConcepts,
+                                     Role::kTraces};
+// "working_memory", "episodes", "concepts", "traces".
+ENGRAM_API std::string_view role_name(Role role) noexcept;
+ENGRAM_API std::optional<Role> role_from_name(std::string_view name) noexcept;
+// "working_memory, traces" — or "none" for no roles. For messages.
+ENGRAM_API std::string role_names(const std::vector<Role>& roles);
+
+// The type of a backend option, as the config must give it. A `path` is
+// resolved against the config file's folder; a `secret` (a password) is a
+// string never shown in logs, errors or `engram check`; a `list` is a
+// sequence of strings.
+enum class OptionType { kString, kInt, kFloat, kBool, kPath, kSecret, kList };
+// "string", "int", "float", "bool", "path", "secret", "list".
+ENGRAM_API std::string_view option_type_name(OptionType type) noexcept;
+
+// One row of a plugin's option schema.
+struct OptionSpec {
+  std::string key;
+  OptionType type = OptionType::kString;
+  // The value when the config leaves the option out, as JSON of the type's
+  // kind (integer, number, bool, string, array of strings).
+  Json default_value;
+  // One line: what the option does.
+  std::string doc;
+};
+
+// What a plugin's factory gets to build one backend instance.
+struct BackendContext {
+  // The backend's name in the config (`backends: {db: ...}` → "db").
+  std::string name;
+  // Every option of the plugin's schema, validated and typed: int → JSON
+  // integer, float → number, bool → boolean, string/path/secret → string
+  // (a path absolute), list → array of strings; defaults filled in.
+  Json options = Json::object();
+  // The clock for backends that keep time in process.
+  std::shared_ptr<const Clock> clock = system_clock();
+};
+
+// One backend instance: the roles it serves and its maintenance. The role
+// objects are parts of the Backend and live as long as it does; the core
+// hands them out as handles that share ownership of the Backend.
+class ENGRAM_API Backend {
+ public:
+  virtual ~Backend();
+
+  // The role objects, or nullptr for a role this backend does not serve
+  // (the descriptor's `roles` lists those it does).
+  virtual WorkingMemory* working_memory() noexcept;
+  virtual EpisodeStore* episodes() noexcept;
+  virtual ConceptStore* concepts() noexcept;
+  virtual TraceStore* traces() noexcept;
+  // The instance's maintenance interface.
+  virtual Maintenance& maintenance() noexcept = 0;
+};
+
+// What a plugin tells the core about itself.
+struct PluginDescriptor {
+  // Must stay the first member: the core reads it before anything else.
+  int abi_version = kPluginAbiVersion;
+  std::string_view fingerprint = ENGRAM_BUILD_FINGERPRINT;
+  std::string_view name;     // as in `plugin: <name>` and libengram-<name>.so
+  std::string_view version;  // the plugin's own version
+  std::vector<Role> roles;
+  std::vector<OptionSpec> options;
+  // Builds a backend from validated options. Throws an engram error
+  // (AccessDenied, ConnectionError, CorruptData, ...) when it cannot.
+  std::function<std::unique_ptr<Backend>(const BackendContext&)> create;
+};
+
+// The entry point's type.
+using PluginEntryPoint = const PluginDescriptor&();
+
+}  // namespace engram
+
+#endif  // ENGRAM_PLUGIN_H_

@@ -1,0 +1,72 @@
+// How the core anchors what a plugin returns to the plugin's library.
+//
+// Role objects are parts of a plugin's Backend; the core gives each the
+// library's keepalive (RoleAccess::set_library) and ties every Array the
+// public calls return to it (tied), so an Array outlives the Storage, the
+// role handles and the library's last other user safely.
+#ifndef ENGRAM_CORE_SRC_ROLE_ACCESS_H_
+#define ENGRAM_CORE_SRC_ROLE_ACCESS_H_
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "engram/concept_store.h"
+#include "engram/episode_store.h"
+#include "engram/page.h"
+#include "engram/trace_store.h"
+#include "engram/working_memory.h"
+
+namespace engram::detail {
+
+struct RoleAccess {
+  template <class Role>
+  static void set_library(Role& role, std::shared_ptr<const void> library) {
+    role.library_ = std::move(library);
+  }
+};
+
+// Each record's arrays tied to `library` (nothing happens when it is null).
+void tie(WorkingMemoryPattern& record, const std::shared_ptr<const void>& library);
+void tie(CachedSpikeTrain& record, const std::shared_ptr<const void>& library);
+void tie(AttentionWeights& record, const std::shared_ptr<const void>& library);
+void tie(Episode& record, const std::shared_ptr<const void>& library);
+void tie(Concept& record, const std::shared_ptr<const void>& library);
+void tie(NetworkSnapshot& record, const std::shared_ptr<const void>& library);
+void tie(SpikeTrainData& record, const std::shared_ptr<const void>& library);
+void tie(CompressedSpikeTrain& record, const std::shared_ptr<const void>& library);
+void tie(ReservoirStates& record, const std::shared_ptr<const void>& library);
+void tie(LayerOutputs& record, const std::shared_ptr<const void>& library);
+void tie(PlasticityTrace& record, const std::shared_ptr<const void>& library);
+void tie(HomeostaticTrace& record, const std::shared_ptr<const void>& library);
+// Records without arrays.
+inline void tie(LearningEvent&, const std::shared_ptr<const void>&) {}
+inline void tie(Relationship&, const std::shared_ptr<const void>&) {}
+inline void tie(PerformanceMetrics&, const std::shared_ptr<const void>&) {}
+
+template <class Record>
+std::optional<Record> tied(std::optional<Record> record,
+                           const std::shared_ptr<const void>& library) {
+  if (record && library) tie(*record, library);
+  return record;
+}
+
+template <class Record>
+std::vector<Record> tied(std::vector<Record> records, const std::shared_ptr<const void>& library) {
+  if (library) {
+    for (Record& record : records) tie(record, library);
+  }
+  return records;
+}
+
+template <class Record>
+Page<Record> tied(Page<Record> page, const std::shared_ptr<const void>& library) {
+  if (library) {
+    for (Record& record : page.items) tie(record, library);
+  }
+  return page;
+}
+
+}  // namespace engram::detail
+
+#endif  // ENGRAM_CORE_SRC_ROLE_ACCESS_H_

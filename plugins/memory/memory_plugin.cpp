@@ -1,0 +1,1329 @@
+// plugins/memory/memory_plugin.cpp — the `memory` plugin: all four roles,
+// held in process, nothing on disk, no dependency.
+//
+// engram's reference plugin and the model for plugin authors. It reads top to
+// bottom as every plugin does: options → handles (none here) → errors → the
+// shared state → the role classes → maintenance and backend → the
+// descriptor and its entry point, last and the library's only export.
+//
+// Time is the BackendContext's clock (a ManualClock in tests): TTLs,
+// "recent" windows and access times all read it. An expired working-memory
+// record is invisible at once; its memory goes at clear_expired(), or when a
+// store finds working memory has doubled since the last sweep.
+//
+// Thread safety: one backend's four roles and its maintenance share one
+// std::shared_mutex: lookups share it, stores hold it alone. Arrays are
+// copied once on the way in (before the lock is taken) and once on the way
+// out. After close() every call throws StorageError("... closed").
+#include <algorithm>
+#include <bit>
+#include <boost/dll/alias.hpp>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "engram/array.h"
+#include "engram/clock.h"
+#include "engram/concept_store.h"
+#include "engram/episode_store.h"
+#include "engram/errors.h"
+#include "engram/ids.h"
+#include "engram/json.h"
+#include "engram/maintenance.h"
+#include "engram/options.h"
+#include "engram/page.h"
+#include "engram/plugin.h"
+#include "engram/trace_store.h"
+#include "engram/working_memory.h"
+
+namespace engram::memory {
+namespace {
+
+// ---------------------------------------------------------------- options
+
+// The working-memory TTLs, in seconds: the seed's RedisStorage values.
+struct MemoryOptions {
+  double pattern_ttl = 3600.0;
+  double attention_ttl = 600.0;
+  double spike_ttl = 300.0;
+};
+
+const auto kOptions =
+    OptionTable<MemoryOptions>()
+        .add("pattern_ttl", &MemoryOptions::pattern_ttl,
+             "seconds a working-memory pattern lives after its store")
+        .add("attention_ttl", &MemoryOptions::attention_ttl,
+             "seconds attention weights live after their store")
+        .add("spike_ttl", &MemoryOptions::spike_ttl,
+             "seconds a cached spike train lives when cache_spike_train gives no ttl");
+
+// ---------------------------------------------------------------- handles
+//
+// None: the memory plugin holds no C resource. (A plugin that does gives
+// each one a named deleter or handle class here.)
+
+// ---------------------------------------------------------------- errors
+//
+// Everything this plugin throws, in one place. It has no native codes.
+
+[[noreturn]] void throw_closed(const std::string& backend) {
+  throw StorageError("the backend is closed", backend);
+}
+
+[[noreturn]] void throw_bad_ttl_option(std::string_view key, double seconds) {
+  throw ConfigError("option '" + std::string(key) +
+                    "' must be a number of seconds from 0.001 to 1e12, got " +
+                    std::to_string(seconds));
+}
+
+[[noreturn]] void throw_bad_cursor(std::string_view cursor, const std::string& backend) {
+  throw InvalidArgument("cursor \"" + printable(cursor) + "\" was not given by this backend",
+                        backend);
+}
+
+[[noreturn]] void throw_missing_concept(const Relationship& relationship, std::int64_t missing,
+                                        const std::string& backend) {
+  throw InvalidArgument("cannot relate concept " + std::to_string(relationship.source_id) +
+                            " to concept " + std::to_string(relationship.target_id) + " (" +
+                            printable(relationship.type) + "): concept " + std::to_string(missing) +
+                            " does not exist",
+                        backend);
+}
+
+// ---------------------------------------------------------------- shared state
+
+using Millis = std::chrono::milliseconds;
+
+// The longest TTL an option gives or a record reports: about 31,700 years,
+// "never" for a cache, and far from overflowing milliseconds.
+constexpr double kMaxTtlSeconds = 1e12;
+
+// The TTLs as the backend keeps them.
+struct Ttls {
+  Millis pattern;
+  Millis attention;
+  Millis spike;
+};
+
+Millis ttl_option(std::string_view key, double seconds) {
+  if (!(seconds >= 0.001 && seconds <= kMaxTtlSeconds)) throw_bad_ttl_option(key, seconds);
+  return std::chrono::round<Millis>(std::chrono::duration<double>(seconds));
+}
+
+Ttls ttls_of(const MemoryOptions& options) {
+  return {ttl_option("pattern_ttl", options.pattern_ttl),
+          ttl_option("attention_ttl", options.attention_ttl),
+          ttl_option("spike_ttl", options.spike_ttl)};
+}
+
+// What every part of one backend shares: its name, TTLs and clock, the one
+// lock, and whether it was closed. Each role keeps its own records.
+class Shared {
+ public:
+  explicit Shared(const BackendContext& context)
+      : name_(context.name),
+        ttls_(ttls_of(kOptions.bind(context.options))),
+        clock_(context.clock ? context.clock : system_clock()) {}
+
+  const std::string& name() const noexcept { return name_; }
+  const Ttls& ttls() const noexcept { return ttls_; }
+  double now() const { return clock_->now(); }
+
+  // The lock for a lookup, and for a change. Each throws StorageError
+  // ("closed") once the backend is closed.
+  std::shared_lock<std::shared_mutex> read() const {
+    std::shared_lock lock(mutex_);
+    if (closed_) throw_closed(name_);
+    return lock;
+  }
+  std::unique_lock<std::shared_mutex> write() {
+    std::unique_lock lock(mutex_);
+    if (closed_) throw_closed(name_);
+    return lock;
+  }
+
+  // Marks the backend closed and, the first time, runs `release` under the
+  // lock to drop every record. Idempotent.
+  template <class Release>
+  void close(Release release) {
+    std::unique_lock lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    release();
+  }
+
+ private:
+  const std::string name_;
+  const Ttls ttls_;
+  const std::shared_ptr<const Clock> clock_;
+  mutable std::shared_mutex mutex_;
+  bool closed_ = false;
+};
+
+// ---------------------------------------------------------------- records
+//
+// Stores keep owning records; `owned` makes one from what a store borrows
+// (the one copy of each array on the way in).
+
+std::variant<Array, Json> owned(const std::variant<ArrayView, Json>& data) {
+  if (const auto* array = std::get_if<ArrayView>(&data)) {
+    return std::variant<Array, Json>(std::in_place_type<Array>, *array);
+  }
+  return std::variant<Array, Json>(std::in_place_type<Json>, std::get<Json>(data));
+}
+
+WorkingMemoryPattern owned(const WorkingMemoryPatternView& r) {
+  return {r.pattern_hash, Array(r.pattern), r.timestamp, r.metadata, r.last_accessed, r.ttl};
+}
+CachedSpikeTrain owned(const CachedSpikeTrainView& r) {
+  return {r.timestamp, Array(r.spike_data), r.neuron_ids, r.ttl};
+}
+AttentionWeights owned(const AttentionWeightsView& r) {
+  return {r.context, Array(r.weights), r.timestamp, r.ttl};
+}
+Episode owned(const EpisodeView& r) {
+  return {r.id,           r.timestamp, owned(r.experience_data), r.performance_score,
+          r.context_hash, r.metadata};
+}
+LearningEvent owned(const LearningEvent& r) { return r; }
+Concept owned(const ConceptView& r) {
+  return {r.id,           r.name,          Array(r.embedding), r.creation_time,
+          r.access_count, r.last_accessed, r.metadata};
+}
+NetworkSnapshot owned(const NetworkSnapshotView& r) {
+  return {r.id,
+          r.timestamp,
+          Array(r.adjacency_matrix),
+          Array(r.weight_matrix),
+          Array(r.neuron_states),
+          r.metadata};
+}
+SpikeTrainData owned(const SpikeTrainDataView& r) {
+  SpikeTrainData train{r.id,         r.timestamp, Array(r.spike_times), Array(r.neuron_ids),
+                       std::nullopt, r.metadata};
+  if (r.spike_amplitudes) train.spike_amplitudes = Array(*r.spike_amplitudes);
+  return train;
+}
+CompressedSpikeTrain owned(const CompressedSpikeTrainView& r) {
+  return {r.id, r.timestamp, Array(r.spike_data), r.compression_params};
+}
+ReservoirStates owned(const ReservoirStatesView& r) {
+  return {r.id, r.timestamp, Array(r.reservoir_states), r.reservoir_id};
+}
+LayerOutputs owned(const LayerOutputsView& r) {
+  LayerOutputs outputs{r.id, r.timestamp, {}};
+  for (const auto& [name, array] : r.layer_outputs) outputs.layer_outputs.emplace(name, array);
+  return outputs;
+}
+PlasticityTrace owned(const PlasticityTraceView& r) {
+  return {r.id, r.timestamp, Array(r.synapse_changes), r.plasticity_type};
+}
+HomeostaticTrace owned(const HomeostaticTraceView& r) {
+  return {r.id, r.timestamp, Array(r.homeostatic_changes), r.mechanism};
+}
+PerformanceMetrics owned(const PerformanceMetrics& r) { return r; }
+
+template <class View>
+auto owned_all(const std::vector<View>& views) {
+  std::vector<decltype(owned(views.front()))> records;
+  records.reserve(views.size());
+  for (const View& view : views) records.push_back(owned(view));
+  return records;
+}
+
+// The id a new record gets: `wanted` when positive and free, else `next`,
+// which stays past every id given. (The largest int64 is never kept, so
+// `next` cannot overflow.)
+template <class Map>
+std::int64_t claim_id(const Map& records, std::int64_t wanted, std::int64_t& next) {
+  const bool keep =
+      wanted > 0 && wanted < std::numeric_limits<std::int64_t>::max() && !records.contains(wanted);
+  const std::int64_t id = keep ? wanted : next;
+  next = std::max(next, id + 1);
+  return id;
+}
+
+// Up to `limit` of `found`, newest first (timestamp, then id, descending).
+template <class Record>
+std::vector<Record> newest_first(std::vector<const Record*> found, std::size_t limit) {
+  const auto newer = [](const Record* a, const Record* b) {
+    return std::tie(a->timestamp, a->id) > std::tie(b->timestamp, b->id);
+  };
+  const auto end = found.begin() + static_cast<std::ptrdiff_t>(std::min(limit, found.size()));
+  std::partial_sort(found.begin(), end, found.end(), newer);
+  std::vector<Record> records;
+  for (auto it = found.begin(); it != end; ++it) records.push_back(**it);
+  return records;
+}
+
+// ---------------------------------------------------------------- listings
+//
+// A cursor is "after:<key>", the key of the last record a page returned; the
+// next page starts past it, so every record present for a whole listing is
+// returned exactly once however the records change meanwhile.
+
+constexpr std::string_view kCursorPrefix = "after:";
+
+// Spike trains in the cache: by timestamp, then in the order cached.
+using TrainKey = std::pair<double, std::uint64_t>;
+// Relationships: by source, target, type.
+using RelationshipKey = std::tuple<std::int64_t, std::int64_t, std::string>;
+
+template <class Number>
+bool parse_number(std::string_view text, Number& value, int base = 10) {
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value, base);
+  return !text.empty() && error == std::errc() && stop == end;
+}
+
+std::string key_text(const std::string& key) { return key; }
+bool parse_key(std::string_view text, std::string& key) {
+  key = text;
+  return !text.empty();
+}
+
+std::string key_text(std::int64_t key) { return std::to_string(key); }
+bool parse_key(std::string_view text, std::int64_t& key) { return parse_number(text, key); }
+
+// "<timestamp's bits in hex>:<sequence>": exact, whatever the double.
+std::string key_text(const TrainKey& key) {
+  char bits[16];
+  const auto stop =
+      std::to_chars(bits, bits + sizeof bits, std::bit_cast<std::uint64_t>(key.first), 16).ptr;
+  return std::string(bits, stop) + ':' + std::to_string(key.second);
+}
+bool parse_key(std::string_view text, TrainKey& key) {
+  const std::size_t colon = text.find(':');
+  std::uint64_t bits = 0;
+  if (colon == std::string_view::npos || !parse_number(text.substr(0, colon), bits, 16)) {
+    return false;
+  }
+  key.first = std::bit_cast<double>(bits);
+  return std::isfinite(key.first) && parse_number(text.substr(colon + 1), key.second);
+}
+
+// "<source>:<target>:<type>" (the type last: it may hold ':').
+std::string key_text(const RelationshipKey& key) {
+  return std::to_string(std::get<0>(key)) + ':' + std::to_string(std::get<1>(key)) + ':' +
+         std::get<2>(key);
+}
+bool parse_key(std::string_view text, RelationshipKey& key) {
+  const std::size_t first = text.find(':');
+  const std::size_t second = first == std::string_view::npos ? first : text.find(':', first + 1);
+  if (second == std::string_view::npos) return false;
+  std::get<2>(key) = text.substr(second + 1);
+  return parse_number(text.substr(0, first), std::get<0>(key)) &&
+         parse_number(text.substr(first + 1, second - first - 1), std::get<1>(key)) &&
+         !std::get<2>(key).empty();
+}
+
+constexpr auto kEveryEntry = [](const auto&) { return true; };
+constexpr auto kEntryValue = [](const auto& entry) { return entry.second; };
+
+// One page of `map` after `cursor`, in key order: up to `limit` records made
+// by `make` from the entries `visible` keeps. Throws InvalidArgument for a
+// cursor this plugin did not make.
+template <class Map, class Visible, class Make>
+auto list_page(const Map& map, std::string_view cursor, std::size_t limit,
+               const std::string& backend, Visible visible, Make make) {
+  auto it = map.begin();
+  if (!cursor.empty()) {
+    typename Map::key_type after{};
+    if (!cursor.starts_with(kCursorPrefix) ||
+        !parse_key(cursor.substr(kCursorPrefix.size()), after)) {
+      throw_bad_cursor(cursor, backend);
+    }
+    it = map.upper_bound(after);
+  }
+  Page<std::invoke_result_t<Make&, const typename Map::value_type&>> page;
+  auto last = it;
+  for (; it != map.end(); ++it) {
+    if (!visible(*it)) continue;
+    if (page.items.size() == limit) {
+      page.next_cursor = std::string(kCursorPrefix) + key_text(last->first);
+      break;
+    }
+    page.items.push_back(make(*it));
+    last = it;
+  }
+  return page;
+}
+
+// ---------------------------------------------------------------- working memory
+
+// When a record stored at `now` for `ttl` expires, in clock seconds. It is
+// live until the clock passes that time.
+double expiry(double now, Millis ttl) { return now + std::chrono::duration<double>(ttl).count(); }
+bool live(double expires_at, double now) { return now <= expires_at; }
+
+template <class Record>
+struct Expiring {
+  Record record;
+  double expires_at = 0.0;
+};
+
+// A copy of the record with the time it has left (at least a millisecond,
+// so that a put of it is a valid store).
+template <class Record>
+Record with_ttl_left(const Expiring<Record>& entry, double now) {
+  const double left = std::min(entry.expires_at - now, kMaxTtlSeconds);
+  Record record = entry.record;
+  record.ttl = std::max(Millis(1), std::chrono::round<Millis>(std::chrono::duration<double>(left)));
+  return record;
+}
+
+class MemoryWorkingMemory final : public WorkingMemory {
+ public:
+  MemoryWorkingMemory(Shared& shared, Maintenance& maintenance)
+      : shared_(shared), maintenance_(maintenance) {}
+
+  Maintenance& maintenance() override { return maintenance_; }
+
+  // For the maintenance, with the lock held.
+  void count(Json& stats, double now) const {
+    const auto live_in = [now](const auto& map) {
+      return std::count_if(map.begin(), map.end(),
+                           [now](const auto& entry) { return live(entry.second.expires_at, now); });
+    };
+    stats["working_memory"] = live_in(patterns_);
+    stats["spike_trains"] = live_in(trains_);
+    stats["attention_weights"] = live_in(attention_);
+  }
+  // Removes the expired records; returns how many.
+  std::int64_t erase_expired(double now) {
+    const auto expired = [now](const auto& entry) { return !live(entry.second.expires_at, now); };
+    return static_cast<std::int64_t>(std::erase_if(patterns_, expired) +
+                                     std::erase_if(trains_, expired) +
+                                     std::erase_if(attention_, expired));
+  }
+  void clear() {
+    patterns_.clear();
+    trains_.clear();
+    attention_.clear();
+  }
+
+ protected:
+  double now() const override { return shared_.now(); }
+
+ private:
+  // Below this many records, expired ones wait for clear_expired().
+  static constexpr std::size_t kSweepFloor = 4096;
+
+  // --- stores: copy outside the lock, then insert under it ---
+
+  void do_store_working_memory_pattern(const WorkingMemoryPatternView& record) override {
+    store(record);
+  }
+  void do_cache_spike_train(const CachedSpikeTrainView& record) override { store(record); }
+  void do_store_attention_weights(const AttentionWeightsView& record) override { store(record); }
+
+  template <class View>
+  void store(const View& record) {
+    auto stored = owned(record);
+    auto lock = shared_.write();
+    const double now = shared_.now();
+    sweep_if_grown(now);
+    insert(std::move(stored), now);
+  }
+
+  void do_store_batch(const WorkingMemoryBatch& batch) override {
+    auto patterns = owned_all(batch.patterns());
+    auto trains = owned_all(batch.spike_trains());
+    auto weights = owned_all(batch.attention_weights());
+    auto lock = shared_.write();
+    const double now = shared_.now();
+    sweep_if_grown(now);
+    for (auto& pattern : patterns) insert(std::move(pattern), now);
+    for (auto& train : trains) insert(std::move(train), now);
+    for (auto& weight : weights) insert(std::move(weight), now);
+  }
+
+  // A store replaces the pattern (and its TTL and last access) whole.
+  void insert(WorkingMemoryPattern&& pattern, double now) {
+    const double expires_at = expiry(now, pattern.ttl.value_or(shared_.ttls().pattern));
+    std::string hash = pattern.pattern_hash;
+    patterns_.insert_or_assign(std::move(hash), Expiring{std::move(pattern), expires_at});
+  }
+  // Every train is kept, after those cached before it.
+  void insert(CachedSpikeTrain&& train, double now) {
+    const double expires_at = expiry(now, train.ttl.value_or(shared_.ttls().spike));
+    const TrainKey key{train.timestamp, next_sequence_++};
+    trains_.emplace(key, Expiring{std::move(train), expires_at});
+  }
+  void insert(AttentionWeights&& weights, double now) {
+    const double expires_at = expiry(now, weights.ttl.value_or(shared_.ttls().attention));
+    std::string context = weights.context;
+    attention_.insert_or_assign(std::move(context), Expiring{std::move(weights), expires_at});
+  }
+
+  // Drops expired records once working memory has doubled since the last
+  // sweep, so a cache fed forever stays as large as its TTLs make it.
+  void sweep_if_grown(double now) {
+    if (patterns_.size() + trains_.size() + attention_.size() < sweep_at_) return;
+    erase_expired(now);
+    sweep_at_ = std::max(kSweepFloor, 2 * (patterns_.size() + trains_.size() + attention_.size()));
+  }
+
+  // --- lookups: the record, if live, with its TTL left ---
+
+  std::optional<WorkingMemoryPattern> do_retrieve_working_memory_pattern(
+      std::string_view pattern_hash) override {
+    auto lock = shared_.read();
+    return find_live(patterns_, pattern_hash);
+  }
+
+  bool do_update_working_memory_access(std::string_view pattern_hash, double now) override {
+    auto lock = shared_.write();
+    const auto found = patterns_.find(pattern_hash);
+    if (found == patterns_.end() || !live(found->second.expires_at, now)) return false;
+    found->second.record.last_accessed = now;
+    return true;
+  }
+
+  std::optional<CachedSpikeTrain> do_retrieve_spike_train(double timestamp) override {
+    auto lock = shared_.read();
+    const double now = shared_.now();
+    // Back from the last train cached at `timestamp`.
+    auto it = trains_.upper_bound(TrainKey{timestamp, std::numeric_limits<std::uint64_t>::max()});
+    while (it != trains_.begin() && (--it)->first.first == timestamp) {
+      if (live(it->second.expires_at, now)) return with_ttl_left(it->second, now);
+    }
+    return std::nullopt;
+  }
+
+  std::vector<CachedSpikeTrain> do_get_spike_trains_since(double since) override {
+    auto lock = shared_.read();
+    const double now = shared_.now();
+    std::vector<CachedSpikeTrain> trains;
+    for (auto it = trains_.lower_bound(TrainKey{since, 0}); it != trains_.end(); ++it) {
+      if (live(it->second.expires_at, now)) trains.push_back(with_ttl_left(it->second, now));
+    }
+    return trains;
+  }
+
+  std::optional<AttentionWeights> do_retrieve_attention_weights(std::string_view context) override {
+    auto lock = shared_.read();
+    return find_live(attention_, context);
+  }
+
+  template <class Map>
+  auto find_live(const Map& map, std::string_view key) const
+      -> std::optional<decltype(map.begin()->second.record)> {
+    const double now = shared_.now();
+    const auto found = map.find(key);
+    if (found == map.end() || !live(found->second.expires_at, now)) return std::nullopt;
+    return with_ttl_left(found->second, now);
+  }
+
+  // --- listings: live records only ---
+
+  template <class Map>
+  auto list_live(const Map& map, std::string_view cursor, std::size_t limit) const {
+    const double now = shared_.now();
+    return list_page(
+        map, cursor, limit, shared_.name(),
+        [now](const auto& entry) { return live(entry.second.expires_at, now); },
+        [now](const auto& entry) { return with_ttl_left(entry.second, now); });
+  }
+
+  Page<WorkingMemoryPattern> do_list_working_memory_patterns(std::string_view cursor,
+                                                             std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_live(patterns_, cursor, limit);
+  }
+  Page<CachedSpikeTrain> do_list_spike_trains(std::string_view cursor, std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_live(trains_, cursor, limit);
+  }
+  Page<AttentionWeights> do_list_attention_weights(std::string_view cursor,
+                                                   std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_live(attention_, cursor, limit);
+  }
+
+  Shared& shared_;
+  Maintenance& maintenance_;
+  std::map<std::string, Expiring<WorkingMemoryPattern>, std::less<>> patterns_;
+  std::map<TrainKey, Expiring<CachedSpikeTrain>> trains_;
+  std::map<std::string, Expiring<AttentionWeights>, std::less<>> attention_;
+  std::uint64_t next_sequence_ = 0;
+  std::size_t sweep_at_ = kSweepFloor;
+};
+
+// ---------------------------------------------------------------- episodes
+
+class MemoryEpisodes final : public EpisodeStore {
+ public:
+  MemoryEpisodes(Shared& shared, Maintenance& maintenance)
+      : shared_(shared), maintenance_(maintenance) {}
+
+  Maintenance& maintenance() override { return maintenance_; }
+
+  // For the maintenance, with the lock held. Ids are not reused after clear().
+  void count(Json& stats) const {
+    stats["episodes"] = episodes_.size();
+    stats["learning_events"] = events_.size();
+  }
+  void clear() {
+    episodes_.clear();
+    events_.clear();
+  }
+
+ protected:
+  double now() const override { return shared_.now(); }
+
+ private:
+  // --- episodes ---
+
+  std::int64_t do_store_episode(const EpisodeView& record) override {
+    Episode episode = owned(record);
+    auto lock = shared_.write();
+    return insert(std::move(episode));
+  }
+
+  std::optional<Episode> do_retrieve_episode(std::int64_t episode_id) override {
+    auto lock = shared_.read();
+    const auto found = episodes_.find(episode_id);
+    if (found == episodes_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  std::vector<Episode> do_get_episodes_by_context(std::string_view context_hash, std::size_t limit,
+                                                  std::optional<double> min_score) override {
+    auto lock = shared_.read();
+    std::vector<const Episode*> found;
+    for (const auto& [id, episode] : episodes_) {
+      if (episode.context_hash == context_hash &&
+          (!min_score || episode.performance_score >= *min_score)) {
+        found.push_back(&episode);
+      }
+    }
+    return newest_first(std::move(found), limit);
+  }
+
+  std::vector<Episode> do_get_episodes_since(double since, std::size_t limit) override {
+    auto lock = shared_.read();
+    std::vector<const Episode*> found;
+    for (const auto& [id, episode] : episodes_) {
+      if (episode.timestamp >= since) found.push_back(&episode);
+    }
+    return newest_first(std::move(found), limit);
+  }
+
+  // --- learning events ---
+
+  std::int64_t do_store_learning_event(const LearningEvent& record) override {
+    auto lock = shared_.write();
+    return insert(LearningEvent(record));
+  }
+
+  std::vector<LearningEvent> do_get_learning_events_by_task(
+      std::string_view task_type, std::size_t limit,
+      std::optional<double> min_performance_delta) override {
+    auto lock = shared_.read();
+    std::vector<const LearningEvent*> found;
+    for (const auto& [id, event] : events_) {
+      if (event.task_type == task_type &&
+          (!min_performance_delta || event.performance_delta >= *min_performance_delta)) {
+        found.push_back(&event);
+      }
+    }
+    return newest_first(std::move(found), limit);
+  }
+
+  std::vector<StrategyScore> do_get_best_strategies(std::string_view task_type,
+                                                    std::size_t limit) override {
+    auto lock = shared_.read();
+    std::map<std::string_view, std::pair<double, std::int64_t>> totals;  // sum, count
+    for (const auto& [id, event] : events_) {
+      if (event.task_type != task_type || !(event.performance_delta > 0)) continue;
+      auto& [sum, count] = totals[event.strategy_used];
+      sum += event.performance_delta;
+      ++count;
+    }
+    std::vector<StrategyScore> scores;
+    for (const auto& [strategy, total] : totals) {
+      scores.push_back(
+          {std::string(strategy), total.first / static_cast<double>(total.second), total.second});
+    }
+    // Best average, then most events; the name last, so ties list alike.
+    std::sort(scores.begin(), scores.end(), [](const StrategyScore& a, const StrategyScore& b) {
+      return std::tie(b.avg_delta, b.count, a.strategy) <
+             std::tie(a.avg_delta, a.count, b.strategy);
+    });
+    if (scores.size() > limit) scores.resize(limit);
+    return scores;
+  }
+
+  // --- beyond the seed ---
+
+  // Nothing here can fail once the copies are made: inserting in order is
+  // all or nothing.
+  EpisodeBatchIds do_store_batch(const EpisodeBatch& batch) override {
+    auto episodes = owned_all(batch.episodes());
+    auto events = owned_all(batch.learning_events());
+    EpisodeBatchIds ids;
+    auto lock = shared_.write();
+    for (Episode& episode : episodes) ids.episode_ids.push_back(insert(std::move(episode)));
+    for (LearningEvent& event : events) ids.learning_event_ids.push_back(insert(std::move(event)));
+    return ids;
+  }
+
+  Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_page(episodes_, cursor, limit, shared_.name(), kEveryEntry, kEntryValue);
+  }
+  Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_page(events_, cursor, limit, shared_.name(), kEveryEntry, kEntryValue);
+  }
+
+  std::int64_t insert(Episode&& episode) {
+    episode.id = claim_id(episodes_, episode.id, next_episode_id_);
+    const std::int64_t id = episode.id;
+    episodes_.emplace(id, std::move(episode));
+    return id;
+  }
+  std::int64_t insert(LearningEvent&& event) {
+    event.id = claim_id(events_, event.id, next_event_id_);
+    const std::int64_t id = event.id;
+    events_.emplace(id, std::move(event));
+    return id;
+  }
+
+  Shared& shared_;
+  Maintenance& maintenance_;
+  std::map<std::int64_t, Episode> episodes_;
+  std::map<std::int64_t, LearningEvent> events_;
+  std::int64_t next_episode_id_ = 1;
+  std::int64_t next_event_id_ = 1;
+};
+
+// ---------------------------------------------------------------- concepts
+
+// `text`'s code points, ASCII letters folded to lower case. REQUIRES: valid
+// UTF-8 (the core checks names and queries).
+std::u32string folded_code_points(std::string_view text) {
+  std::u32string points;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    char32_t point = length == 1 ? lead : lead & (0x7Fu >> length);
+    for (std::size_t k = 1; k < length && i + k < text.size(); ++k) {
+      point = (point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    }
+    if (point >= U'A' && point <= U'Z') point += U'a' - U'A';
+    points.push_back(point);
+    i += length;
+  }
+  return points;
+}
+
+// SQL LIKE as SQLite runs it, without an escape character: '%' matches any
+// run of characters, '_' exactly one, anything else itself. Greedy, going
+// back to the last '%' on a mismatch.
+bool like(std::u32string_view text, std::u32string_view pattern) {
+  std::size_t t = 0, p = 0;
+  std::size_t star = std::u32string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == U'%') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && (pattern[p] == U'_' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::u32string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == U'%') ++p;
+  return p == pattern.size();
+}
+
+class MemoryConcepts final : public ConceptStore {
+ public:
+  MemoryConcepts(Shared& shared, Maintenance& maintenance)
+      : shared_(shared), maintenance_(maintenance) {}
+
+  Maintenance& maintenance() override { return maintenance_; }
+
+  // For the maintenance, with the lock held. Ids are not reused after clear().
+  void count(Json& stats) const {
+    stats["concepts"] = concepts_.size();
+    stats["relationships"] = relationships_.size();
+  }
+  void clear() {
+    concepts_.clear();
+    ids_by_name_.clear();
+    relationships_.clear();
+  }
+
+ protected:
+  double now() const override { return shared_.now(); }
+
+ private:
+  std::int64_t do_store_concept(const ConceptView& record) override {
+    std::vector<Concept> concepts;
+    concepts.push_back(owned(record));
+    auto lock = shared_.write();
+    return apply(std::move(concepts), {false}, {}).front();
+  }
+
+  std::optional<Concept> do_retrieve_concept(std::int64_t concept_id) override {
+    auto lock = shared_.read();
+    const auto found = concepts_.find(concept_id);
+    if (found == concepts_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  std::optional<Concept> do_retrieve_concept_by_name(std::string_view name, double now) override {
+    auto lock = shared_.write();
+    const auto found = ids_by_name_.find(name);
+    if (found == ids_by_name_.end()) return std::nullopt;
+    Concept& concept_record = concepts_.at(found->second);
+    ++concept_record.access_count;
+    concept_record.last_accessed = now;
+    return concept_record;
+  }
+
+  std::vector<Concept> do_search_concepts(std::string_view query, std::size_t limit) override {
+    std::u32string pattern = U"%";  // the query searched anywhere in the name
+    pattern += folded_code_points(query);
+    pattern += U'%';
+    auto lock = shared_.read();
+    std::vector<const Concept*> found;
+    for (const auto& [id, concept_record] : concepts_) {
+      if (like(folded_code_points(concept_record.name), pattern)) {
+        found.push_back(&concept_record);
+      }
+    }
+    const auto first = [](const Concept* a, const Concept* b) {
+      return std::tie(a->access_count, a->creation_time, a->id) >
+             std::tie(b->access_count, b->creation_time, b->id);
+    };
+    const auto end = found.begin() + static_cast<std::ptrdiff_t>(std::min(limit, found.size()));
+    std::partial_sort(found.begin(), end, found.end(), first);
+    std::vector<Concept> concepts;
+    for (auto it = found.begin(); it != end; ++it) concepts.push_back(**it);
+    return concepts;
+  }
+
+  void do_add_concept_relationship(const Relationship& relationship) override {
+    auto lock = shared_.write();
+    apply({}, {}, std::span(&relationship, 1));
+  }
+
+  std::vector<Relationship> do_get_concept_relationships(
+      std::int64_t concept_id, const std::optional<std::string>& relationship_type) override {
+    auto lock = shared_.read();
+    std::vector<Relationship> relationships;
+    const RelationshipKey from{concept_id, std::numeric_limits<std::int64_t>::min(), ""};
+    for (auto it = relationships_.lower_bound(from);
+         it != relationships_.end() && std::get<0>(it->first) == concept_id; ++it) {
+      const auto& [source, target, type] = it->first;
+      if (!relationship_type || type == *relationship_type) {
+        relationships.push_back({source, target, type, it->second});
+      }
+    }
+    // Strongest first; then by target and type, so ties list alike.
+    std::stable_sort(relationships.begin(), relationships.end(),
+                     [](const Relationship& a, const Relationship& b) {
+                       return a.strength > b.strength ||
+                              (a.strength == b.strength && a.target_id < b.target_id);
+                     });
+    return relationships;
+  }
+
+  std::vector<std::int64_t> do_store_batch(const ConceptBatch& batch) override {
+    std::vector<Concept> concepts = owned_all(batch.concepts());
+    std::vector<bool> whole(concepts.size());
+    for (std::size_t i = 0; i < whole.size(); ++i) whole[i] = batch.is_whole_record(i);
+    auto lock = shared_.write();
+    return apply(std::move(concepts), whole, batch.relationships());
+  }
+
+  Page<Concept> do_list_concepts(std::string_view cursor, std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_page(concepts_, cursor, limit, shared_.name(), kEveryEntry, kEntryValue);
+  }
+  Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_page(relationships_, cursor, limit, shared_.name(), kEveryEntry,
+                     [](const auto& entry) {
+                       const auto& [source, target, type] = entry.first;
+                       return Relationship{source, target, type, entry.second};
+                     });
+  }
+
+  // Stores `concepts`, then `relationships`, all or nothing: the ids are
+  // chosen and every relationship's ends checked before anything changes.
+  // Returns the concepts' ids. REQUIRES: the lock held for writing.
+  std::vector<std::int64_t> apply(std::vector<Concept> concepts, const std::vector<bool>& whole,
+                                  std::span<const Relationship> relationships) {
+    const std::vector<std::int64_t> ids = choose_ids(concepts);
+    const std::set<std::int64_t> coming(ids.begin(), ids.end());
+    for (const Relationship& relationship : relationships) {
+      for (const std::int64_t end : {relationship.source_id, relationship.target_id}) {
+        if (!concepts_.contains(end) && !coming.contains(end)) {
+          throw_missing_concept(relationship, end, shared_.name());
+        }
+      }
+    }
+    for (std::size_t i = 0; i < concepts.size(); ++i) {
+      commit(std::move(concepts[i]), ids[i], whole[i]);
+    }
+    for (const Relationship& r : relationships) {
+      relationships_.insert_or_assign(RelationshipKey{r.source_id, r.target_id, r.type},
+                                      r.strength);
+    }
+    return ids;
+  }
+
+  // The id each concept will have: that of the concept with its name (one
+  // stored, or one earlier in `concepts`), else its own id when positive and
+  // free, else a new one. Changes nothing.
+  std::vector<std::int64_t> choose_ids(const std::vector<Concept>& concepts) const {
+    std::map<std::string_view, std::int64_t> named;  // new names, in this call
+    std::set<std::int64_t> claimed;
+    const auto taken = [&](std::int64_t id) {
+      return concepts_.contains(id) || claimed.contains(id);
+    };
+    std::int64_t next = next_id_;
+    std::vector<std::int64_t> ids;
+    for (const Concept& concept_record : concepts) {
+      if (const auto stored = ids_by_name_.find(concept_record.name);
+          stored != ids_by_name_.end()) {
+        ids.push_back(stored->second);
+      } else if (const auto earlier = named.find(concept_record.name); earlier != named.end()) {
+        ids.push_back(earlier->second);
+      } else {
+        const std::int64_t wanted = concept_record.id;
+        const bool keep =
+            wanted > 0 && wanted < std::numeric_limits<std::int64_t>::max() && !taken(wanted);
+        while (!keep && taken(next)) ++next;
+        const std::int64_t id = keep ? wanted : next++;
+        named.emplace(concept_record.name, id);
+        claimed.insert(id);
+        ids.push_back(id);
+      }
+    }
+    return ids;
+  }
+
+  // Stores `incoming` as concept `id`. Under a name already stored, the
+  // embedding and metadata are replaced and id, creation time and access
+  // history kept — unless `incoming` is a `whole` record (a put of a listed
+  // concept): then its creation time and access history replace them too.
+  void commit(Concept&& incoming, std::int64_t id, bool whole) {
+    const auto stored = concepts_.find(id);
+    if (stored == concepts_.end()) {
+      incoming.id = id;
+      next_id_ = std::max(next_id_, id + 1);
+      ids_by_name_.emplace(incoming.name, id);
+      concepts_.emplace(id, std::move(incoming));
+      return;
+    }
+    Concept& kept = stored->second;
+    kept.embedding = std::move(incoming.embedding);
+    kept.metadata = std::move(incoming.metadata);
+    if (whole) {
+      kept.creation_time = incoming.creation_time;
+      kept.access_count = incoming.access_count;
+      kept.last_accessed = incoming.last_accessed;
+    }
+  }
+
+  Shared& shared_;
+  Maintenance& maintenance_;
+  std::map<std::int64_t, Concept> concepts_;
+  std::map<std::string, std::int64_t, std::less<>> ids_by_name_;
+  std::map<RelationshipKey, double> relationships_;  // strength
+  std::int64_t next_id_ = 1;
+};
+
+// ---------------------------------------------------------------- traces
+
+// The seed's id prefix of each kind of trace.
+std::string_view id_prefix(const NetworkSnapshot&) { return "snapshot"; }
+std::string_view id_prefix(const SpikeTrainData&) { return "train"; }
+std::string_view id_prefix(const CompressedSpikeTrain&) { return "compressed"; }
+std::string_view id_prefix(const ReservoirStates& r) { return r.reservoir_id; }
+std::string_view id_prefix(const LayerOutputs&) { return "outputs"; }
+std::string_view id_prefix(const PlasticityTrace& r) { return r.plasticity_type; }
+std::string_view id_prefix(const HomeostaticTrace& r) { return r.mechanism; }
+std::string_view id_prefix(const PerformanceMetrics& r) { return r.task_type; }
+
+// One kind of trace by id, in string order (as HDF5 lists a group). Each
+// kind is its own id space. REQUIRES: the caller holds the lock.
+template <class Record>
+class TraceTable {
+ public:
+  // Stores `record` under its own id when given and free, else the first
+  // free of "<prefix>_<ms>", "<prefix>_<ms>_1", ...; returns the id.
+  std::string insert(Record&& record) {
+    if (record.id.empty() || records_.contains(record.id)) {
+      unsigned n = 0;
+      do {
+        record.id = seed_id(id_prefix(record), record.timestamp, n++);
+      } while (records_.contains(record.id));
+    }
+    std::string id = record.id;
+    records_.emplace(id, std::move(record));
+    return id;
+  }
+  std::vector<std::string> insert_all(std::vector<Record>&& records) {
+    std::vector<std::string> ids;
+    for (Record& record : records) ids.push_back(insert(std::move(record)));
+    return ids;
+  }
+
+  std::optional<Record> find(std::string_view id) const {
+    const auto found = records_.find(id);
+    if (found == records_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  Page<Record> list(std::string_view cursor, std::size_t limit, const std::string& backend) const {
+    return list_page(records_, cursor, limit, backend, kEveryEntry, kEntryValue);
+  }
+
+  // Removes the records with timestamp < `cutoff`; returns how many.
+  std::int64_t erase_older_than(double cutoff) {
+    return static_cast<std::int64_t>(std::erase_if(
+        records_, [cutoff](const auto& entry) { return entry.second.timestamp < cutoff; }));
+  }
+
+  const std::map<std::string, Record, std::less<>>& records() const noexcept { return records_; }
+  std::size_t size() const noexcept { return records_.size(); }
+  void clear() noexcept { records_.clear(); }
+
+ private:
+  std::map<std::string, Record, std::less<>> records_;
+};
+
+class MemoryTraces final : public TraceStore {
+ public:
+  MemoryTraces(Shared& shared, Maintenance& maintenance)
+      : shared_(shared), maintenance_(maintenance) {}
+
+  Maintenance& maintenance() override { return maintenance_; }
+
+  // For the maintenance, with the lock held.
+  void count(Json& stats) const {
+    stats["network_snapshots"] = snapshots_.size();
+    stats["raw_spike_trains"] = spike_trains_.size();
+    stats["compressed_spike_trains"] = compressed_.size();
+    stats["reservoir_states"] = reservoirs_.size();
+    stats["layer_outputs"] = layer_outputs_.size();
+    stats["plasticity_traces"] = plasticity_.size();
+    stats["homeostatic_traces"] = homeostatic_.size();
+    stats["performance_metrics"] = metrics_.size();
+  }
+  // What the seed's cleanup_old_data removes: snapshots and raw spike
+  // trains with timestamp < `cutoff`. Returns how many.
+  std::int64_t erase_older_than(double cutoff) {
+    return snapshots_.erase_older_than(cutoff) + spike_trains_.erase_older_than(cutoff);
+  }
+  void clear() {
+    snapshots_.clear();
+    spike_trains_.clear();
+    compressed_.clear();
+    reservoirs_.clear();
+    layer_outputs_.clear();
+    plasticity_.clear();
+    homeostatic_.clear();
+    metrics_.clear();
+  }
+
+ private:
+  template <class Record>
+  std::string store(TraceTable<Record>& table, Record&& record) {
+    auto lock = shared_.write();
+    return table.insert(std::move(record));
+  }
+  template <class Record>
+  std::optional<Record> find(const TraceTable<Record>& table, std::string_view id) const {
+    auto lock = shared_.read();
+    return table.find(id);
+  }
+  template <class Record>
+  Page<Record> list(const TraceTable<Record>& table, std::string_view cursor,
+                    std::size_t limit) const {
+    auto lock = shared_.read();
+    return table.list(cursor, limit, shared_.name());
+  }
+
+  // --- network states ---
+
+  std::string do_store_network_snapshot(const NetworkSnapshotView& record) override {
+    return store(snapshots_, owned(record));
+  }
+  std::optional<NetworkSnapshot> do_retrieve_network_snapshot(std::string_view id) override {
+    return find(snapshots_, id);
+  }
+  std::vector<std::string> do_get_network_snapshots_in_range(double start_time,
+                                                             double end_time) override {
+    auto lock = shared_.read();
+    std::vector<std::string> ids;
+    for (const auto& [id, snapshot] : snapshots_.records()) {
+      if (snapshot.timestamp >= start_time && snapshot.timestamp <= end_time) ids.push_back(id);
+    }
+    return ids;
+  }
+
+  // --- spike trains ---
+
+  std::string do_store_spike_train(const SpikeTrainDataView& record) override {
+    return store(spike_trains_, owned(record));
+  }
+  std::optional<SpikeTrainData> do_retrieve_spike_train(std::string_view id) override {
+    return find(spike_trains_, id);
+  }
+  std::string do_store_compressed_spike_train(const CompressedSpikeTrainView& record) override {
+    return store(compressed_, owned(record));
+  }
+  std::optional<CompressedSpikeTrain> do_retrieve_compressed_spike_train(
+      std::string_view id) override {
+    return find(compressed_, id);
+  }
+
+  // --- activations ---
+
+  std::string do_store_reservoir_states(const ReservoirStatesView& record) override {
+    return store(reservoirs_, owned(record));
+  }
+  std::optional<ReservoirStates> do_retrieve_reservoir_states(std::string_view id) override {
+    return find(reservoirs_, id);
+  }
+  std::string do_store_layer_outputs(const LayerOutputsView& record) override {
+    return store(layer_outputs_, owned(record));
+  }
+  std::optional<LayerOutputs> do_retrieve_layer_outputs(std::string_view id) override {
+    return find(layer_outputs_, id);
+  }
+
+  // --- learning traces ---
+
+  std::string do_store_plasticity_trace(const PlasticityTraceView& record) override {
+    return store(plasticity_, owned(record));
+  }
+  std::optional<PlasticityTrace> do_retrieve_plasticity_trace(std::string_view id) override {
+    return find(plasticity_, id);
+  }
+  std::string do_store_homeostatic_trace(const HomeostaticTraceView& record) override {
+    return store(homeostatic_, owned(record));
+  }
+  std::optional<HomeostaticTrace> do_retrieve_homeostatic_trace(std::string_view id) override {
+    return find(homeostatic_, id);
+  }
+  std::string do_store_performance_metrics(const PerformanceMetrics& record) override {
+    return store(metrics_, owned(record));
+  }
+  std::optional<PerformanceMetrics> do_retrieve_performance_metrics(std::string_view id) override {
+    return find(metrics_, id);
+  }
+
+  // --- beyond the seed ---
+
+  // Timestamps arrive checked, so no id can fail once the copies are made:
+  // inserting in order is all or nothing.
+  TraceBatchIds do_store_batch(const TraceBatch& batch) override {
+    auto snapshots = owned_all(batch.network_snapshots());
+    auto spike_trains = owned_all(batch.spike_trains());
+    auto compressed = owned_all(batch.compressed_spike_trains());
+    auto reservoirs = owned_all(batch.reservoir_states());
+    auto layer_outputs = owned_all(batch.layer_outputs());
+    auto plasticity = owned_all(batch.plasticity_traces());
+    auto homeostatic = owned_all(batch.homeostatic_traces());
+    auto metrics = owned_all(batch.performance_metrics());
+    auto lock = shared_.write();
+    return {snapshots_.insert_all(std::move(snapshots)),
+            spike_trains_.insert_all(std::move(spike_trains)),
+            compressed_.insert_all(std::move(compressed)),
+            reservoirs_.insert_all(std::move(reservoirs)),
+            layer_outputs_.insert_all(std::move(layer_outputs)),
+            plasticity_.insert_all(std::move(plasticity)),
+            homeostatic_.insert_all(std::move(homeostatic)),
+            metrics_.insert_all(std::move(metrics))};
+  }
+
+  Page<NetworkSnapshot> do_list_network_snapshots(std::string_view cursor,
+                                                  std::size_t limit) override {
+    return list(snapshots_, cursor, limit);
+  }
+  Page<SpikeTrainData> do_list_spike_trains(std::string_view cursor, std::size_t limit) override {
+    return list(spike_trains_, cursor, limit);
+  }
+  Page<CompressedSpikeTrain> do_list_compressed_spike_trains(std::string_view cursor,
+                                                             std::size_t limit) override {
+    return list(compressed_, cursor, limit);
+  }
+  Page<ReservoirStates> do_list_reservoir_states(std::string_view cursor,
+                                                 std::size_t limit) override {
+    return list(reservoirs_, cursor, limit);
+  }
+  Page<LayerOutputs> do_list_layer_outputs(std::string_view cursor, std::size_t limit) override {
+    return list(layer_outputs_, cursor, limit);
+  }
+  Page<PlasticityTrace> do_list_plasticity_traces(std::string_view cursor,
+                                                  std::size_t limit) override {
+    return list(plasticity_, cursor, limit);
+  }
+  Page<HomeostaticTrace> do_list_homeostatic_traces(std::string_view cursor,
+                                                    std::size_t limit) override {
+    return list(homeostatic_, cursor, limit);
+  }
+  Page<PerformanceMetrics> do_list_performance_metrics(std::string_view cursor,
+                                                       std::size_t limit) override {
+    return list(metrics_, cursor, limit);
+  }
+
+  Shared& shared_;
+  Maintenance& maintenance_;
+  TraceTable<NetworkSnapshot> snapshots_;
+  TraceTable<SpikeTrainData> spike_trains_;
+  TraceTable<CompressedSpikeTrain> compressed_;
+  TraceTable<ReservoirStates> reservoirs_;
+  TraceTable<LayerOutputs> layer_outputs_;
+  TraceTable<PlasticityTrace> plasticity_;
+  TraceTable<HomeostaticTrace> homeostatic_;
+  TraceTable<PerformanceMetrics> metrics_;
+};
+
+// ---------------------------------------------------------------- maintenance
+
+// backup, backup_if_due, compact, rotate and rotate_if_needed are not
+// overridden: memory has no file, so they throw NotSupported.
+class MemoryMaintenance final : public Maintenance {
+ public:
+  MemoryMaintenance(Shared& shared, MemoryWorkingMemory& working_memory, MemoryEpisodes& episodes,
+                    MemoryConcepts& concepts, MemoryTraces& traces)
+      : shared_(shared),
+        working_memory_(working_memory),
+        episodes_(episodes),
+        concepts_(concepts),
+        traces_(traces) {}
+
+  std::string_view backend_name() const noexcept override { return shared_.name(); }
+
+  // Live records per kind, and "total".
+  Json stats() override {
+    auto lock = shared_.read();
+    Json stats = Json::object();
+    working_memory_.count(stats, shared_.now());
+    episodes_.count(stats);
+    concepts_.count(stats);
+    traces_.count(stats);
+    std::size_t total = 0;
+    for (const auto& item : stats.items()) total += item.value().get<std::size_t>();
+    stats["total"] = total;
+    return stats;
+  }
+
+  std::int64_t cleanup(int retention_days) override {
+    if (retention_days < 0) {
+      throw InvalidArgument(
+          "retention_days must not be negative, got " + std::to_string(retention_days),
+          shared_.name());
+    }
+    auto lock = shared_.write();
+    return traces_.erase_older_than(shared_.now() - retention_days * 86400.0);
+  }
+
+  std::int64_t clear_expired() override {
+    auto lock = shared_.write();
+    return working_memory_.erase_expired(shared_.now());
+  }
+
+  void clear_all() override {
+    auto lock = shared_.write();
+    release();
+  }
+
+  // Nothing to flush: every completed store is already as durable as memory is.
+  void sync() override { auto lock = shared_.read(); }
+
+  void close() override {
+    shared_.close([this] { release(); });
+  }
+
+ private:
+  void release() {
+    working_memory_.clear();
+    episodes_.clear();
+    concepts_.clear();
+    traces_.clear();
+  }
+
+  Shared& shared_;
+  MemoryWorkingMemory& working_memory_;
+  MemoryEpisodes& episodes_;
+  MemoryConcepts& concepts_;
+  MemoryTraces& traces_;
+};
+
+// ---------------------------------------------------------------- backend
+
+class MemoryBackend final : public Backend {
+ public:
+  explicit MemoryBackend(const BackendContext& context) : shared_(context) {}
+
+  WorkingMemory* working_memory() noexcept override { return &working_memory_; }
+  EpisodeStore* episodes() noexcept override { return &episodes_; }
+  ConceptStore* concepts() noexcept override { return &concepts_; }
+  TraceStore* traces() noexcept override { return &traces_; }
+  Maintenance& maintenance() noexcept override { return maintenance_; }
+
+ private:
+  Shared shared_;
+  // Declared before the roles, which need it built; it only keeps
+  // references to them.
+  MemoryMaintenance maintenance_{shared_, working_memory_, episodes_, concepts_, traces_};
+  MemoryWorkingMemory working_memory_{shared_, maintenance_};
+  MemoryEpisodes episodes_{shared_, maintenance_};
+  MemoryConcepts concepts_{shared_, maintenance_};
+  MemoryTraces traces_{shared_, maintenance_};
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- descriptor
+
+const PluginDescriptor& descriptor() {
+  static const PluginDescriptor kDescriptor = [] {
+    PluginDescriptor d;
+    d.name = "memory";
+    d.version = "1.0.0";
+    d.roles.assign(std::begin(kAllRoles), std::end(kAllRoles));
+    d.options = kOptions.schema();
+    d.create = [](const BackendContext& context) -> std::unique_ptr<Backend> {
+      return std::make_unique<MemoryBackend>(context);
+    };
+    return d;
+  }();
+  return kDescriptor;
+}
+
+}  // namespace engram::memory
+
+BOOST_DLL_ALIAS(engram::memory::descriptor, engram_plugin)
