@@ -91,6 +91,7 @@ class ProbeEpisodes final : public engram::EpisodeStore {
  public:
   int reached = 0;
   double last_timestamp = 0;
+  bool last_was_array = false;
   double since = 0;
   std::vector<double> batch_timestamps;
   engram::Maintenance& maintenance() override { return maintenance_; }
@@ -102,6 +103,7 @@ class ProbeEpisodes final : public engram::EpisodeStore {
   std::int64_t do_store_episode(const engram::EpisodeView& e) override {
     ++reached;
     last_timestamp = e.timestamp;
+    last_was_array = std::holds_alternative<ArrayView>(e.experience_data);
     return 1;
   }
   std::optional<engram::Episode> do_retrieve_episode(std::int64_t) override {
@@ -385,6 +387,12 @@ TEST_CASE("roles: episodes stamp 'now' with the backend clock and check values",
   CHECK(episodes.last_timestamp == kFixedNow);
   episodes.store_episode(Json{{"obs", {1, 2}}}, 0.5, "ctx", 42.0);
   CHECK(episodes.last_timestamp == 42.0);
+  // A vector is an array experience, not a JSON list (no ambiguity).
+  episodes.store_episode(std::vector<double>{1.0, 2.0}, 0.5, "ctx", 43.0);
+  CHECK(episodes.last_timestamp == 43.0);
+  CHECK(episodes.last_was_array);
+  episodes.store_episode(Json{{"list", {1.0, 2.0}}}, 0.5, "ctx", 44.0);
+  CHECK_FALSE(episodes.last_was_array);
   episodes.store_learning_event("task", -0.1, "greedy");
   CHECK(episodes.last_timestamp == kFixedNow);
   episodes.get_recent_episodes(60.0);

@@ -82,6 +82,13 @@ class ENGRAM_API EpisodeBatch {
   void store_episode(const Json& experience_data, double performance_score,
                      std::string_view context_hash, std::optional<double> timestamp = std::nullopt,
                      const Json& metadata = Json::object());
+  // A std::vector of elements is an array experience, not a JSON list.
+  template <Element T>
+  void store_episode(const std::vector<T>& experience_data, double performance_score,
+                     std::string_view context_hash, std::optional<double> timestamp = std::nullopt,
+                     const Json& metadata = Json::object()) {
+    store_episode(ArrayView(experience_data), performance_score, context_hash, timestamp, metadata);
+  }
   void store_learning_event(std::string_view task_type, double performance_delta,
                             std::string_view strategy_used, const Json& parameters = Json::object(),
                             std::optional<double> timestamp = std::nullopt);
@@ -123,6 +130,15 @@ class ENGRAM_API EpisodeStore {
                              std::string_view context_hash,
                              std::optional<double> timestamp = std::nullopt,
                              const Json& metadata = Json::object());
+  // A std::vector of elements is an array experience, not a JSON list.
+  template <Element T>
+  std::int64_t store_episode(const std::vector<T>& experience_data, double performance_score,
+                             std::string_view context_hash,
+                             std::optional<double> timestamp = std::nullopt,
+                             const Json& metadata = Json::object()) {
+    return store_episode(ArrayView(experience_data), performance_score, context_hash, timestamp,
+                         metadata);
+  }
   // The episode; nullopt if there is none with this id. Throws CorruptData
   // when its stored experience does not decode (e.g. a Python pickle).
   std::optional<Episode> retrieve_episode(std::int64_t episode_id);
