@@ -770,7 +770,7 @@ class MemoryConcepts final : public ConceptStore {
   // For the maintenance, with the lock held. Ids are not reused after clear().
   void count(Json& stats) const {
     stats["concepts"] = concepts_.size();
-    stats["relationships"] = relationships_.size();
+    stats["concept_relationships"] = relationships_.size();
   }
   void clear() {
     concepts_.clear();

@@ -224,7 +224,7 @@ TEST_CASE("memory: stats counts every kind, clear_all empties them", "[memory]")
   CHECK(stats.at("episodes") == 1);
   CHECK(stats.at("learning_events") == 1);
   CHECK(stats.at("concepts") == 2);
-  CHECK(stats.at("relationships") == 1);
+  CHECK(stats.at("concept_relationships") == 1);
   CHECK(stats.at("raw_spike_trains") == 1);
   CHECK(stats.at("performance_metrics") == 1);
   CHECK(stats.at("network_snapshots") == 0);
