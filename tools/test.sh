@@ -31,6 +31,17 @@ run_suite() {
   ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 900 ${tests:+-R "$tests"}
 }
 
+# The Redis server the redis plugin's tests use: loopback, the first free
+# port from 6390, stopped on exit.
+redis_dir=$build_root/redis-server
+redis_port=6390
+while (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; do
+  redis_port=$((redis_port + 1))
+done
+"$root/tools/redis-test-server.sh" start "$redis_port" "$redis_dir"
+trap '"$root/tools/redis-test-server.sh" stop "$redis_dir"' EXIT
+export ENGRAM_TEST_REDIS_PORT=$redis_port
+
 run_suite release "" ""
 if ! $quick; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
