@@ -24,8 +24,9 @@
 //
 // Listings page through the index sorted sets, never SCAN (which may return
 // a key twice): a cursor is "after:<member>", so every record present for a
-// whole listing is returned exactly once. Values above
-// compression_threshold are stored uncompressed in this version.
+// whole listing is returned exactly once. Array values are .npy, compressed
+// above compression_threshold with the codec `compression` names, behind the
+// header value_codec.h documents.
 //
 // Thread safety: a pool of up to max_connections contexts, each used by one
 // call at a time. A call whose connection fails is retried on a reconnected
@@ -67,6 +68,7 @@
 #include "engram/page.h"
 #include "engram/plugin.h"
 #include "engram/working_memory.h"
+#include "value_codec.h"
 
 namespace engram::redis {
 namespace {
@@ -83,6 +85,8 @@ struct RedisOptions {
   std::string key_prefix = "engram:";
   std::int64_t max_connections = 10;
   std::int64_t compression_threshold = 1024;
+  std::string compression = "lz4";
+  std::int64_t compression_level = 0;
   std::int64_t retry_attempts = 3;
   double retry_delay = 0.1;
   double connect_timeout = 2.0;
@@ -108,7 +112,11 @@ const auto kOptions =
         .add("max_connections", &RedisOptions::max_connections,
              "most connections open at once; calls beyond wait for one")
         .add("compression_threshold", &RedisOptions::compression_threshold,
-             "bytes above which values are to be compressed (not yet: stored as they are)")
+             "array values whose .npy is larger than this many bytes are compressed")
+        .add("compression", &RedisOptions::compression,
+             "codec for values above compression_threshold: lz4, zstd, zlib or none")
+        .add("compression_level", &RedisOptions::compression_level,
+             "the codec's level; 0 for its default (lz4: above 2 selects LZ4-HC)")
         .add("retry_attempts", &RedisOptions::retry_attempts,
              "attempts a call makes in all when the connection fails")
         .add("retry_delay", &RedisOptions::retry_delay,
@@ -134,6 +142,7 @@ struct Settings {
   Millis spike_ttl{};
   timeval connect_timeout{};
   timeval command_timeout{};
+  ValueFormat value_format;
 };
 
 [[noreturn]] void throw_bad_option(std::string_view key, const std::string& why) {
@@ -180,6 +189,17 @@ Settings settings_of(const Json& json) {
     throw_bad_option("compression_threshold", "must not be negative");
   }
   if (o.key_prefix.empty()) throw_bad_option("key_prefix", "must not be empty");
+  const auto codec = codec_named(o.compression);
+  if (!codec) {
+    throw_bad_option("compression", "must be lz4, zstd, zlib or none, got \"" +
+                                        printable(o.compression) + "\"");
+  }
+  if (o.compression_level < -100 || o.compression_level > 22) {
+    throw_bad_option("compression_level", "must be from -100 to 22");
+  }
+  s.value_format.codec = *codec;
+  s.value_format.level = static_cast<int>(o.compression_level);
+  s.value_format.threshold = static_cast<std::size_t>(o.compression_threshold);
   s.pattern_ttl = ttl_option("pattern_ttl", o.pattern_ttl);
   s.attention_ttl = ttl_option("attention_ttl", o.attention_ttl);
   s.spike_ttl = ttl_option("spike_ttl", o.spike_ttl);
@@ -222,8 +242,9 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 }
 
 // An error reply: NOAUTH, WRONGPASS, NOPERM, a pre-6 server's invalid
-// password and a password given to a server that has none are AccessDenied,
-// anything else BackendError.
+// password and a password given to a server that has none are AccessDenied;
+// WRONGTYPE (another client put a key of another type under one of engram's
+// names) is CorruptData; anything else BackendError.
 [[noreturn]] void throw_reply_error(const redisReply& reply, std::string_view doing,
                                     const std::string& backend) {
   const std::string text(reply.str ? reply.str : "", reply.str ? reply.len : 0);
@@ -234,6 +255,7 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
       text.find("without any password configured") != std::string::npos) {
     throw AccessDenied(message, backend);
   }
+  if (text.starts_with("WRONGTYPE")) throw CorruptData(message, backend);
   throw BackendError(message, backend);
 }
 
@@ -253,11 +275,12 @@ using Command = std::vector<std::string>;
 
 // Sends `commands` in one pipeline and returns their replies, error replies
 // included. Throws through the mapper when the context fails.
-std::vector<ReplyPtr> pipeline(redisContext* context, const std::vector<Command>& commands,
+std::vector<ReplyPtr> pipeline(redisContext* context, const std::vector<const Command*>& commands,
                                const std::string& backend) {
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
-  for (const Command& command : commands) {
+  for (const Command* command_pointer : commands) {
+    const Command& command = *command_pointer;
     argv.clear();
     lengths.clear();
     for (const std::string& arg : command) {
@@ -271,14 +294,22 @@ std::vector<ReplyPtr> pipeline(redisContext* context, const std::vector<Command>
   }
   std::vector<ReplyPtr> replies;
   replies.reserve(commands.size());
-  for (const Command& command : commands) {
+  for (const Command* command : commands) {
     void* raw = nullptr;
     if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
-      throw_context_error(context, "reading the reply to " + command.front(), backend);
+      throw_context_error(context, "reading the reply to " + command->front(), backend);
     }
     replies.emplace_back(static_cast<redisReply*>(raw));
   }
   return replies;
+}
+
+std::vector<ReplyPtr> pipeline(redisContext* context, const std::vector<Command>& commands,
+                               const std::string& backend) {
+  std::vector<const Command*> pointers;
+  pointers.reserve(commands.size());
+  for (const Command& command : commands) pointers.push_back(&command);
+  return pipeline(context, pointers, backend);
 }
 
 // The reply, or a throw for an error reply.
@@ -296,14 +327,22 @@ ReplyPtr command(redisContext* context, Command args, const std::string& backend
   return std::move(replies.front());
 }
 
-// Runs `commands` as one MULTI/EXEC: all applied or none.
-void transaction(redisContext* context, std::vector<Command> commands,
+// Runs the commands of `parts`, in order, as one MULTI/EXEC: all applied or
+// none. The commands are sent from where they are (a retry sends them again
+// without copying a payload).
+void transaction(redisContext* context,
+                 std::initializer_list<const std::vector<Command>*> parts,
                  const std::string& backend) {
-  commands.insert(commands.begin(), Command{"MULTI"});
-  commands.push_back(Command{"EXEC"});
-  const auto replies = pipeline(context, commands, backend);
+  static const Command kMulti{"MULTI"};
+  static const Command kExec{"EXEC"};
+  std::vector<const Command*> all{&kMulti};
+  for (const auto* part : parts) {
+    for (const Command& command : *part) all.push_back(&command);
+  }
+  all.push_back(&kExec);
+  const auto replies = pipeline(context, all, backend);
   for (std::size_t i = 0; i + 1 < replies.size(); ++i) {
-    checked(replies[i], "queueing " + commands[i].front(), backend);
+    checked(replies[i], "queueing " + all[i]->front(), backend);
   }
   const redisReply& exec = checked(replies.back(), "EXEC", backend);
   if (exec.type != REDIS_REPLY_ARRAY) {
@@ -311,9 +350,14 @@ void transaction(redisContext* context, std::vector<Command> commands,
   }
   for (std::size_t i = 0; i < exec.elements; ++i) {
     if (exec.element[i]->type == REDIS_REPLY_ERROR) {
-      throw_reply_error(*exec.element[i], "running " + commands[i + 1].front(), backend);
+      throw_reply_error(*exec.element[i], "running " + all[i + 1]->front(), backend);
     }
   }
+}
+
+void transaction(redisContext* context, const std::vector<Command>& commands,
+                 const std::string& backend) {
+  transaction(context, {&commands}, backend);
 }
 
 std::string text_of(const redisReply& reply) {
@@ -481,25 +525,21 @@ bool parse_number(std::string_view text, Number& value) {
 
 std::string millis_text(Millis ttl) { return std::to_string(ttl.count()); }
 
-std::string npy_bytes(const ArrayView& view) {
-  const std::vector<std::byte> bytes = npy::encode(view);
-  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-}
+// A record's hash fields, as HGETALL gives them: views into the reply.
+using Fields = std::map<std::string_view, std::string_view, std::less<>>;
 
-Array npy_array(const std::string& text) {
-  std::vector<std::byte> bytes(text.size());
-  std::memcpy(bytes.data(), text.data(), text.size());
-  return npy::decode(std::move(bytes));
-}
-
-// A record's hash fields, as HGETALL gives them.
-using Fields = std::map<std::string, std::string, std::less<>>;
-
-// The fields and the TTL left of one key; nullopt when it is gone.
+// The fields and the TTL left of one key; nullopt when it is gone. The
+// fields point into `reply`, so an array value is copied once, when decoded.
 struct Stored {
+  ReplyPtr reply;
   Fields fields;
   std::optional<Millis> ttl;
 };
+
+std::string_view view_of(const redisReply& reply) {
+  if (reply.str == nullptr) return {};
+  return std::string_view(reply.str, reply.len);
+}
 
 // HGETALL and PTTL for each of `keys` in one pipeline.
 std::vector<std::optional<Stored>> fetch(redisContext* context, const std::vector<std::string>& keys,
@@ -510,7 +550,7 @@ std::vector<std::optional<Stored>> fetch(redisContext* context, const std::vecto
     commands.push_back({"HGETALL", key});
     commands.push_back({"PTTL", key});
   }
-  const auto replies = pipeline(context, commands, backend);
+  auto replies = pipeline(context, commands, backend);
   std::vector<std::optional<Stored>> found;
   found.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -522,15 +562,16 @@ std::vector<std::optional<Stored>> fetch(redisContext* context, const std::vecto
     }
     Stored stored;
     for (std::size_t f = 0; f + 1 < hash.elements; f += 2) {
-      stored.fields.emplace(text_of(*hash.element[f]), text_of(*hash.element[f + 1]));
+      stored.fields.emplace(view_of(*hash.element[f]), view_of(*hash.element[f + 1]));
     }
+    stored.reply = std::move(replies[2 * i]);
     if (pttl.integer >= 0) stored.ttl = std::max(Millis(1), Millis(pttl.integer));
     found.emplace_back(std::move(stored));
   }
   return found;
 }
 
-const std::string& field(const Stored& stored, std::string_view name, std::string_view key,
+std::string_view field(const Stored& stored, std::string_view name, std::string_view key,
                          const std::string& backend) {
   const auto found = stored.fields.find(name);
   if (found == stored.fields.end()) throw_corrupt(key, "no field " + std::string(name), backend);
@@ -552,6 +593,23 @@ Json json_field(const Stored& stored, std::string_view name, std::string_view ke
     return Json::parse(field(stored, name, key, backend));
   } catch (const Json::exception& e) {
     throw_corrupt(key, "field " + std::string(name) + " is not JSON: " + e.what(), backend);
+  }
+}
+
+// An array field (.npy or compressed, value_codec.h). A value this build
+// cannot read stays NotSupported, anything undecodable is CorruptData; both
+// name the key.
+Array array_field(const Stored& stored, std::string_view name, std::string_view key,
+                  const std::string& backend) {
+  const std::string_view value = field(stored, name, key, backend);
+  const std::string where =
+      std::string("reading ") + printable(key) + " field " + std::string(name) + ": ";
+  try {
+    return decode_value(value);
+  } catch (const NotSupported& e) {
+    throw NotSupported(where + e.what(), backend);
+  } catch (const CorruptData& e) {
+    throw CorruptData(where + e.what(), backend);
   }
 }
 
@@ -622,13 +680,16 @@ class RedisWorkingMemory final : public WorkingMemory {
   std::string attention_key(std::string_view context) const {
     return prefix_ + "attention:" + std::string(context);
   }
+  std::string value_of(const ArrayView& array) const {
+    return encode_value(array, settings_.value_format);
+  }
 
   // --- stores: one MULTI/EXEC per record or batch ---
 
   void store_commands(const WorkingMemoryPatternView& record, std::vector<Command>& out) const {
     const std::string key = pattern_key(record.pattern_hash);
     out.push_back({"DEL", key});
-    Command hset{"HSET", key, "pattern", npy_bytes(record.pattern), "timestamp",
+    Command hset{"HSET", key, "pattern", value_of(record.pattern), "timestamp",
                  number_text(record.timestamp), "metadata", record.metadata.dump()};
     if (record.last_accessed) {
       hset.push_back("last_accessed");
@@ -642,7 +703,7 @@ class RedisWorkingMemory final : public WorkingMemory {
   void store_commands(const AttentionWeightsView& record, std::vector<Command>& out) const {
     const std::string key = attention_key(record.context);
     out.push_back({"DEL", key});
-    out.push_back({"HSET", key, "weights", npy_bytes(record.weights), "timestamp",
+    out.push_back({"HSET", key, "weights", value_of(record.weights), "timestamp",
                    number_text(record.timestamp)});
     out.push_back({"PEXPIRE", key, millis_text(record.ttl.value_or(settings_.attention_ttl))});
     out.push_back({"ZADD", attention_index_, "0", record.context});
@@ -655,7 +716,7 @@ class RedisWorkingMemory final : public WorkingMemory {
     const std::string ts = number_text(record.timestamp);
     const std::string member = std::string(kSpikePrefix) + ts + ":" + digits;
     const std::string key = prefix_ + member;
-    out.push_back({"HSET", key, "spikes", npy_bytes(record.spike_data), "neuron_ids",
+    out.push_back({"HSET", key, "spikes", value_of(record.spike_data), "neuron_ids",
                    Json(record.neuron_ids).dump(), "timestamp", ts, "cached_at",
                    number_text(cached_at)});
     out.push_back({"PEXPIRE", key, millis_text(record.ttl.value_or(settings_.spike_ttl))});
@@ -680,7 +741,7 @@ class RedisWorkingMemory final : public WorkingMemory {
       const std::int64_t seq = command(c, {"INCR", spike_seq_}, name())->integer;
       std::vector<Command> commands;
       store_commands(record, seq, cached_at, commands);
-      transaction(c, std::move(commands), name());
+      transaction(c, commands, name());
     });
   }
 
@@ -691,15 +752,17 @@ class RedisWorkingMemory final : public WorkingMemory {
     const double cached_at = now();
     const auto& trains = batch.spike_trains();
     pool_.run([&](redisContext* c) {
-      std::vector<Command> all = commands;
+      std::vector<Command> train_commands;
       if (!trains.empty()) {
         // Sequence numbers last..last-n+1 are this batch's, in order.
         const std::int64_t last =
             command(c, {"INCRBY", spike_seq_, std::to_string(trains.size())}, name())->integer;
         std::int64_t seq = last - static_cast<std::int64_t>(trains.size());
-        for (const auto& train : trains) store_commands(train, ++seq, cached_at, all);
+        for (const auto& train : trains) store_commands(train, ++seq, cached_at, train_commands);
       }
-      if (!all.empty()) transaction(c, std::move(all), name());
+      if (!commands.empty() || !train_commands.empty()) {
+        transaction(c, {&commands, &train_commands}, name());
+      }
     });
   }
 
@@ -709,7 +772,7 @@ class RedisWorkingMemory final : public WorkingMemory {
                                   const std::string& key) const {
     WorkingMemoryPattern record;
     record.pattern_hash = std::move(hash);
-    record.pattern = npy_array(field(stored, "pattern", key, name()));
+    record.pattern = array_field(stored, "pattern", key, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     record.metadata = json_field(stored, "metadata", key, name());
     if (stored.fields.contains("last_accessed")) {
@@ -723,7 +786,7 @@ class RedisWorkingMemory final : public WorkingMemory {
                                 const std::string& key) const {
     AttentionWeights record;
     record.context = std::move(context);
-    record.weights = npy_array(field(stored, "weights", key, name()));
+    record.weights = array_field(stored, "weights", key, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     record.ttl = stored.ttl;
     return record;
@@ -731,7 +794,7 @@ class RedisWorkingMemory final : public WorkingMemory {
 
   CachedSpikeTrain train_of(const Stored& stored, const std::string& key) const {
     CachedSpikeTrain record;
-    record.spike_data = npy_array(field(stored, "spikes", key, name()));
+    record.spike_data = array_field(stored, "spikes", key, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     const Json ids = json_field(stored, "neuron_ids", key, name());
     try {

@@ -1,3 +1,4 @@
+#include "temp_dir.h"
 #include "engram/config.h"
 
 #include <unistd.h>
@@ -66,33 +67,14 @@ class ScopedVariable {
   std::string name_;
 };
 
-// A fresh folder under the system's temporary folder, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    path_ = fs::temp_directory_path() /
-            ("engram-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path write(const fs::path& relative, const std::string& text) const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-
- private:
-  fs::path path_;
-};
+// Writes `text` to `relative` under `dir`, making folders; returns the path.
+fs::path write_file(const engram_test::TempDir& dir, const fs::path& relative,
+                    const std::string& text) {
+  const fs::path file = dir.path() / relative;
+  fs::create_directories(file.parent_path());
+  std::ofstream(file, std::ios::binary) << text;
+  return file;
+}
 
 // `text` with each `{NAME` replaced by `{` and the unique variable name
 // standing for NAME, so YAML in tests reads as written.
@@ -214,8 +196,8 @@ TEST_CASE("config: what may be left out", "[config]") {
 }
 
 TEST_CASE("config: load reads a file and resolves paths against its folder", "[config]") {
-  TempDir dir;
-  const fs::path file = dir.write("sub/engram.yaml",
+  engram_test::TempDir dir("engram-config-test");
+  const fs::path file = write_file(dir, "sub/engram.yaml",
                                   "plugin_path: my_plugins\n"
                                   "backends:\n"
                                   "  db: {plugin: ../plugins/libengram-sqlite.so, db_path: "
@@ -249,8 +231,8 @@ TEST_CASE("config: load reads a file and resolves paths against its folder", "[c
 }
 
 TEST_CASE("config: errors from a file name the file", "[config]") {
-  TempDir dir;
-  const fs::path file = dir.write("bad.yaml", "backends:\n  db: {plugin: sqlite}\nrole: {}\n");
+  engram_test::TempDir dir("engram-config-test");
+  const fs::path file = write_file(dir, "bad.yaml", "backends:\n  db: {plugin: sqlite}\nrole: {}\n");
   try {
     Config::load(file);
     FAIL("no ConfigError");
@@ -261,7 +243,7 @@ TEST_CASE("config: errors from a file name the file", "[config]") {
 }
 
 TEST_CASE("config: load of a missing file or a folder names the path", "[config]") {
-  TempDir dir;
+  engram_test::TempDir dir("engram-config-test");
   const fs::path missing = dir.path() / "nowhere" / "engram.yaml";
   try {
     Config::load(missing);

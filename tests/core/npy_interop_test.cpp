@@ -20,6 +20,8 @@
 #include <system_error>
 #include <vector>
 
+#include "temp_dir.h"
+#include "shell.h"
 #include "engram/array.h"
 #include "engram/dtype.h"
 #include "engram/npy.h"
@@ -31,32 +33,6 @@ using engram::Array;
 using engram::DType;
 using engram::Shape;
 
-// A fresh directory under the system's temporary directory, removed with
-// everything in it when the test ends, pass or fail.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    for (int attempt = 0;; ++attempt) {
-      path_ = fs::temp_directory_path() /
-              ("engram-npy-interop-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-      if (fs::create_directory(path_)) return;
-      if (attempt > 100) {
-        FAIL("cannot create a unique directory under " << fs::temp_directory_path());
-      }
-    }
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // The values of npy_interop.py's values(): element i (C order, counted from
 // `start`) is derived from i % 251.
@@ -163,17 +139,6 @@ std::vector<std::string> variants(const Case& c) {
   return names;
 }
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -191,8 +156,8 @@ void run_script(const std::string& mode, const fs::path& dir, const fs::path& lo
                              "(Debian: apt install python3 python3-numpy)");
   }
   if (!fs::exists(script)) FAIL("ENGRAM_NPY_INTEROP_SCRIPT " << script << " does not exist");
-  const std::string command = shell_quote(python) + " " + shell_quote(script) + " " + mode + " " +
-                              shell_quote(dir.string()) + " > " + shell_quote(log.string()) +
+  const std::string command = engram_test::shell_quote(python) + " " + engram_test::shell_quote(script) + " " + mode + " " +
+                              engram_test::shell_quote(dir.string()) + " > " + engram_test::shell_quote(log.string()) +
                               " 2>&1";
   const int status = std::system(command.c_str());
   if (status == -1) FAIL("cannot run " << command);
@@ -218,7 +183,7 @@ std::vector<std::byte> read_bytes(const fs::path& path) {
 }  // namespace
 
 TEST_CASE("npy: numpy reads engram's bytes and engram reads numpy's", "[npy][interop]") {
-  const TempDir temp;
+  const engram_test::TempDir temp("engram-npy-interop");
   const std::vector<Case> cases = make_cases();
 
   // engram writes, numpy reads.

@@ -1,3 +1,4 @@
+#include "temp_dir.h"
 #include "engram/npy.h"
 
 #include <sys/wait.h>
@@ -201,28 +202,6 @@ void decode_or_reject(const Bytes& bytes) {
   }
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    for (;;) {
-      path_ = fs::temp_directory_path() /
-              ("engram-npy-test-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-      if (fs::create_directory(path_)) return;
-    }
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 const Shape kShapes[] = {{}, {0}, {3, 0}, {0, 3}, {1}, {7}, {2, 3}, {2, 3, 4}, {1, 1, 5}};
 
@@ -662,7 +641,7 @@ TEST_CASE("npy: damaged encodings never crash the decoder", "[npy]") {
 }
 
 TEST_CASE("npy: save and load round-trip through a file", "[npy]") {
-  const TempDir temp;
+  const engram_test::TempDir temp("engram-npy-test");
   for (DType dtype : engram::kAllDTypes) {
     for (const Shape& shape : kShapes) {
       INFO(engram::dtype_name(dtype) << " " << engram::shape_string(shape));
@@ -682,7 +661,7 @@ TEST_CASE("npy: save and load round-trip through a file", "[npy]") {
 }
 
 TEST_CASE("npy: file errors are typed and name the file", "[npy]") {
-  const TempDir temp;
+  const engram_test::TempDir temp("engram-npy-test");
   const Array array = patterned(DType::kInt32, {4});
 
   const fs::path missing = temp.path() / "missing.npy";
@@ -703,7 +682,7 @@ TEST_CASE("npy: file errors are typed and name the file", "[npy]") {
 }
 
 TEST_CASE("npy: files that may not be written or read are AccessDenied", "[npy]") {
-  const TempDir temp;
+  const engram_test::TempDir temp("engram-npy-test");
   const fs::path locked_dir = temp.path() / "locked";
   fs::create_directory(locked_dir);
   const fs::path secret = temp.path() / "secret.npy";

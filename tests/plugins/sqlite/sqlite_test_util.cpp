@@ -14,28 +14,6 @@ namespace fs = std::filesystem;
 
 namespace sqlite_test {
 
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "engram-sqlite-XXXXXX").string();
-  std::vector<char> buffer(pattern.begin(), pattern.end());
-  buffer.push_back('\0');
-  if (::mkdtemp(buffer.data()) == nullptr) {
-    throw std::system_error(errno, std::generic_category(), "mkdtemp");
-  }
-  path_ = buffer.data();
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  // Tests make folders read-only; give write access back before removing.
-  for (auto it = fs::recursive_directory_iterator(path_, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    std::error_code ignored;
-    fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ignored);
-  }
-  fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-  fs::remove_all(path_, ec);
-}
-
 std::string sqlite_config(const fs::path& db_path, std::string_view extra_options) {
   return std::string("version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"") +
          db_path.string() + "\"" + std::string(extra_options) +
@@ -133,41 +111,6 @@ std::string RawDb::integrity_check() {
   if (rc != SQLITE_DONE) result += std::string("\nstep failed: ") + sqlite3_errmsg(db_);
   sqlite3_finalize(stmt);
   return result;
-}
-
-std::string shell_quote(std::string_view text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  quoted += '\'';
-  return quoted;
-}
-
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  if (status == -1 || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
-std::string capture(const std::string& command, int* status) {
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    if (status) *status = -1;
-    return output;
-  }
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  const int raw = ::pclose(pipe);
-  if (status) *status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
-  while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
-  return output;
 }
 
 fs::path copy_fixture(const TempDir& dir, std::string_view name) {

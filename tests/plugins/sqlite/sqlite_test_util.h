@@ -11,26 +11,17 @@
 #include <string_view>
 
 #include "engram/storage.h"
+#include "shell.h"
+#include "temp_dir.h"
 
 struct sqlite3;
 
 namespace sqlite_test {
 
-// A fresh folder under the system's temp folder, removed (with everything
-// in it, permissions restored first) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const noexcept { return path_; }
-  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using engram_test::capture;
+using engram_test::run;
+using engram_test::shell_quote;
+using engram_test::TempDir;
 
 // Config text for one sqlite backend "db" serving episodes and concepts.
 // `extra_options` is appended inside the backend's flow map, e.g.
@@ -67,15 +58,6 @@ class RawDb {
  private:
   sqlite3* db_ = nullptr;
 };
-
-// Single-quoted for /bin/sh.
-std::string shell_quote(std::string_view text);
-// Runs `command` through /bin/sh; returns its exit status (-1 if it did not
-// exit normally).
-int run(const std::string& command);
-// Runs `command`, returns its standard output with a trailing newline
-// removed; `status` receives its exit status.
-std::string capture(const std::string& command, int* status = nullptr);
 
 // Copies a seed fixture into `dir` (writable copy); returns the copy's path.
 std::filesystem::path copy_fixture(const TempDir& dir, std::string_view name);

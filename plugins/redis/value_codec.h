@@ -1,0 +1,72 @@
+// plugins/redis/value_codec.h — the bytes of an array value in Redis: a .npy,
+// or a .npy compressed behind engram's header.
+//
+// A value at most `threshold` bytes long as .npy (or whose compressed form
+// would not be smaller) is stored as the .npy itself: it starts with numpy's
+// magic "\x93NUMPY". A larger one is stored as a 24-byte header followed by
+// one frame of the codec, which decompresses to the .npy:
+//
+//   offset size  field
+//   0      6     magic "\x93ENGZ\x00"  (never the start of a .npy)
+//   6      1     format version, 1
+//   7      1     codec: 1 = LZ4 frame, 2 = Zstandard frame, 3 = zlib stream
+//   8      8     the .npy's size in bytes, unsigned little-endian
+//   16     8     the frame's size in bytes, unsigned little-endian; the
+//                value ends exactly there
+//
+// The frames are the codecs' standard formats (what `lz4 -d`, `zstd -d`,
+// Python's lz4.frame, zstandard and zlib modules read); zlib is what the
+// seed used, readable by every Python without extra modules. Decoding looks
+// at the magic and never guesses.
+//
+// Errors (no backend named: the caller adds it and the key): a value that
+// is neither, a header whose sizes disagree with the value, a frame that
+// does not decompress to exactly the declared size, or a bad .npy are
+// CorruptData; an unknown codec number or a later format version is
+// NotSupported.
+//
+// Thread safety: stateless.
+#ifndef ENGRAM_PLUGINS_REDIS_VALUE_CODEC_H_
+#define ENGRAM_PLUGINS_REDIS_VALUE_CODEC_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engram/array.h"
+
+namespace engram::redis {
+
+enum class Codec : std::uint8_t { kNone = 0, kLz4 = 1, kZstd = 2, kZlib = 3 };
+
+// The codec an option names: "none", "lz4", "zstd" or "zlib"; nullopt for
+// anything else.
+std::optional<Codec> codec_named(std::string_view name);
+
+struct ValueFormat {
+  Codec codec = Codec::kLz4;
+  // The codec's level; 0 is the codec's default. (LZ4: acceleration is not
+  // offered, levels above 0 select LZ4-HC.)
+  int level = 0;
+  // Values whose .npy is larger than this many bytes are compressed.
+  std::size_t threshold = 1024;
+};
+
+// The value for `view`: the .npy or the compressed form, built in one
+// allocation (the payload is copied once, or compressed straight from the
+// caller's memory).
+std::string encode_value(const ArrayView& view, const ValueFormat& format);
+
+// The array a value holds: one copy of the payload (decompression writes
+// the .npy once, which then becomes the Array's buffer). Throws as above.
+Array decode_value(std::span<const char> value);
+
+// True iff `value` starts with the compressed header's magic.
+bool is_compressed_value(std::span<const char> value);
+
+}  // namespace engram::redis
+
+#endif  // ENGRAM_PLUGINS_REDIS_VALUE_CODEC_H_
