@@ -1120,30 +1120,39 @@ class RedisMaintenance final : public Maintenance {
     return pool_.run([&](redisContext* c) { return working_memory_.prune_indexes(c); });
   }
 
-  // Deletes every key under key_prefix (SCAN + UNLINK), nothing else.
+  // Deletes engram's keys under key_prefix and nothing else: the record
+  // keys by SCAN over each of their shapes (P wm:*, P attention:*,
+  // P spikes:*, which takes the spike index and sequence too), then the
+  // indexes. Another application's keys under the same prefix stay.
   void clear_all() override {
-    std::string pattern;
+    std::string prefix;
     for (const char ch : settings_.options.key_prefix) {
-      if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') pattern += '\\';
-      pattern += ch;
+      if (ch == '*' || ch == '?' || ch == '[' || ch == ']' || ch == '\\') prefix += '\\';
+      prefix += ch;
     }
-    pattern += '*';
+    const std::string& p = settings_.options.key_prefix;
     pool_.run([&](redisContext* c) {
-      std::string cursor = "0";
-      do {
-        const auto reply =
-            command(c, {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"}, pool_.backend());
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-          throw BackendError("SCAN: unexpected reply", pool_.backend());
-        }
-        cursor = text_of(*reply->element[0]);
-        const redisReply& keys = *reply->element[1];
-        if (keys.elements > 0) {
-          Command unlink{"UNLINK"};
-          for (std::size_t i = 0; i < keys.elements; ++i) unlink.push_back(text_of(*keys.element[i]));
-          command(c, std::move(unlink), pool_.backend());
-        }
-      } while (cursor != "0");
+      for (const char* shape : {"wm:*", "attention:*", "spikes:*"}) {
+        const std::string pattern = prefix + shape;
+        std::string cursor = "0";
+        do {
+          const auto reply =
+              command(c, {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"}, pool_.backend());
+          if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+            throw BackendError("SCAN: unexpected reply", pool_.backend());
+          }
+          cursor = text_of(*reply->element[0]);
+          const redisReply& keys = *reply->element[1];
+          if (keys.elements > 0) {
+            Command unlink{"UNLINK"};
+            for (std::size_t i = 0; i < keys.elements; ++i) {
+              unlink.push_back(text_of(*keys.element[i]));
+            }
+            command(c, std::move(unlink), pool_.backend());
+          }
+        } while (cursor != "0");
+      }
+      command(c, {"UNLINK", p + "index:wm", p + "index:attention"}, pool_.backend());
     });
   }
 

@@ -66,6 +66,8 @@ std::size_t compress_lz4(const Pieces& p, int level, char* out, std::size_t capa
   LZ4F_preferences_t prefs{};
   prefs.frameInfo.blockSizeID = LZ4F_max256KB;
   prefs.frameInfo.contentSize = p.total();
+  // Damaged bytes must be an error, never different values.
+  prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
   prefs.compressionLevel = level;
   std::size_t written = 0;
   auto step = [&](std::size_t result) {
@@ -96,6 +98,7 @@ std::size_t compress_zstd(const Pieces& p, int level, char* out, std::size_t cap
   check(ZSTD_CCtx_setParameter(context.get(), ZSTD_c_compressionLevel,
                                level == 0 ? ZSTD_CLEVEL_DEFAULT : level));
   check(ZSTD_CCtx_setParameter(context.get(), ZSTD_c_contentSizeFlag, 1));
+  check(ZSTD_CCtx_setParameter(context.get(), ZSTD_c_checksumFlag, 1));
   check(ZSTD_CCtx_setPledgedSrcSize(context.get(), p.total()));
   ZSTD_outBuffer output{out, capacity, 0};
   ZSTD_inBuffer head{p.preamble.data(), p.preamble.size(), 0};

@@ -14,10 +14,12 @@
 //   16     8     the frame's size in bytes, unsigned little-endian; the
 //                value ends exactly there
 //
-// The frames are the codecs' standard formats (what `lz4 -d`, `zstd -d`,
-// Python's lz4.frame, zstandard and zlib modules read); zlib is what the
-// seed used, readable by every Python without extra modules. Decoding looks
-// at the magic and never guesses.
+// The frames are the codecs' standard formats (what `lz4 -d`, `zstd -d` and
+// Python's lz4.frame, zstandard and zlib modules read), with their content
+// checksums (LZ4's and zstd's xxhash; zlib's Adler-32 is always there), so
+// damaged bytes fail to decode rather than decode to other values. zlib is
+// what the seed used, readable by every Python without extra modules.
+// Decoding looks at the magic and never guesses.
 //
 // Errors (no backend named: the caller adds it and the key): a value that
 // is neither, a header whose sizes disagree with the value, a frame that
