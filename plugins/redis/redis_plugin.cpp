@@ -31,9 +31,10 @@
 // Thread safety: a pool of up to max_connections contexts, each used by one
 // call at a time. A call whose connection fails is retried on a reconnected
 // context retry_attempts times in all, with exponential backoff from
-// retry_delay; so a store may be applied twice when the connection drops
-// after the server ran it (the same record, and for a spike train a second
-// copy). After close() every call throws StorageError("... closed").
+// retry_delay. Every store is idempotent (a spike train's sequence number
+// is drawn before its transaction), so a store retried after the server ran
+// it writes the same record again, never a second copy. After close() every
+// call throws StorageError("... closed").
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
@@ -735,35 +736,34 @@ class RedisWorkingMemory final : public WorkingMemory {
     pool_.run([&](redisContext* c) { transaction(c, commands, name()); });
   }
 
+  // A train's sequence number is drawn before, and apart from, the
+  // transaction that writes it: a retried transaction rewrites the same key
+  // instead of caching the train twice. (A retried INCR only skips a number.)
   void do_cache_spike_train(const CachedSpikeTrainView& record) override {
     const double cached_at = now();
-    pool_.run([&](redisContext* c) {
-      const std::int64_t seq = command(c, {"INCR", spike_seq_}, name())->integer;
-      std::vector<Command> commands;
-      store_commands(record, seq, cached_at, commands);
-      transaction(c, commands, name());
-    });
+    const std::int64_t seq =
+        pool_.run([&](redisContext* c) { return command(c, {"INCR", spike_seq_}, name())->integer; });
+    std::vector<Command> commands;
+    store_commands(record, seq, cached_at, commands);
+    pool_.run([&](redisContext* c) { transaction(c, commands, name()); });
   }
 
   void do_store_batch(const WorkingMemoryBatch& batch) override {
     std::vector<Command> commands;
     for (const auto& record : batch.patterns()) store_commands(record, commands);
     for (const auto& record : batch.attention_weights()) store_commands(record, commands);
-    const double cached_at = now();
     const auto& trains = batch.spike_trains();
-    pool_.run([&](redisContext* c) {
-      std::vector<Command> train_commands;
-      if (!trains.empty()) {
-        // Sequence numbers last..last-n+1 are this batch's, in order.
-        const std::int64_t last =
-            command(c, {"INCRBY", spike_seq_, std::to_string(trains.size())}, name())->integer;
-        std::int64_t seq = last - static_cast<std::int64_t>(trains.size());
-        for (const auto& train : trains) store_commands(train, ++seq, cached_at, train_commands);
-      }
-      if (!commands.empty() || !train_commands.empty()) {
-        transaction(c, {&commands, &train_commands}, name());
-      }
-    });
+    if (!trains.empty()) {
+      const double cached_at = now();
+      // Sequence numbers last-n+1..last are this batch's, in order.
+      const std::int64_t last = pool_.run([&](redisContext* c) {
+        return command(c, {"INCRBY", spike_seq_, std::to_string(trains.size())}, name())->integer;
+      });
+      std::int64_t seq = last - static_cast<std::int64_t>(trains.size());
+      for (const auto& train : trains) store_commands(train, ++seq, cached_at, commands);
+    }
+    if (commands.empty()) return;
+    pool_.run([&](redisContext* c) { transaction(c, commands, name()); });
   }
 
   // --- lookups ---

@@ -14,6 +14,7 @@
 #include "engram/maintenance.h"
 #include "engram/working_memory.h"
 #include "redis_test_util.h"
+#include "temp_dir.h"
 
 namespace {
 
@@ -169,4 +170,17 @@ TEST_CASE("redis: ACL users: a wrong user is AccessDenied at open, a refused key
                            std::string(kQuick) + ", username: writer, password: writer-pw");
   writer.working_memory()->store_working_memory_pattern("p", ArrayView(kValues), 1.0);
   CHECK(writer.working_memory()->retrieve_working_memory_pattern("p").has_value());
+}
+
+TEST_CASE("redis: a unix socket and a database number reach the server and db they name",
+          "[redis][connection]") {
+  engram_test::TempDir dir("engram-redis-socket");
+  const std::string socket = (dir.path() / "redis.sock").string();
+  OwnServer server({"--unixsocket", socket, "--unixsocketperm", "700"});
+  auto storage = redis_test::open_redis(
+      server.port(), "engram:", std::string(kQuick) + ", unix_socket: \"" + socket + "\", db: 3");
+  storage.working_memory()->store_working_memory_pattern("p", ArrayView(kValues), 4.0);
+  CHECK(cli(server.port(), {"-n", "3", "HGET", "engram:wm:p", "timestamp"}) == "4");
+  CHECK(cli(server.port(), {"EXISTS", "engram:wm:p"}) == "0");  // not in db 0
+  CHECK(cli(server.port(), {"-n", "3", "CLIENT", "LIST"}).find("addr=/") != std::string::npos);
 }
