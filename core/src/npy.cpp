@@ -49,7 +49,7 @@ std::string descr_of(DType dtype) {
   for (const auto& entry : kTypeCodes) {
     if (entry.dtype == dtype) {
       // numpy marks types without a byte order with '|'.
-      return (dtype_size(dtype) == 1 ? "|" : "<") + std::string(entry.code);
+      return std::string(dtype_size(dtype) == 1 ? "|" : "<").append(entry.code);
     }
   }
   return {};  // unreachable: every DType has a code

@@ -52,6 +52,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
 #include <sys/time.h>
 #include <system_error>
@@ -273,6 +274,16 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 // ---------------------------------------------------------------- commands
 
 using Command = std::vector<std::string>;
+
+// A command built from its arguments, moving those given as rvalues (an
+// initializer list would copy an array value once more).
+template <class... Args>
+Command make_command(Args&&... args) {
+  Command command;
+  command.reserve(sizeof...(args));
+  (command.emplace_back(std::forward<Args>(args)), ...);
+  return command;
+}
 
 // Sends `commands` in one pipeline and returns their replies, error replies
 // included. Throws through the mapper when the context fails.
@@ -526,6 +537,42 @@ bool parse_number(std::string_view text, Number& value) {
 
 std::string millis_text(Millis ttl) { return std::to_string(ttl.count()); }
 
+// A neuron id list as JSON ("[1,2,3]"), written and read without a JSON
+// library: for a train of a thousand spikes it is most of the work.
+std::string id_list_text(std::span<const std::int64_t> ids) {
+  std::string text;
+  text.reserve(2 + ids.size() * 8);
+  text += '[';
+  char buffer[24];
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i != 0) text += ',';
+    text.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, ids[i]).ptr);
+  }
+  text += ']';
+  return text;
+}
+
+// Parses exactly what id_list_text writes; false for anything else (other
+// spacing included), which the caller then hands to the JSON parser.
+bool parse_id_list(std::string_view text, std::vector<std::int64_t>& ids) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
+  const char* at = text.data() + 1;
+  const char* const end = text.data() + text.size() - 1;
+  ids.clear();
+  while (at < end) {
+    std::int64_t id = 0;
+    const auto [stop, error] = std::from_chars(at, end, id);
+    if (error != std::errc()) return false;
+    ids.push_back(id);
+    at = stop;
+    if (at < end) {
+      if (*at != ',') return false;
+      if (++at == end) return false;
+    }
+  }
+  return true;
+}
+
 // A record's hash fields, as HGETALL gives them: views into the reply.
 using Fields = std::map<std::string_view, std::string_view, std::less<>>;
 
@@ -542,33 +589,78 @@ std::string_view view_of(const redisReply& reply) {
   return std::string_view(reply.str, reply.len);
 }
 
-// HGETALL and PTTL for each of `keys` in one pipeline.
+// The record of one key from its HGETALL and PTTL replies; nullopt when the
+// key is gone.
+std::optional<Stored> stored_of(ReplyPtr hash_reply, const ReplyPtr& pttl_reply,
+                                const std::string& backend) {
+  const redisReply& hash = checked(hash_reply, "HGETALL", backend);
+  const redisReply& pttl = checked(pttl_reply, "PTTL", backend);
+  if (hash.type != REDIS_REPLY_ARRAY || hash.elements == 0 || pttl.integer == -2) {
+    return std::nullopt;
+  }
+  Stored stored;
+  for (std::size_t f = 0; f + 1 < hash.elements; f += 2) {
+    stored.fields.emplace(view_of(*hash.element[f]), view_of(*hash.element[f + 1]));
+  }
+  if (pttl.integer >= 0) stored.ttl = std::max(Millis(1), Millis(pttl.integer));
+  stored.reply = std::move(hash_reply);
+  return stored;
+}
+
+// Keys whose HGETALL and PTTL are in flight at once: enough to keep the
+// server busy, few enough that a long read holds little in memory.
+constexpr std::size_t kFetchChunk = 256;
+
+// HGETALL and PTTL for each of `keys`, pipelined a chunk at a time; calls
+// `visit(i, std::optional<Stored>&&)` for each key in order as its replies
+// arrive, so only one record's reply is held at a time. Should `visit`
+// throw, the context is marked failed (its remaining replies are unread)
+// and the pool remakes it.
+template <class Visit>
+void fetch_each(redisContext* context, const std::vector<std::string>& keys,
+                const std::string& backend, Visit&& visit) {
+  static const std::string kHgetall = "HGETALL";
+  static const std::string kPttl = "PTTL";
+  for (std::size_t begin = 0; begin < keys.size(); begin += kFetchChunk) {
+    const std::size_t end = std::min(keys.size(), begin + kFetchChunk);
+    for (std::size_t i = begin; i < end; ++i) {
+      for (const std::string* verb : {&kHgetall, &kPttl}) {
+        const char* argv[2] = {verb->data(), keys[i].data()};
+        const std::size_t lengths[2] = {verb->size(), keys[i].size()};
+        if (redisAppendCommandArgv(context, 2, argv, lengths) != REDIS_OK) {
+          throw_context_error(context, "sending " + *verb, backend);
+        }
+      }
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+      ReplyPtr replies[2];
+      for (ReplyPtr& reply : replies) {
+        void* raw = nullptr;
+        if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
+          throw_context_error(context, "reading a record", backend);
+        }
+        reply.reset(static_cast<redisReply*>(raw));
+      }
+      try {
+        visit(i, stored_of(std::move(replies[0]), replies[1], backend));
+      } catch (...) {
+        if (i + 1 < end) {
+          context->err = REDIS_ERR_IO;
+          std::snprintf(context->errstr, sizeof context->errstr, "replies left unread");
+        }
+        throw;
+      }
+    }
+  }
+}
+
+// HGETALL and PTTL for each of `keys`, all held.
 std::vector<std::optional<Stored>> fetch(redisContext* context, const std::vector<std::string>& keys,
                                          const std::string& backend) {
-  std::vector<Command> commands;
-  commands.reserve(2 * keys.size());
-  for (const std::string& key : keys) {
-    commands.push_back({"HGETALL", key});
-    commands.push_back({"PTTL", key});
-  }
-  auto replies = pipeline(context, commands, backend);
   std::vector<std::optional<Stored>> found;
   found.reserve(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    const redisReply& hash = checked(replies[2 * i], "HGETALL", backend);
-    const redisReply& pttl = checked(replies[2 * i + 1], "PTTL", backend);
-    if (hash.type != REDIS_REPLY_ARRAY || hash.elements == 0 || pttl.integer == -2) {
-      found.emplace_back();
-      continue;
-    }
-    Stored stored;
-    for (std::size_t f = 0; f + 1 < hash.elements; f += 2) {
-      stored.fields.emplace(view_of(*hash.element[f]), view_of(*hash.element[f + 1]));
-    }
-    stored.reply = std::move(replies[2 * i]);
-    if (pttl.integer >= 0) stored.ttl = std::max(Millis(1), Millis(pttl.integer));
-    found.emplace_back(std::move(stored));
-  }
+  fetch_each(context, keys, backend,
+             [&](std::size_t, std::optional<Stored>&& stored) { found.push_back(std::move(stored)); });
   return found;
 }
 
@@ -690,8 +782,8 @@ class RedisWorkingMemory final : public WorkingMemory {
   void store_commands(const WorkingMemoryPatternView& record, std::vector<Command>& out) const {
     const std::string key = pattern_key(record.pattern_hash);
     out.push_back({"DEL", key});
-    Command hset{"HSET", key, "pattern", value_of(record.pattern), "timestamp",
-                 number_text(record.timestamp), "metadata", record.metadata.dump()};
+    Command hset = make_command("HSET", key, "pattern", value_of(record.pattern), "timestamp",
+                                number_text(record.timestamp), "metadata", record.metadata.dump());
     if (record.last_accessed) {
       hset.push_back("last_accessed");
       hset.push_back(number_text(*record.last_accessed));
@@ -704,8 +796,8 @@ class RedisWorkingMemory final : public WorkingMemory {
   void store_commands(const AttentionWeightsView& record, std::vector<Command>& out) const {
     const std::string key = attention_key(record.context);
     out.push_back({"DEL", key});
-    out.push_back({"HSET", key, "weights", value_of(record.weights), "timestamp",
-                   number_text(record.timestamp)});
+    out.push_back(make_command("HSET", key, "weights", value_of(record.weights), "timestamp",
+                               number_text(record.timestamp)));
     out.push_back({"PEXPIRE", key, millis_text(record.ttl.value_or(settings_.attention_ttl))});
     out.push_back({"ZADD", attention_index_, "0", record.context});
   }
@@ -717,9 +809,9 @@ class RedisWorkingMemory final : public WorkingMemory {
     const std::string ts = number_text(record.timestamp);
     const std::string member = std::string(kSpikePrefix) + ts + ":" + digits;
     const std::string key = prefix_ + member;
-    out.push_back({"HSET", key, "spikes", value_of(record.spike_data), "neuron_ids",
-                   Json(record.neuron_ids).dump(), "timestamp", ts, "cached_at",
-                   number_text(cached_at)});
+    out.push_back(make_command("HSET", key, "spikes", value_of(record.spike_data), "neuron_ids",
+                               id_list_text(record.neuron_ids), "timestamp", ts, "cached_at",
+                   number_text(cached_at)));
     out.push_back({"PEXPIRE", key, millis_text(record.ttl.value_or(settings_.spike_ttl))});
     out.push_back({"ZADD", spike_index_, ts, member});
   }
@@ -796,11 +888,14 @@ class RedisWorkingMemory final : public WorkingMemory {
     CachedSpikeTrain record;
     record.spike_data = array_field(stored, "spikes", key, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
-    const Json ids = json_field(stored, "neuron_ids", key, name());
-    try {
-      record.neuron_ids = ids.get<std::vector<std::int64_t>>();
-    } catch (const Json::exception& e) {
-      throw_corrupt(key, std::string("neuron_ids is not a list of integers: ") + e.what(), name());
+    if (!parse_id_list(field(stored, "neuron_ids", key, name()), record.neuron_ids)) {
+      const Json ids = json_field(stored, "neuron_ids", key, name());
+      try {
+        record.neuron_ids = ids.get<std::vector<std::int64_t>>();
+      } catch (const Json::exception& e) {
+        throw_corrupt(key, std::string("neuron_ids is not a list of integers: ") + e.what(),
+                      name());
+      }
     }
     record.ttl = stored.ttl;
     return record;
@@ -865,16 +960,16 @@ class RedisWorkingMemory final : public WorkingMemory {
     return pool_.run([&](redisContext* c) {
       const auto members = spike_members(c, number_text(since), "+inf");
       const auto keys = keys_of(members);
-      const auto stored = fetch(c, keys, name());
       std::vector<CachedSpikeTrain> trains;
+      trains.reserve(keys.size());
       std::vector<std::pair<std::string, std::string>> gone;
-      for (std::size_t i = 0; i < stored.size(); ++i) {
-        if (stored[i]) {
-          trains.push_back(train_of(*stored[i], keys[i]));
+      fetch_each(c, keys, name(), [&](std::size_t i, std::optional<Stored>&& stored) {
+        if (stored) {
+          trains.push_back(train_of(*stored, keys[i]));
         } else {
           gone.emplace_back(members[i], keys[i]);
         }
-      }
+      });
       prune(c, spike_index_, gone, name());
       return trains;
     });
