@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <unistd.h>
 #include <map>
 #include <string>
 #include <vector>
@@ -407,4 +408,39 @@ TEST_CASE("migrate: roles either side lacks are ConfigError naming the role", "[
   const auto report = engram::migrate(sqlite, memory);
   CHECK(report.kinds.size() == 4);
   CHECK(report.total_records() == 0);
+}
+
+TEST_CASE("migrate: working memory from memory to redis and to another prefix, TTLs left kept",
+          "[migrate][redis]") {
+  const char* port = std::getenv("ENGRAM_TEST_REDIS_PORT");
+  REQUIRE(port != nullptr);  // tools/test.sh starts the server
+  auto redis_config = [&](const std::string& prefix) {
+    return "version: 1\nbackends:\n  fast: {plugin: redis, host: 127.0.0.1, port: " +
+           std::string(port) + ", key_prefix: \"" + prefix + "\", compression_threshold: 16}\n" +
+           "roles: {working_memory: fast}\n";
+  };
+  const std::string run = "migrate:" + std::to_string(::getpid()) + ":";
+  Storage from = Storage::from_yaml(
+      "version: 1\nbackends:\n  mem: {plugin: memory}\nroles: {working_memory: mem}\n");
+  populate_working_memory(*from.working_memory(), 12);
+  Storage redis_a = Storage::from_yaml(redis_config(run + "a:"));
+  Storage redis_b = Storage::from_yaml(redis_config(run + "b:"));
+  engram::MigrationOptions options = only({Role::kWorkingMemory});
+  options.page_size = 5;
+  engram::migrate(from, redis_a, options);
+  engram::migrate(redis_a, redis_b, options);
+  CHECK(contents(redis_a, true) == contents(from, true));
+  CHECK(contents(redis_b, true) == contents(from, true));
+  // The spike trains were cached for 500+i s: what redis has left is that.
+  const auto trains = redis_b.working_memory()->list_spike_trains({}, 100).items;
+  REQUIRE(trains.size() == 12);
+  for (const auto& train : trains) {
+    REQUIRE(train.ttl.has_value());
+    const double seconds = std::chrono::duration<double>(*train.ttl).count();
+    const double cached_for = 500.0 + (train.timestamp - 200.0);
+    CHECK(seconds <= cached_for);
+    CHECK(seconds > cached_for - 60.0);
+  }
+  redis_a.maintenance("fast")->clear_all();
+  redis_b.maintenance("fast")->clear_all();
 }
