@@ -37,7 +37,7 @@
 // Thread safety: one mutex serialises the file's use (the HDF5 library
 // serialises its calls anyway). After close() every call throws
 // StorageError("... closed").
-#include <H5Epublic.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <sys/file.h>
@@ -191,7 +191,7 @@ herr_t collect_error(unsigned n, const H5E_error2_t* error, void* data) {
     stack->minor = error->min_num;
   }
   stack->minors.push_back(error->min_num);
-  if (n < 4 && error->desc != nullptr && *error->desc != '\0') {
+  if (stack->text.size() < 1024 && error->desc != nullptr && *error->desc != '\0') {
     if (!stack->text.empty()) stack->text += "; ";
     stack->text += error->desc;
   }
@@ -329,6 +329,26 @@ Hid utf8_string_type() {
 
 // ---------------------------------------------------------------- codecs
 
+// Filter plugins (LZF's, for one) leave their HDF5 symbols to the loader:
+// they resolve only against libraries in the global namespace, and this
+// plugin — so its libhdf5 — was loaded RTLD_LOCAL. Promoting the libhdf5
+// already loaded to RTLD_GLOBAL lets HDF5 load them; it also keeps libhdf5
+// loaded for the life of the process, so the library is not torn down and
+// set up again each time this plugin is unloaded and loaded.
+void share_hdf5_symbols() {
+  static const bool shared = [] {
+    Dl_info info{};
+    if (::dladdr(reinterpret_cast<void*>(&H5open), &info) == 0 || info.dli_fname == nullptr) {
+      return false;
+    }
+    // Debian's LZF filter (hdf5-plugin-lzf) is not linked to liblzf, whose
+    // lzf_decompress it needs: provide it the same way, if it is there.
+    ::dlopen("liblzf.so.1", RTLD_NOW | RTLD_GLOBAL);
+    return ::dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD) != nullptr;
+  }();
+  if (!shared) log(LogLevel::kWarn, "hdf5: could not share libhdf5's symbols with filter plugins");
+}
+
 // HDF5 filter ids of the codecs Debian's filter plugins provide.
 constexpr H5Z_filter_t kLzfFilter = 32000;
 constexpr H5Z_filter_t kBloscFilter = 32001;
@@ -431,6 +451,7 @@ class File {
       throw ConfigError("chunk_size must be at least 1, got " + std::to_string(options_.chunk_size),
                         backend_);
     }
+    share_hdf5_symbols();
     silence_hdf5();
     check_codec_available(codec_, backend_);
     open();
@@ -469,8 +490,15 @@ class File {
       if (is_hdf5 <= 0) {
         throw CorruptData("opening " + path_.string() + ": not an HDF5 file", backend_);
       }
-    } else if (path_.has_parent_path()) {
-      fs::create_directories(path_.parent_path(), ec);
+    } else {
+      const fs::path parent = path_.has_parent_path() ? path_.parent_path() : fs::path(".");
+      fs::create_directories(parent, ec);
+      if (::access(parent.c_str(), W_OK | X_OK) != 0) {
+        throw AccessDenied("creating " + path_.string() + ": " +
+                               std::error_code(errno, std::generic_category()).message() +
+                               " (the folder must be writable)",
+                           backend_, errno);
+      }
     }
     Hid fapl = access_plist();
     if (exists) {
