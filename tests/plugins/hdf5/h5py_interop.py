@@ -8,8 +8,7 @@
                        knows
   swmr-read FILE DONE  the reader engram's enable_swmr promises: in a loop,
                        holds a shared flock on FILE.lock, opens FILE
-                       read-only without HDF5's file lock, checks every
-                       snapshot, closes; after DONE exists, one last round.
+                       read-only, checks every snapshot, closes; after DONE exists, one last round.
                        Prints {"rounds", "last_count", "counts"} as JSON.
   open-default FILE    opens FILE read-only with HDF5's default locking;
                        exit 0 if it opened, 5 if it could not
@@ -154,7 +153,7 @@ def swmr_read(path, done):
         finished = os.path.exists(done)
         fcntl.flock(lock, fcntl.LOCK_SH)
         try:
-            with h5py.File(path, "r", locking=False) as f:
+            with h5py.File(path, "r") as f:
                 topo = f["network_states/topology"]
                 ids = sorted(topo.keys())
                 for sid in ids:
