@@ -73,6 +73,7 @@
 #include "engram/page.h"
 #include "engram/plugin.h"
 #include "engram/trace_store.h"
+#include "journaled_driver.h"
 
 namespace engram::hdf5 {
 namespace {
@@ -474,6 +475,21 @@ class File {
   // write, CorruptData for one that is not HDF5.
   void open() {
     std::error_code ec;
+    // A store a crash interrupted is undone first (journaled_driver.h).
+    try {
+      if (recover(path_)) {
+        log(LogLevel::kWarn, backend_ + ": " + path_.string() +
+                                 ": rolled back a store interrupted by a crash");
+        if (fs::file_size(path_, ec) == 0 && !ec) fs::remove(path_, ec);  // never created
+      }
+    } catch (const std::system_error& e) {
+      if (e.code() == std::errc::permission_denied || e.code() == std::errc::read_only_file_system) {
+        throw AccessDenied("recovering " + path_.string() + ": " + e.what(), backend_,
+                           e.code().value());
+      }
+      throw BackendError("recovering " + path_.string() + ": " + e.what(), backend_,
+                         e.code().value());
+    }
     const bool exists = fs::exists(path_, ec);
     if (exists) {
       if (!fs::is_regular_file(path_, ec)) {
@@ -524,12 +540,21 @@ class File {
     if (file_ && !file_.reset()) throw_hdf5(backend_, "closing " + path_.string());
   }
 
-  void flush() { ok(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "flushing", path_.string()); }
+  // Writes everything out and commits it: from here a crash leaves the
+  // file as it is now.
+  void flush() {
+    ok(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "flushing", path_.string());
+    std::string error;
+    if (!commit(file_.get(), &error)) {
+      throw BackendError("committing " + path_.string() + ": " + error, backend_);
+    }
+  }
 
   // The file-access properties: earliest format (no status flag to clear
   // after a crash), strong close, and HDF5's file lock only without SWMR.
   Hid access_plist() const {
     Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    ok(set_journaled_driver(fapl.get()), "setting the journaled driver");
     ok(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), "setting the close degree");
     if (options_.enable_swmr) {
       ok(H5Pset_file_locking(fapl.get(), false, true), "turning file locking off");
