@@ -345,6 +345,9 @@ void share_hdf5_symbols() {
     // Debian's LZF filter (hdf5-plugin-lzf) is not linked to liblzf, whose
     // lzf_decompress it needs: provide it the same way, if it is there.
     ::dlopen("liblzf.so.1", RTLD_NOW | RTLD_GLOBAL);
+    // libblosc allocates a global context once and never frees it: kept
+    // loaded (not unloaded with the Blosc filter), it stays reachable.
+    ::dlopen("libblosc.so.1", RTLD_NOW | RTLD_GLOBAL);
     return ::dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD) != nullptr;
   }();
   if (!shared) log(LogLevel::kWarn, "hdf5: could not share libhdf5's symbols with filter plugins");
