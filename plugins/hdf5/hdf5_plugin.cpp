@@ -19,11 +19,12 @@
 // and the object header stays small. Files the seed wrote have no JSON
 // attribute: their metadata is rebuilt from the scalar attributes.
 //
-// Durability: the file uses HDF5's default (earliest) format, whose
-// superblock has no status flag: a writer killed mid-store leaves a file
-// that reopens as it is, with no clearing step. Every store ends with
-// H5Fflush, so a store that returned survives a process crash (not a power
-// loss: nothing is fsynced except by sync()).
+// Durability: every store ends with H5Fflush and a commit of the undo
+// journal the plugin's file driver keeps (journaled_driver.h): a process
+// killed mid-store leaves a file that the next open rolls back to the last
+// commit, so every store that returned survives a process crash (not a
+// power loss: nothing is fsynced except by sync()). The file uses HDF5's
+// default (earliest) format, whose superblock has no status flag to clear.
 //
 // enable_swmr (HDF5 1.10 cannot create groups or datasets in SWMR-write
 // mode, and the layout makes one per record, so engram defines it): when
@@ -1516,9 +1517,8 @@ class Hdf5Traces final : public TraceStore {
     return find(id, &Records::get_metrics);
   }
 
-  // All or nothing against errors: a failing store removes what the batch
-  // made so far. Against a crash mid-batch, the records stored before the
-  // crash may remain (one flush at the end).
+  // All or nothing against errors (a failing store removes what the batch
+  // made so far) and against a process crash (one commit, at the end).
   TraceBatchIds do_store_batch(const TraceBatch& batch) override {
     if (batch.empty()) return {};
     return shared_.write([&](File&, Records& records, std::vector<Created>& created) {
