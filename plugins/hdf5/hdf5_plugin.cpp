@@ -1023,13 +1023,16 @@ class Records {
       return true;
     };
     if (!wanted.empty() && is_free(wanted)) return wanted;
-    const std::string base = seed_id(prefix, timestamp);
-    const std::string key = std::string(*groups.begin()) + '/' + base;
-    unsigned n = next_suffix_[key];
-    for (;; ++n) {
+    const std::string key = std::string(*groups.begin()) + '/' + seed_id(prefix, timestamp);
+    const auto hint = next_suffix_.find(key);
+    for (unsigned n = hint == next_suffix_.end() ? 0 : hint->second;; ++n) {
       std::string id = seed_id(prefix, timestamp, n);
       if (is_free(id)) {
-        next_suffix_[key] = n + 1;
+        // Remembered only for crowded milliseconds, and boundedly.
+        if (n > 0) {
+          if (next_suffix_.size() >= kMaxSuffixHints) next_suffix_.clear();
+          next_suffix_[key] = n + 1;
+        }
         return id;
       }
     }
@@ -1328,6 +1331,8 @@ class Records {
                         file_.backend());
     }
   }
+
+  static constexpr std::size_t kMaxSuffixHints = 1024;
 
   File& file_;
   // Where the suffix search for "<group>/<prefix>_<ms>" goes on (a hint:
