@@ -487,7 +487,8 @@ class File {
         if (fs::file_size(path_, ec) == 0 && !ec) fs::remove(path_, ec);  // never created
       }
     } catch (const std::system_error& e) {
-      if (e.code() == std::errc::permission_denied || e.code() == std::errc::read_only_file_system) {
+      if (e.code() == std::errc::permission_denied || e.code() == std::errc::read_only_file_system ||
+          e.code() == std::errc::operation_would_block) {
         throw AccessDenied("recovering " + path_.string() + ": " + e.what(), backend_,
                            e.code().value());
       }
@@ -1709,9 +1710,11 @@ class Hdf5Maintenance final : public Maintenance {
         }
         file.ok(H5Fflush(copy.get(), H5F_SCOPE_GLOBAL), "flushing", temp.string());
         if (!copy.reset()) throw_hdf5(shared_.name(), "closing " + temp.string());
+        fs::remove(journal_path(temp), ec);
         fsync_path(temp);
       } catch (...) {
         fs::remove(temp, ec);
+        fs::remove(journal_path(temp), ec);
         throw;
       }
       file.close();

@@ -190,13 +190,30 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
   f->device = st.st_dev;
   f->inode = st.st_ino;
   if (flags & H5F_ACC_RDWR) {
+    // The journal's lock is the writer's: one writer per file, across
+    // processes (HDF5's own file lock is off with enable_swmr).
     f->journal = journal_path(name).string();
-    f->journal_fd = ::open(f->journal.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    f->journal_fd = ::open(f->journal.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    const char* failure = nullptr;
+    int e = 0;
+    hid_t minor = H5E_CANTOPENFILE;
+    struct stat js {};
     if (f->journal_fd < 0) {
-      const int e = errno;
+      failure = "unable to open the journal";
+      e = errno;
+    } else if (::flock(f->journal_fd, LOCK_EX | LOCK_NB) != 0) {
+      failure = "unable to lock the journal: the file is open for writing in another process";
+      e = errno;
+      minor = H5E_CANTLOCKFILE;
+    } else if (::fstat(f->journal_fd, &js) != 0 || js.st_size != 0) {
+      failure = "the journal holds an interrupted store: recover() first";
+      e = EAGAIN;
+    }
+    if (failure != nullptr) {
+      if (f->journal_fd >= 0) ::close(f->journal_fd);
       ::close(fd);
       delete f;
-      push_error(H5E_CANTOPENFILE, "unable to open the journal", e);
+      push_error(minor, failure, e);
       return nullptr;
     }
   }
@@ -207,10 +224,10 @@ herr_t driver_close(H5FD_t* file) {
   JournaledFile* f = of(file);
   herr_t result = 0;
   if (f->journal_fd >= 0) {
-    // HDF5 closes the driver after its last flush: the file is whole.
+    // HDF5 closes the driver after its last flush: the file is whole. The
+    // empty journal stays (unlinking a locked file invites two writers).
     if (::ftruncate(f->journal_fd, 0) != 0) result = -1;
     ::close(f->journal_fd);
-    if (result == 0) ::unlink(f->journal.c_str());
   }
   if (::close(f->fd) != 0) result = -1;
   if (result < 0) push_error(H5E_CANTCLOSEFILE, "unable to close file", errno);
@@ -357,7 +374,7 @@ std::filesystem::path journal_path(const std::filesystem::path& file) {
 
 bool recover(const std::filesystem::path& file) {
   const std::filesystem::path journal = journal_path(file);
-  const int jfd = ::open(journal.c_str(), O_RDONLY | O_CLOEXEC);
+  const int jfd = ::open(journal.c_str(), O_RDWR | O_CLOEXEC);
   if (jfd < 0) {
     if (errno == ENOENT) return false;
     throw std::system_error(errno, std::generic_category(), "opening " + journal.string());
@@ -366,11 +383,19 @@ bool recover(const std::filesystem::path& file) {
     int fd;
     ~Closer() { ::close(fd); }
   } close_journal{jfd};
+  // A live writer holds the lock: its journal is not a crash's.
+  if (::flock(jfd, LOCK_EX | LOCK_NB) != 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            journal.string() + " is locked: the file is open for writing in "
+                                               "another process");
+  }
   unsigned char header[kHeaderSize];
   if (read_upto(jfd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||
       std::memcmp(header, kMagic, sizeof kMagic) != 0) {
     // Empty (committed) or torn before its header: nothing changed.
-    ::unlink(journal.c_str());
+    if (::ftruncate(jfd, 0) != 0) {
+      throw std::system_error(errno, std::generic_category(), "emptying " + journal.string());
+    }
     return false;
   }
   const std::uint64_t base_eof = get_u64(header + 8);
@@ -396,10 +421,10 @@ bool recover(const std::filesystem::path& file) {
     }
     at += sizeof record + length;
   }
-  if (::ftruncate(fd, static_cast<off_t>(base_eof)) != 0 || ::fsync(fd) != 0) {
+  if (::ftruncate(fd, static_cast<off_t>(base_eof)) != 0 || ::fsync(fd) != 0 ||
+      ::ftruncate(jfd, 0) != 0) {
     throw std::system_error(errno, std::generic_category(), "restoring " + file.string());
   }
-  ::unlink(journal.c_str());
   return true;
 }
 

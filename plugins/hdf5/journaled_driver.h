@@ -10,7 +10,10 @@
 // (and, before any write, the file's committed size). commit() empties the
 // journal. recover() — run before the file is opened — puts the old bytes
 // back and cuts the file to its committed size, so the file is exactly as it
-// was at the last commit.
+// was at the last commit. A writer holds an exclusive flock on the journal
+// while the file is open: a second writer (in any process) is refused, and
+// recover() never touches a live writer's journal. The (empty) journal
+// stays beside the file after close.
 //
 // Files are plain HDF5 files (no driver block in the superblock): h5py and
 // the HDF5 tools read them. The journal is written with write(2) and not
@@ -37,9 +40,9 @@ herr_t set_journaled_driver(hid_t fapl);
 std::filesystem::path journal_path(const std::filesystem::path& file);
 
 // Undoes the interrupted transaction `file`'s journal holds, if any, and
-// removes the journal. Returns true iff it rolled something back. Throws
-// std::system_error when it cannot read the journal or write the file.
-// REQUIRES: the file is not open.
+// empties the journal. Returns true iff it rolled something back. Throws
+// std::system_error when it cannot read the journal or write the file, or
+// (EWOULDBLOCK) when a writer in another process has the file open.
 bool recover(const std::filesystem::path& file);
 
 // Makes everything written to `file` (an open file on this driver, just

@@ -255,3 +255,25 @@ TEST_CASE("hdf5: every codec round-trips every kind of array", "[hdf5][codecs]")
     if (codec != "none") CHECK(fs::file_size(file) < wide.nbytes());
   }
 }
+
+TEST_CASE("hdf5: a second writer on one file is AccessDenied, the first goes on",
+          "[hdf5][errors]") {
+  hdf5_test::TempDir dir;
+  const auto file = dir / "traces.h5";
+  for (const char* swmr : {", enable_swmr: true", ", enable_swmr: false"}) {
+    INFO(swmr);
+    engram::Storage first = hdf5_test::open_hdf5(file, swmr);
+    const std::string id = first.traces()->store_plasticity_trace(kT, Array(std::vector<double>{1.0}));
+    CHECK_THROWS_AS(hdf5_test::open_hdf5(file, swmr), engram::AccessDenied);
+    // In another process too.
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(open_outcome(file, swmr));
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);  // AccessDenied
+    CHECK(first.traces()->retrieve_plasticity_trace(id));
+    CHECK_NOTHROW(first.traces()->store_plasticity_trace(kT, Array(std::vector<double>{2.0})));
+  }
+}
