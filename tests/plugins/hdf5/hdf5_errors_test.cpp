@@ -277,3 +277,27 @@ TEST_CASE("hdf5: a second writer on one file is AccessDenied, the first goes on"
     CHECK_NOTHROW(first.traces()->store_plasticity_trace(kT, Array(std::vector<double>{2.0})));
   }
 }
+
+TEST_CASE("hdf5: a damaged chunk fails its Fletcher-32 check: CorruptData, the rest reads",
+          "[hdf5][errors]") {
+  hdf5_test::TempDir dir;
+  const auto file = dir / "traces.h5";
+  std::string damaged, intact;
+  {
+    engram::Storage storage = hdf5_test::open_hdf5(file, ", compression: none");
+    auto s = storage.traces();
+    damaged = s->store_plasticity_trace(kT, Array(std::vector<std::uint8_t>(4096, 0xAB)));
+    intact = s->store_plasticity_trace(kT, Array(std::vector<double>{1.0, 2.0}));
+  }
+  std::string bytes = read_all(file);
+  const std::size_t at = bytes.find(std::string(1024, '\xAB'));
+  REQUIRE(at != std::string::npos);
+  bytes[at + 100] = '\x00';
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+  engram::Storage storage = hdf5_test::open_hdf5(file);
+  auto s = storage.traces();
+  CHECK_THROWS_AS(s->retrieve_plasticity_trace(damaged), engram::CorruptData);
+  auto got = s->retrieve_plasticity_trace(intact);
+  REQUIRE(got);
+  CHECK(got->synapse_changes == Array(std::vector<double>{1.0, 2.0}));
+}
