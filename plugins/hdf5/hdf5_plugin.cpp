@@ -459,7 +459,21 @@ class File {
     share_hdf5_symbols();
     silence_hdf5();
     check_codec_available(codec_, backend_);
+    FileLock turn = writer_turn();
     open();
+  }
+
+  // With enable_swmr, the exclusive flock on "<file>.lock" that keeps
+  // readers following the protocol out while the file changes (released
+  // when the result goes); without, nothing.
+  FileLock writer_turn() const {
+    if (!options_.enable_swmr) return FileLock();
+    std::string error;
+    fs::path lock_path = path_;
+    lock_path += ".lock";
+    FileLock lock = FileLock::exclusive(lock_path, &error);
+    if (!lock) throw AccessDenied("locking " + lock_path.string() + ": " + error, backend_);
+    return lock;
   }
 
   const std::string& backend() const noexcept { return backend_; }
@@ -475,8 +489,10 @@ class File {
   }
 
   // Opens the file at path(), creating it (with the seed's groups and file
-  // attributes) when absent. Throws AccessDenied for a file engram may not
-  // write, CorruptData for one that is not HDF5.
+  // attributes) when absent, after rolling back a store a crash interrupted.
+  // Throws AccessDenied for a file engram may not write (or that another
+  // process has open for writing), CorruptData for one that is not HDF5.
+  // REQUIRES: writer_turn() is held.
   void open() {
     std::error_code ec;
     // A store a crash interrupted is undone first (journaled_driver.h).
@@ -1417,15 +1433,7 @@ class Shared {
                          name_);
     }
   }
-  FileLock writer_turn() const {
-    if (!file_.options().enable_swmr) return FileLock();
-    std::string error;
-    fs::path lock_path = file_.path();
-    lock_path += ".lock";
-    FileLock lock = FileLock::exclusive(lock_path, &error);
-    if (!lock) throw AccessDenied("locking " + lock_path.string() + ": " + error, name_);
-    return lock;
-  }
+  FileLock writer_turn() const { return file_.writer_turn(); }
 
   std::string name_;
   std::mutex mutex_;
