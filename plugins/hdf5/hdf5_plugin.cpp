@@ -115,7 +115,8 @@ class Hid {
   using Close = herr_t (*)(hid_t);
   Hid() = default;
   Hid(hid_t id, Close close) : id_(id), close_(close) {}
-  Hid(Hid&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), close_(other.close_) {}
+  Hid(Hid&& other) noexcept
+      : id_(std::exchange(other.id_, H5I_INVALID_HID)), close_(other.close_) {}
   Hid& operator=(Hid&& other) noexcept {
     if (this != &other) {
       reset();
@@ -235,8 +236,8 @@ template <class Result>
 Result check(Result result, const std::string& backend, const char* doing,
              std::string_view what = {}) {
   if (result < 0) {
-    throw_hdf5(backend, what.empty() ? std::string(doing)
-                                     : std::string(doing) + " " + printable(what));
+    throw_hdf5(backend,
+               what.empty() ? std::string(doing) : std::string(doing) + " " + printable(what));
   }
   return result;
 }
@@ -256,14 +257,22 @@ Hid type_of(DType dtype) {
       H5Tenum_insert(type.get(), "TRUE", &t);
       return type;
     }
-    case DType::kInt8: return copy(H5T_STD_I8LE);
-    case DType::kInt16: return copy(H5T_STD_I16LE);
-    case DType::kInt32: return copy(H5T_STD_I32LE);
-    case DType::kInt64: return copy(H5T_STD_I64LE);
-    case DType::kUInt8: return copy(H5T_STD_U8LE);
-    case DType::kUInt16: return copy(H5T_STD_U16LE);
-    case DType::kUInt32: return copy(H5T_STD_U32LE);
-    case DType::kUInt64: return copy(H5T_STD_U64LE);
+    case DType::kInt8:
+      return copy(H5T_STD_I8LE);
+    case DType::kInt16:
+      return copy(H5T_STD_I16LE);
+    case DType::kInt32:
+      return copy(H5T_STD_I32LE);
+    case DType::kInt64:
+      return copy(H5T_STD_I64LE);
+    case DType::kUInt8:
+      return copy(H5T_STD_U8LE);
+    case DType::kUInt16:
+      return copy(H5T_STD_U16LE);
+    case DType::kUInt32:
+      return copy(H5T_STD_U32LE);
+    case DType::kUInt64:
+      return copy(H5T_STD_U64LE);
     case DType::kFloat16: {
       Hid type = copy(H5T_IEEE_F32LE);
       H5Tset_fields(type.get(), 15, 10, 5, 0, 10);
@@ -271,8 +280,10 @@ Hid type_of(DType dtype) {
       H5Tset_ebias(type.get(), 15);
       return type;
     }
-    case DType::kFloat32: return copy(H5T_IEEE_F32LE);
-    case DType::kFloat64: return copy(H5T_IEEE_F64LE);
+    case DType::kFloat32:
+      return copy(H5T_IEEE_F32LE);
+    case DType::kFloat64:
+      return copy(H5T_IEEE_F64LE);
     case DType::kComplex64:
     case DType::kComplex128: {
       const bool wide = dtype == DType::kComplex128;
@@ -294,11 +305,16 @@ std::optional<DType> dtype_of_type(hid_t type) {
     case H5T_INTEGER: {
       const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
       switch (size) {
-        case 1: return is_signed ? DType::kInt8 : DType::kUInt8;
-        case 2: return is_signed ? DType::kInt16 : DType::kUInt16;
-        case 4: return is_signed ? DType::kInt32 : DType::kUInt32;
-        case 8: return is_signed ? DType::kInt64 : DType::kUInt64;
-        default: return std::nullopt;
+        case 1:
+          return is_signed ? DType::kInt8 : DType::kUInt8;
+        case 2:
+          return is_signed ? DType::kInt16 : DType::kUInt16;
+        case 4:
+          return is_signed ? DType::kInt32 : DType::kUInt32;
+        case 8:
+          return is_signed ? DType::kInt64 : DType::kUInt64;
+        default:
+          return std::nullopt;
       }
     }
     case H5T_FLOAT:
@@ -392,7 +408,8 @@ Codec codec_from_options(const Hdf5Options& o, const std::string& backend) {
   }
   // Blosc's parameters: 4 slots its set_local fills, then level, its own
   // shuffle (off: HDF5's shuffle runs first) and the inner compressor.
-  if (name == "blosc" || name == "blosc-lz4") return {name, kBloscFilter, {0, 0, 0, 0, range(0, 9), 0, 1}};
+  if (name == "blosc" || name == "blosc-lz4")
+    return {name, kBloscFilter, {0, 0, 0, 0, range(0, 9), 0, 1}};
   if (name == "blosc-zstd") return {name, kBloscFilter, {0, 0, 0, 0, range(0, 9), 0, 5}};
   throw ConfigError("unknown compression '" + printable(name) +
                         "' (known: gzip, lzf, szip, lz4, bzip2, blosc, blosc-lz4, blosc-zstd, "
@@ -432,10 +449,10 @@ constexpr const char* kPlasticity = "learning_traces/plasticity";
 constexpr const char* kHomeostatic = "learning_traces/homeostatic";
 constexpr const char* kPerformance = "learning_traces/performance";
 constexpr const char* kAllGroups[] = {
-    "network_states",        kTopology,     kWeights,         kNeuronStates,
-    "spike_trains",          kRawTrains,    kCompressed,      "spike_trains/metadata",
-    "activations",           kReservoirs,   kLayerOutputs,    "activations/attention_maps",
-    "learning_traces",       kPlasticity,   kHomeostatic,     kPerformance};
+    "network_states",  kTopology,   kWeights,      kNeuronStates,
+    "spike_trains",    kRawTrains,  kCompressed,   "spike_trains/metadata",
+    "activations",     kReservoirs, kLayerOutputs, "activations/attention_maps",
+    "learning_traces", kPlasticity, kHomeostatic,  kPerformance};
 constexpr const char* kTopGroups[] = {"network_states", "spike_trains", "activations",
                                       "learning_traces"};
 
@@ -498,12 +515,13 @@ class File {
     // A store a crash interrupted is undone first (journaled_driver.h).
     try {
       if (recover(path_)) {
-        log(LogLevel::kWarn, backend_ + ": " + path_.string() +
-                                 ": rolled back a store interrupted by a crash");
+        log(LogLevel::kWarn,
+            backend_ + ": " + path_.string() + ": rolled back a store interrupted by a crash");
         if (fs::file_size(path_, ec) == 0 && !ec) fs::remove(path_, ec);  // never created
       }
     } catch (const std::system_error& e) {
-      if (e.code() == std::errc::permission_denied || e.code() == std::errc::read_only_file_system ||
+      if (e.code() == std::errc::permission_denied ||
+          e.code() == std::errc::read_only_file_system ||
           e.code() == std::errc::operation_would_block) {
         throw AccessDenied("recovering " + path_.string() + ": " + e.what(), backend_,
                            e.code().value());
@@ -544,9 +562,9 @@ class File {
     } else {
       file_ = Hid(H5Fcreate(path_.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()), H5Fclose);
       if (!file_) throw_hdf5(backend_, "creating " + path_.string());
-      write_file_attributes(std::chrono::duration<double>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count());
+      write_file_attributes(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count());
     }
     for (const char* group : kAllGroups) ensure_group(group);
     flush();
@@ -672,7 +690,8 @@ class Attributes {
     const hsize_t n = values.size();
     Hid space(H5Screate_simple(1, &n, nullptr), H5Sclose);
     Hid attr = create(name, H5T_STD_I64LE, space.get());
-    if (n > 0) file_.ok(H5Awrite(attr.get(), H5T_NATIVE_INT64, values.data()), "writing attribute", name);
+    if (n > 0)
+      file_.ok(H5Awrite(attr.get(), H5T_NATIVE_INT64, values.data()), "writing attribute", name);
   }
   void put_string(const char* name, const std::string& value) const {
     Hid type = utf8_string_type();
@@ -738,9 +757,11 @@ class Attributes {
   std::vector<std::int64_t> get_ints(const char* name) const {
     Hid attr = open(name);
     Hid space(H5Aget_space(attr.get()), H5Sclose);
-    const hssize_t n = file_.ok(H5Sget_simple_extent_npoints(space.get()), "sizing attribute", name);
+    const hssize_t n =
+        file_.ok(H5Sget_simple_extent_npoints(space.get()), "sizing attribute", name);
     std::vector<std::int64_t> values(static_cast<std::size_t>(n));
-    if (n > 0) file_.ok(H5Aread(attr.get(), H5T_NATIVE_INT64, values.data()), "reading attribute", name);
+    if (n > 0)
+      file_.ok(H5Aread(attr.get(), H5T_NATIVE_INT64, values.data()), "reading attribute", name);
     return values;
   }
   std::string get_string(const char* name) const {
@@ -935,13 +956,14 @@ Array File::read_array(hid_t parent, const std::string& name) const {
   Hid stored(H5Dget_type(dataset.get()), H5Tclose);
   const std::optional<DType> dtype = dtype_of_type(stored.get());
   if (!dtype) {
-    throw NotSupported("dataset " + printable(name) + " has an element type engram has no dtype for",
-                       backend_);
+    throw NotSupported(
+        "dataset " + printable(name) + " has an element type engram has no dtype for", backend_);
   }
   Hid space(H5Dget_space(dataset.get()), H5Sclose);
   const int rank = ok(H5Sget_simple_extent_ndims(space.get()), "reading the rank of", name);
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-  if (rank > 0) ok(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "reading dims", name);
+  if (rank > 0)
+    ok(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "reading dims", name);
   Array array(*dtype, Shape(dims.begin(), dims.end()));
   if (array.nbytes() > 0) {
     Hid memtype = type_of(*dtype);
@@ -953,9 +975,7 @@ Array File::read_array(hid_t parent, const std::string& name) const {
 
 // ---------------------------------------------------------------- records
 
-std::vector<std::int64_t> shape_ints(const Shape& shape) {
-  return {shape.begin(), shape.end()};
-}
+std::vector<std::int64_t> shape_ints(const Shape& shape) { return {shape.begin(), shape.end()}; }
 
 // Distinct element values of a 1-d array (the seed's num_neurons), by
 // their bits. Neuron ids are small integers: a bitmap over their range
@@ -998,11 +1018,20 @@ double mean_of(const ArrayView& a, double* stddev) {
     for (const T x : a.values<T>()) v.push_back(static_cast<double>(x));
   };
   switch (a.dtype()) {
-    case DType::kFloat64: collect(static_cast<double*>(nullptr)); break;
-    case DType::kFloat32: collect(static_cast<float*>(nullptr)); break;
-    case DType::kInt64: collect(static_cast<std::int64_t*>(nullptr)); break;
-    case DType::kInt32: collect(static_cast<std::int32_t*>(nullptr)); break;
-    default: break;
+    case DType::kFloat64:
+      collect(static_cast<double*>(nullptr));
+      break;
+    case DType::kFloat32:
+      collect(static_cast<float*>(nullptr));
+      break;
+    case DType::kInt64:
+      collect(static_cast<std::int64_t*>(nullptr));
+      break;
+    case DType::kInt32:
+      collect(static_cast<std::int32_t*>(nullptr));
+      break;
+    default:
+      break;
   }
   if (v.empty()) {
     *stddev = std::nan("");
@@ -1056,12 +1085,14 @@ class Records {
   }
 
   std::string put(const NetworkSnapshotView& r, std::vector<Created>& created) {
-    const std::string id = free_id({kTopology, kWeights, kNeuronStates}, r.id, "snapshot", r.timestamp);
+    const std::string id =
+        free_id({kTopology, kWeights, kNeuronStates}, r.id, "snapshot", r.timestamp);
     const auto part = [&](const char* group_path, const char* dataset, const ArrayView& array,
                           bool with_metadata) {
       Hid parent = file_.open_group(group_path);
       Hid lcpl = file_.link_plist();
-      Hid group(H5Gcreate2(parent.get(), id.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+      Hid group(H5Gcreate2(parent.get(), id.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
+                H5Gclose);
       if (!group) throw_hdf5(file_.backend(), "creating snapshot " + id);
       created.push_back({group_path, id});
       Attributes a(file_, group.get());
@@ -1151,7 +1182,8 @@ class Records {
     std::vector<std::int64_t> original = shape_ints(r.spike_data.shape());
     if (const auto found = r.compression_params.find("original_shape");
         found != r.compression_params.end() && found->is_array() &&
-        std::all_of(found->begin(), found->end(), [](const Json& v) { return v.is_number_integer(); })) {
+        std::all_of(found->begin(), found->end(),
+                    [](const Json& v) { return v.is_number_integer(); })) {
       original = found->get<std::vector<std::int64_t>>();
     }
     a.put_ints("original_shape", original);
@@ -1178,7 +1210,8 @@ class Records {
     } else {
       // A file the seed wrote: its scalar params, and the original shape.
       r.compression_params = a.get_object("param_");
-      if (a.has("original_shape")) r.compression_params["original_shape"] = a.get_ints("original_shape");
+      if (a.has("original_shape"))
+        r.compression_params["original_shape"] = a.get_ints("original_shape");
     }
     r.spike_data = file_.read_array(parent.get(), id);
     return r;
@@ -1188,7 +1221,8 @@ class Records {
   // with a name attribute.
   std::string put_named(const char* group_path, const std::string& wanted, double timestamp,
                         const ArrayView& array, const char* name_attr, const std::string& name,
-                        std::vector<Created>& created, const std::function<void(Attributes&)>& more) {
+                        std::vector<Created>& created,
+                        const std::function<void(Attributes&)>& more) {
     const std::string id = free_id({group_path}, wanted, name, timestamp);
     Hid parent = file_.open_group(group_path);
     file_.write_array(parent.get(), id, array);
@@ -1206,7 +1240,8 @@ class Records {
     double timestamp = 0.0;
     std::string name;
   };
-  std::optional<Named> get_named(const char* group_path, const std::string& id, const char* name_attr) {
+  std::optional<Named> get_named(const char* group_path, const std::string& id,
+                                 const char* name_attr) {
     Hid parent = file_.open_group(group_path);
     if (!file_.exists(parent.get(), id)) return std::nullopt;
     Hid dataset(H5Dopen2(parent.get(), id.c_str(), H5P_DEFAULT), H5Dclose);
@@ -1220,10 +1255,9 @@ class Records {
   }
 
   std::string put(const ReservoirStatesView& r, std::vector<Created>& created) {
-    return put_named(kReservoirs, r.id, r.timestamp, r.reservoir_states, "reservoir_id",
-                     r.reservoir_id, created, [&](Attributes& a) {
-                       a.put_ints("shape", shape_ints(r.reservoir_states.shape()));
-                     });
+    return put_named(
+        kReservoirs, r.id, r.timestamp, r.reservoir_states, "reservoir_id", r.reservoir_id, created,
+        [&](Attributes& a) { a.put_ints("shape", shape_ints(r.reservoir_states.shape())); });
   }
   std::optional<ReservoirStates> get_reservoir(const std::string& id) {
     auto n = get_named(kReservoirs, id, "reservoir_id");
@@ -1235,7 +1269,8 @@ class Records {
                      r.plasticity_type, created, [&](Attributes& a) {
                        double stddev = 0.0;
                        const double mean = mean_of(r.synapse_changes, &stddev);
-                       a.put_int("num_synapses", static_cast<std::int64_t>(r.synapse_changes.size()));
+                       a.put_int("num_synapses",
+                                 static_cast<std::int64_t>(r.synapse_changes.size()));
                        a.put_double("mean_change", mean);
                        a.put_double("std_change", stddev);
                      });
@@ -1248,7 +1283,8 @@ class Records {
   std::string put(const HomeostaticTraceView& r, std::vector<Created>& created) {
     return put_named(kHomeostatic, r.id, r.timestamp, r.homeostatic_changes, "mechanism",
                      r.mechanism, created, [&](Attributes& a) {
-                       a.put_int("num_neurons", static_cast<std::int64_t>(r.homeostatic_changes.size()));
+                       a.put_int("num_neurons",
+                                 static_cast<std::int64_t>(r.homeostatic_changes.size()));
                      });
   }
   std::optional<HomeostaticTrace> get_homeostatic(const std::string& id) {
@@ -1393,8 +1429,8 @@ class Shared {
         try {
           records_.remove(it->group, it->name);
         } catch (const std::exception& e) {
-          log(LogLevel::kWarn, name_ + ": could not undo " + it->group + "/" + it->name + ": " +
-                                   e.what());
+          log(LogLevel::kWarn,
+              name_ + ": could not undo " + it->group + "/" + it->name + ": " + e.what());
         }
       }
       try {
@@ -1449,7 +1485,8 @@ constexpr std::string_view kCursorPrefix = "after:";
 
 class Hdf5Traces final : public TraceStore {
  public:
-  Hdf5Traces(Shared& shared, Maintenance& maintenance) : shared_(shared), maintenance_(maintenance) {}
+  Hdf5Traces(Shared& shared, Maintenance& maintenance)
+      : shared_(shared), maintenance_(maintenance) {}
 
   Maintenance& maintenance() override { return maintenance_; }
 
@@ -1498,7 +1535,8 @@ class Hdf5Traces final : public TraceStore {
     return find(id, &Records::get_snapshot);
   }
   std::vector<std::string> do_get_network_snapshots_in_range(double start, double end) override {
-    return shared_.read([&](File&, Records& records) { return records.snapshots_in_range(start, end); });
+    return shared_.read(
+        [&](File&, Records& records) { return records.snapshots_in_range(start, end); });
   }
   std::string do_store_spike_train(const SpikeTrainDataView& r) override { return store(r); }
   std::optional<SpikeTrainData> do_retrieve_spike_train(std::string_view id) override {
@@ -1507,7 +1545,8 @@ class Hdf5Traces final : public TraceStore {
   std::string do_store_compressed_spike_train(const CompressedSpikeTrainView& r) override {
     return store(r);
   }
-  std::optional<CompressedSpikeTrain> do_retrieve_compressed_spike_train(std::string_view id) override {
+  std::optional<CompressedSpikeTrain> do_retrieve_compressed_spike_train(
+      std::string_view id) override {
     return find(id, &Records::get_compressed);
   }
   std::string do_store_reservoir_states(const ReservoirStatesView& r) override { return store(r); }
@@ -1522,11 +1561,15 @@ class Hdf5Traces final : public TraceStore {
   std::optional<PlasticityTrace> do_retrieve_plasticity_trace(std::string_view id) override {
     return find(id, &Records::get_plasticity);
   }
-  std::string do_store_homeostatic_trace(const HomeostaticTraceView& r) override { return store(r); }
+  std::string do_store_homeostatic_trace(const HomeostaticTraceView& r) override {
+    return store(r);
+  }
   std::optional<HomeostaticTrace> do_retrieve_homeostatic_trace(std::string_view id) override {
     return find(id, &Records::get_homeostatic);
   }
-  std::string do_store_performance_metrics(const PerformanceMetrics& r) override { return store(r); }
+  std::string do_store_performance_metrics(const PerformanceMetrics& r) override {
+    return store(r);
+  }
   std::optional<PerformanceMetrics> do_retrieve_performance_metrics(std::string_view id) override {
     return find(id, &Records::get_metrics);
   }
@@ -1662,13 +1705,15 @@ class Hdf5Maintenance final : public Maintenance {
     return shared_.maintain([&](File& file, Records&) {
       file.flush();
       const fs::path target =
-          path ? *path : free_sibling(file.path(), "_backup_" + std::to_string(static_cast<std::int64_t>(wall_now())));
+          path ? *path
+               : free_sibling(file.path(),
+                              "_backup_" + std::to_string(static_cast<std::int64_t>(wall_now())));
       std::error_code ec;
       fs::copy_file(file.path(), target, fs::copy_options::overwrite_existing, ec);
       if (ec) {
-        throw BackendError("backing up " + file.path().string() + " to " + target.string() + ": " +
-                               ec.message(),
-                           shared_.name(), ec.value());
+        throw BackendError(
+            "backing up " + file.path().string() + " to " + target.string() + ": " + ec.message(),
+            shared_.name(), ec.value());
       }
       fsync_path(target);
       return target;
@@ -1730,9 +1775,9 @@ class Hdf5Maintenance final : public Maintenance {
       if (ec) {
         fs::remove(temp, ec);
         file.open();
-        throw BackendError("replacing " + file.path().string() + " by its compacted copy: " +
-                               ec.message(),
-                           shared_.name());
+        throw BackendError(
+            "replacing " + file.path().string() + " by its compacted copy: " + ec.message(),
+            shared_.name());
       }
       fsync_path(file.path().parent_path().empty() ? fs::path(".") : file.path().parent_path());
       records.forget_suffixes();
@@ -1742,7 +1787,8 @@ class Hdf5Maintenance final : public Maintenance {
   }
 
   fs::path rotate() override {
-    return shared_.maintain([&](File& file, Records& records) { return rotate_now(file, records); });
+    return shared_.maintain(
+        [&](File& file, Records& records) { return rotate_now(file, records); });
   }
 
   bool rotate_if_needed() override {
@@ -1818,9 +1864,9 @@ class Hdf5Maintenance final : public Maintenance {
     fs::rename(file.path(), target, ec);
     if (ec) {
       file.open();
-      throw BackendError("rotating " + file.path().string() + " to " + target.string() + ": " +
-                             ec.message(),
-                         shared_.name(), ec.value());
+      throw BackendError(
+          "rotating " + file.path().string() + " to " + target.string() + ": " + ec.message(),
+          shared_.name(), ec.value());
     }
     records.forget_suffixes();
     file.open();

@@ -158,7 +158,8 @@ bool save_committed(JournaledFile* f, haddr_t start, haddr_t end) {
 // ---- the driver's callbacks
 
 H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
-  if (name == nullptr || *name == '\0' || maxaddr == 0 || maxaddr == HADDR_UNDEF || maxaddr > kMaxAddr) {
+  if (name == nullptr || *name == '\0' || maxaddr == 0 || maxaddr == HADDR_UNDEF ||
+      maxaddr > kMaxAddr) {
     push_error(H5E_BADVALUE, "bad file name or address space", EINVAL);
     return nullptr;
   }
@@ -275,7 +276,8 @@ herr_t driver_read(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, size_t size, v
   return 0;
 }
 
-herr_t driver_write(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, size_t size, const void* buffer) {
+herr_t driver_write(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, size_t size,
+                    const void* buffer) {
   JournaledFile* f = of(file);
   if (f->journal_fd < 0) {
     push_error(H5E_WRITEERROR, "file is read-only", EBADF);
@@ -386,8 +388,9 @@ bool recover(const std::filesystem::path& file) {
   // A live writer holds the lock: its journal is not a crash's.
   if (::flock(jfd, LOCK_EX | LOCK_NB) != 0) {
     throw std::system_error(errno, std::generic_category(),
-                            journal.string() + " is locked: the file is open for writing in "
-                                               "another process");
+                            journal.string() +
+                                " is locked: the file is open for writing in "
+                                "another process");
   }
   unsigned char header[kHeaderSize];
   if (read_upto(jfd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||

@@ -51,7 +51,9 @@ class TempDir {
 
 // The two codecs measured: the seed's default and the fastest.
 enum class Codec { kGzip6, kLz4 };
-const char* codec_option(Codec c) { return c == Codec::kGzip6 ? "gzip, compression_opts: 6" : "lz4"; }
+const char* codec_option(Codec c) {
+  return c == Codec::kGzip6 ? "gzip, compression_opts: 6" : "lz4";
+}
 
 // ---- the raw side
 
@@ -96,7 +98,8 @@ class RawFile {
       H5Pset_filter(dcpl, 32004, H5Z_FLAG_OPTIONAL, 1, &block);
     }
     H5Pset_fletcher32(dcpl);
-    hid_t dset = ok_id(H5Dcreate2(parent, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), "dataset");
+    hid_t dset =
+        ok_id(H5Dcreate2(parent, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), "dataset");
     ok(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write");
     H5Dclose(dset);
     H5Pclose(dcpl);
@@ -174,7 +177,8 @@ const SnapshotArrays& small_snapshot() {
     std::vector<std::int64_t> adj(100 * 100);
     std::vector<double> w(100 * 100), st(100 * 5);
     for (std::size_t i = 0; i < adj.size(); ++i) adj[i] = (i * 7919) % 10 == 0 ? 1 : 0;
-    for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<double>((i * 2654435761u) % 1000) / 997.0;
+    for (std::size_t i = 0; i < w.size(); ++i)
+      w[i] = static_cast<double>((i * 2654435761u) % 1000) / 997.0;
     for (std::size_t i = 0; i < st.size(); ++i) st[i] = static_cast<double>(i % 13) * 0.1;
     return SnapshotArrays{Array(std::move(adj), {100, 100}), Array(std::move(w), {100, 100}),
                           Array(std::move(st), {100, 5})};
@@ -190,7 +194,8 @@ const SnapshotArrays& large_snapshot() {
     std::vector<std::uint8_t> adj(n * n);
     std::vector<float> w(n * n), st(n * 5);
     for (std::size_t i = 0; i < adj.size(); ++i) adj[i] = (i * 7919) % 10 == 0 ? 1 : 0;
-    for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 2654435761u) % 4096) / 4093.0f;
+    for (std::size_t i = 0; i < w.size(); ++i)
+      w[i] = static_cast<float>((i * 2654435761u) % 4096) / 4093.0f;
     for (std::size_t i = 0; i < st.size(); ++i) st[i] = static_cast<float>(i % 13) * 0.1f;
     return SnapshotArrays{Array(std::move(adj), {n, n}), Array(std::move(w), {n, n}),
                           Array(std::move(st), {n, 5})};
@@ -219,19 +224,23 @@ const TrainArrays& spike_train() {
 
 hid_t type_of(DType d) {
   switch (d) {
-    case DType::kUInt8: return H5T_STD_U8LE;
-    case DType::kInt64: return H5T_STD_I64LE;
-    case DType::kFloat32: return H5T_IEEE_F32LE;
-    default: return H5T_IEEE_F64LE;
+    case DType::kUInt8:
+      return H5T_STD_U8LE;
+    case DType::kInt64:
+      return H5T_STD_I64LE;
+    case DType::kFloat32:
+      return H5T_IEEE_F32LE;
+    default:
+      return H5T_IEEE_F64LE;
   }
 }
 
 constexpr double kTime = 1'764'000'000.0;
 
 Storage open_engram(const fs::path& file, Codec codec) {
-  return Storage::from_yaml(std::string("version: 1\nbackends:\n  arrays: {plugin: hdf5, file_path: \"") +
-                            file.string() + "\", compression: " + codec_option(codec) +
-                            "}\nroles: {traces: arrays}\n");
+  return Storage::from_yaml(
+      std::string("version: 1\nbackends:\n  arrays: {plugin: hdf5, file_path: \"") + file.string() +
+      "\", compression: " + codec_option(codec) + "}\nroles: {traces: arrays}\n");
 }
 
 void rates(benchmark::State& state, const Throughput& throughput, std::size_t bytes) {
@@ -246,7 +255,8 @@ std::string workload(const char* name, Codec codec) {
 // --- store_network_snapshot ---
 
 void raw_store_snapshot(RawFile& raw, const SnapshotArrays& s, const std::string& id, double t) {
-  raw.part("network_states/topology", id, "adjacency", type_of(s.adjacency.dtype()), s.adjacency, t);
+  raw.part("network_states/topology", id, "adjacency", type_of(s.adjacency.dtype()), s.adjacency,
+           t);
   raw.part("network_states/weights", id, "weights", type_of(s.weights.dtype()), s.weights, t);
   raw.part("network_states/neuron_states", id, "states", type_of(s.states.dtype()), s.states, t);
   raw.flush();
@@ -260,7 +270,8 @@ void store_snapshot_raw(benchmark::State& state, const char* name) {
   std::int64_t n = 0;
   Throughput throughput;
   for (auto _ : state) {
-    raw_store_snapshot(raw, s, "snapshot_" + std::to_string(n), kTime + static_cast<double>(n) * 0.001);
+    raw_store_snapshot(raw, s, "snapshot_" + std::to_string(n),
+                       kTime + static_cast<double>(n) * 0.001);
     ++n;
   }
   record_raw(state, workload(name, C), throughput);
@@ -293,7 +304,8 @@ void retrieve_snapshot_raw(benchmark::State& state, const char* name) {
   TempDir dir;
   RawFile raw(dir / "raw.h5", C);
   const SnapshotArrays& s = Arrays();
-  for (int i = 0; i < kStored; ++i) raw_store_snapshot(raw, s, "snapshot_" + std::to_string(i), kTime + i);
+  for (int i = 0; i < kStored; ++i)
+    raw_store_snapshot(raw, s, "snapshot_" + std::to_string(i), kTime + i);
   int i = 0;
   Throughput throughput;
   for (auto _ : state) {
@@ -325,7 +337,8 @@ void retrieve_snapshot_engram(benchmark::State& state, const char* name) {
   }
   std::size_t i = 0;
   Throughput throughput;
-  for (auto _ : state) benchmark::DoNotOptimize(traces->retrieve_network_snapshot(ids[i++ % ids.size()]));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(traces->retrieve_network_snapshot(ids[i++ % ids.size()]));
   report_engram(state, workload(name, C), throughput);
   rates(state, throughput, s.bytes());
 }
@@ -379,7 +392,8 @@ void retrieve_train_raw(benchmark::State& state, const char* name) {
   TempDir dir;
   RawFile raw(dir / "raw.h5", C);
   const TrainArrays& t = spike_train();
-  for (int i = 0; i < kStored; ++i) raw_store_train(raw, t, "train_" + std::to_string(i), kTime + i);
+  for (int i = 0; i < kStored; ++i)
+    raw_store_train(raw, t, "train_" + std::to_string(i), kTime + i);
   int i = 0;
   Throughput throughput;
   for (auto _ : state) {
@@ -401,10 +415,12 @@ void retrieve_train_engram(benchmark::State& state, const char* name) {
   auto traces = storage.traces();
   const TrainArrays& t = spike_train();
   std::vector<std::string> ids;
-  for (int i = 0; i < kStored; ++i) ids.push_back(traces->store_spike_train(kTime + i, t.times, t.ids));
+  for (int i = 0; i < kStored; ++i)
+    ids.push_back(traces->store_spike_train(kTime + i, t.times, t.ids));
   std::size_t i = 0;
   Throughput throughput;
-  for (auto _ : state) benchmark::DoNotOptimize(traces->retrieve_spike_train(ids[i++ % ids.size()]));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(traces->retrieve_spike_train(ids[i++ % ids.size()]));
   report_engram(state, workload(name, C), throughput);
   rates(state, throughput, t.bytes());
 }

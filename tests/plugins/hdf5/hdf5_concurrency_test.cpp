@@ -16,7 +16,8 @@
 using engram::Array;
 using engram::Json;
 
-TEST_CASE("hdf5: 8 threads storing, reading, listing and batching lose nothing", "[hdf5][threads]") {
+TEST_CASE("hdf5: 8 threads storing, reading, listing and batching lose nothing",
+          "[hdf5][threads]") {
   hdf5_test::TempDir dir;
   engram::Storage storage = hdf5_test::open_hdf5(dir / "traces.h5", ", compression: lz4");
   auto s = storage.traces();

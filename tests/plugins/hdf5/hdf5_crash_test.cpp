@@ -31,7 +31,9 @@ struct Report {
   std::int64_t n;
 };
 
-Array filled(std::int64_t n) { return Array(std::vector<double>(64, static_cast<double>(n)), {8, 8}); }
+Array filled(std::int64_t n) {
+  return Array(std::vector<double>(64, static_cast<double>(n)), {8, 8});
+}
 
 // The child: never returns.
 [[noreturn]] void store_until_killed(const std::filesystem::path& file, const std::string& options,
@@ -41,8 +43,8 @@ Array filled(std::int64_t n) { return Array(std::vector<double>(64, static_cast<
     auto s = storage.traces();
     for (std::int64_t n = first;; ++n) {
       const Array a = filled(n);
-      const std::string id = s->store_network_snapshot(1700000000.0 + static_cast<double>(n) * 0.0005, a, a,
-                                                       a, Json{{"n", n}});
+      const std::string id = s->store_network_snapshot(
+          1700000000.0 + static_cast<double>(n) * 0.0005, a, a, a, Json{{"n", n}});
       s->store_spike_train(1700000000.0, Array(std::vector<double>{0.5}),
                            Array(std::vector<std::int64_t>{n}));
       Report r{};
@@ -104,8 +106,9 @@ void crash_rounds(const std::string& options) {
     CHECK_NOTHROW(s->store_network_snapshot(1.0, a, a, a));
   }
   CHECK(reported.size() > 20);  // the child got some stores done
-  CHECK(hdf5_test::run(hdf5_test::python_script("describe " + hdf5_test::shell_quote(file.string())) +
-                       " > /dev/null") == 0);
+  CHECK(
+      hdf5_test::run(hdf5_test::python_script("describe " + hdf5_test::shell_quote(file.string())) +
+                     " > /dev/null") == 0);
 }
 
 }  // namespace
@@ -151,7 +154,8 @@ TEST_CASE("hdf5: SIGKILL during batches leaves whole batches only", "[hdf5][cras
     while (::read(fds[0], &done, 1) == 1) ++returned;
     ::close(fds[0]);
     engram::Storage storage = hdf5_test::open_hdf5(file);
-    const auto count = storage.traces()->maintenance().stats().at("network_snapshots").get<std::int64_t>();
+    const auto count =
+        storage.traces()->maintenance().stats().at("network_snapshots").get<std::int64_t>();
     // Every returned batch whole; the interrupted one, if any, not at all.
     // (One batch may have committed and been killed before it reported.)
     CHECK(count % kPerBatch == 0);

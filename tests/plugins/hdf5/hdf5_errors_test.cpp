@@ -67,8 +67,9 @@ void require_access_denied(const fs::path& file) {
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
   REQUIRE(WIFEXITED(status));
-  INFO("child outcome: 0 AccessDenied, 1 opened and stored, 2 other StorageError, 3 other, "
-       "10 could not drop privileges");
+  INFO(
+      "child outcome: 0 AccessDenied, 1 opened and stored, 2 other StorageError, 3 other, "
+      "10 could not drop privileges");
   CHECK(WEXITSTATUS(status) == 0);
 }
 
@@ -81,7 +82,8 @@ TEST_CASE("hdf5: ids with / or .. are InvalidArgument and never become paths", "
   auto s = storage.traces();
   const Array a(std::vector<float>{1.0f, 2.0f});
   const std::string kept = s->store_reservoir_states(kT, a, "res");
-  for (const std::string& bad : std::vector<std::string>{"../topology", "a/b", "..", ".", "/", "x/../../y"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"../topology", "a/b", "..", ".", "/", "x/../../y"}) {
     INFO(bad);
     CHECK_THROWS_AS(s->store_reservoir_states(kT, a, bad), engram::InvalidArgument);
     CHECK_THROWS_AS(s->store_plasticity_trace(kT, a, bad), engram::InvalidArgument);
@@ -124,9 +126,10 @@ TEST_CASE("hdf5: a read-only file or folder is AccessDenied and keeps its record
                                   fs::perms::others_read | fs::perms::others_exec);
   const auto ro = dir / "read_only";
   fs::create_directory(ro);
-  const fs::perms read_only = fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read;
-  const fs::perms read_only_dir = read_only | fs::perms::owner_exec | fs::perms::group_exec |
-                                  fs::perms::others_exec;
+  const fs::perms read_only =
+      fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read;
+  const fs::perms read_only_dir =
+      read_only | fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec;
 
   SECTION("an existing read-only file") {
     const auto file = ro / "old.h5";
@@ -171,8 +174,9 @@ TEST_CASE("hdf5: spike arrays of different lengths are InvalidArgument, nothing 
                                        Array(std::vector<std::int32_t>{1, 2, 3, 4}, {2, 2})),
                   engram::InvalidArgument);
   const Array square(std::vector<double>(4, 1.0), {2, 2});
-  CHECK_THROWS_AS(s->store_network_snapshot(kT, square, Array(std::vector<double>(6, 1.0), {2, 3}), square),
-                  engram::InvalidArgument);
+  CHECK_THROWS_AS(
+      s->store_network_snapshot(kT, square, Array(std::vector<double>(6, 1.0), {2, 3}), square),
+      engram::InvalidArgument);
   const auto page = s->list_spike_trains({}, 10);
   REQUIRE(page.items.size() == 1);
   CHECK(page.items[0].id == kept);
@@ -229,7 +233,8 @@ TEST_CASE("hdf5: every codec round-trips every kind of array", "[hdf5][codecs]")
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i % 1000) * 0.5;
   const Array wide(std::vector<double>(big), {250, 200});
   const Array ints(std::vector<std::int16_t>(3000, 7));
-  for (const std::string& codec : std::vector<std::string>{"none", "gzip", "lzf", "lz4", "bzip2", "blosc", "blosc-lz4", "blosc-zstd", "szip"}) {
+  for (const std::string& codec : std::vector<std::string>{
+           "none", "gzip", "lzf", "lz4", "bzip2", "blosc", "blosc-lz4", "blosc-zstd", "szip"}) {
     INFO(codec);
     const auto file = dir / (codec + ".h5");
     std::string options = ", compression: " + codec;
@@ -263,7 +268,8 @@ TEST_CASE("hdf5: a second writer on one file is AccessDenied, the first goes on"
   for (const char* swmr : {", enable_swmr: true", ", enable_swmr: false"}) {
     INFO(swmr);
     engram::Storage first = hdf5_test::open_hdf5(file, swmr);
-    const std::string id = first.traces()->store_plasticity_trace(kT, Array(std::vector<double>{1.0}));
+    const std::string id =
+        first.traces()->store_plasticity_trace(kT, Array(std::vector<double>{1.0}));
     CHECK_THROWS_AS(hdf5_test::open_hdf5(file, swmr), engram::AccessDenied);
     // In another process too.
     const pid_t child = ::fork();

@@ -27,20 +27,34 @@ using hdf5_test::shell_quote;
 
 std::string numpy_str(DType dtype) {
   switch (dtype) {
-    case DType::kBool: return "|b1";
-    case DType::kInt8: return "|i1";
-    case DType::kInt16: return "<i2";
-    case DType::kInt32: return "<i4";
-    case DType::kInt64: return "<i8";
-    case DType::kUInt8: return "|u1";
-    case DType::kUInt16: return "<u2";
-    case DType::kUInt32: return "<u4";
-    case DType::kUInt64: return "<u8";
-    case DType::kFloat16: return "<f2";
-    case DType::kFloat32: return "<f4";
-    case DType::kFloat64: return "<f8";
-    case DType::kComplex64: return "<c8";
-    case DType::kComplex128: return "<c16";
+    case DType::kBool:
+      return "|b1";
+    case DType::kInt8:
+      return "|i1";
+    case DType::kInt16:
+      return "<i2";
+    case DType::kInt32:
+      return "<i4";
+    case DType::kInt64:
+      return "<i8";
+    case DType::kUInt8:
+      return "|u1";
+    case DType::kUInt16:
+      return "<u2";
+    case DType::kUInt32:
+      return "<u4";
+    case DType::kUInt64:
+      return "<u8";
+    case DType::kFloat16:
+      return "<f2";
+    case DType::kFloat32:
+      return "<f4";
+    case DType::kFloat64:
+      return "<f8";
+    case DType::kComplex64:
+      return "<c8";
+    case DType::kComplex128:
+      return "<c16";
   }
   return "?";
 }
@@ -68,7 +82,9 @@ Array make(DType dtype, engram::Shape shape, unsigned seed) {
     // Keep floats finite and ordinary: small integers.
     a = Array(dtype, a.shape());
     auto out = a.mutable_bytes();
-    const std::size_t step = dtype == DType::kFloat16 ? 2 : dtype == DType::kFloat32 || dtype == DType::kComplex64 ? 4 : 8;
+    const std::size_t step = dtype == DType::kFloat16                                 ? 2
+                             : dtype == DType::kFloat32 || dtype == DType::kComplex64 ? 4
+                                                                                      : 8;
     for (std::size_t i = 0; i + step <= out.size(); i += step) {
       const double v = static_cast<double>((i / step + seed) % 17) - 8.0;
       if (step == 2) {
@@ -135,9 +151,10 @@ TEST_CASE("hdf5: h5py reads every kind of trace engram wrote, with the seed's at
     REQUIRE(s->store_network_snapshot(kT, adj, weights, states, metadata) == "snapshot_" + kMs);
     REQUIRE(s->store_spike_train(kT, times, ids, ArrayView(amps), Json{{"trial", 2}}) ==
             "train_" + kMs);
-    REQUIRE(s->store_compressed_spike_train(
-                kT, packed, Json{{"original_shape", {4, 24}}, {"compression_ratio", 8.0}, {"codec", "bitpack"}}) ==
-            "compressed_" + kMs);
+    REQUIRE(s->store_compressed_spike_train(kT, packed,
+                                            Json{{"original_shape", {4, 24}},
+                                                 {"compression_ratio", 8.0},
+                                                 {"codec", "bitpack"}}) == "compressed_" + kMs);
     for (DType dtype : engram::kAllDTypes) {
       reservoir_ids[dtype] = s->store_reservoir_states(kT, make(dtype, {2, 3}, 8),
                                                        std::string(engram::dtype_name(dtype)));
@@ -147,8 +164,8 @@ TEST_CASE("hdf5: h5py reads every kind of trace engram wrote, with the seed's at
     REQUIRE(s->store_layer_outputs(kT, {{"hidden", states}, {"out", times}}) == "outputs_" + kMs);
     REQUIRE(s->store_plasticity_trace(kT, changes) == "stdp_" + kMs);
     REQUIRE(s->store_homeostatic_trace(kT, changes) == "intrinsic_plasticity_" + kMs);
-    REQUIRE(s->store_performance_metrics(kT, {{"accuracy", 0.75}, {"loss", 0.25}}, "classification") ==
-            "classification_" + kMs);
+    REQUIRE(s->store_performance_metrics(kT, {{"accuracy", 0.75}, {"loss", 0.25}},
+                                         "classification") == "classification_" + kMs);
   }
   const Json d = describe(file);
 
@@ -252,8 +269,7 @@ TEST_CASE("hdf5: engram reads a file h5py wrote in the seed's layout", "[hdf5][i
 
   auto comp = s->retrieve_compressed_spike_train("compressed_" + ms);
   REQUIRE(comp);
-  CHECK(comp->compression_params ==
-        Json{{"codec", "bitpack"}, {"original_shape", {4, 32}}});
+  CHECK(comp->compression_params == Json{{"codec", "bitpack"}, {"original_shape", {4, 32}}});
   CHECK(comp->spike_data.dtype() == DType::kUInt8);
   CHECK(comp->spike_data.size() == 16);
 
@@ -295,25 +311,25 @@ TEST_CASE("hdf5: h5ls and h5dump list the seed's layout", "[hdf5][interop]") {
     auto s = storage.traces();
     const Array m = make(DType::kFloat32, {4, 4}, 1);
     s->store_network_snapshot(kT, m, m, m);
-    s->store_spike_train(kT, Array(std::vector<double>{0.1, 0.2}), Array(std::vector<std::int64_t>{1, 2}));
+    s->store_spike_train(kT, Array(std::vector<double>{0.1, 0.2}),
+                         Array(std::vector<std::int64_t>{1, 2}));
   }
   int status = 0;
   const std::string listing = capture("h5ls -r " + shell_quote(file.string()), &status);
   REQUIRE(status == 0);
   for (const std::string& want : std::vector<std::string>{
            "/network_states/topology/snapshot_" + kMs + "/adjacency", "/network_states/weights",
-        "/network_states/neuron_states/snapshot_" + kMs + "/states",
-        "/spike_trains/raw_data/train_" + kMs + "/neuron_ids", "/spike_trains/compressed",
-        "/spike_trains/metadata", "/activations/reservoir_states", "/activations/layer_outputs",
-        "/activations/attention_maps", "/learning_traces/plasticity",
-        "/learning_traces/homeostatic", "/learning_traces/performance"}) {
+           "/network_states/neuron_states/snapshot_" + kMs + "/states",
+           "/spike_trains/raw_data/train_" + kMs + "/neuron_ids", "/spike_trains/compressed",
+           "/spike_trains/metadata", "/activations/reservoir_states", "/activations/layer_outputs",
+           "/activations/attention_maps", "/learning_traces/plasticity",
+           "/learning_traces/homeostatic", "/learning_traces/performance"}) {
     INFO(want);
     CHECK(listing.find(want) != std::string::npos);
   }
-  const std::string header = capture(
-      "h5dump -H -p -d /network_states/topology/snapshot_" + kMs + "/adjacency " +
-          shell_quote(file.string()),
-      &status);
+  const std::string header = capture("h5dump -H -p -d /network_states/topology/snapshot_" + kMs +
+                                         "/adjacency " + shell_quote(file.string()),
+                                     &status);
   REQUIRE(status == 0);
   CHECK(header.find("CHUNKED") != std::string::npos);
   CHECK(header.find("SHUFFLE") != std::string::npos);

@@ -57,8 +57,10 @@ TEST_CASE("hdf5: cleanup removes old snapshots and raw trains only", "[hdf5][mai
   auto s = storage.traces();
   const double old_t = now() - 40 * 86400.0;
   const double new_t = now() - 1.0;
-  const std::string old_snap = s->store_network_snapshot(old_t, matrix(1, 4), matrix(1, 4), matrix(1, 4));
-  const std::string new_snap = s->store_network_snapshot(new_t, matrix(2, 4), matrix(2, 4), matrix(2, 4));
+  const std::string old_snap =
+      s->store_network_snapshot(old_t, matrix(1, 4), matrix(1, 4), matrix(1, 4));
+  const std::string new_snap =
+      s->store_network_snapshot(new_t, matrix(2, 4), matrix(2, 4), matrix(2, 4));
   const Array times(std::vector<double>{0.1}), ids(std::vector<std::int32_t>{1});
   const std::string old_train = s->store_spike_train(old_t, times, ids);
   const std::string new_train = s->store_spike_train(new_t, times, ids);
@@ -74,13 +76,15 @@ TEST_CASE("hdf5: cleanup removes old snapshots and raw trains only", "[hdf5][mai
   CHECK(info.at("network_snapshots") == 1);
   // All three groups of the old snapshot went.
   int status = 0;
-  const std::string listing = hdf5_test::capture("h5ls -r " + hdf5_test::shell_quote((dir / "traces.h5").string()), &status);
+  const std::string listing = hdf5_test::capture(
+      "h5ls -r " + hdf5_test::shell_quote((dir / "traces.h5").string()), &status);
   REQUIRE(status == 0);
   CHECK(listing.find(old_snap) == std::string::npos);
   CHECK(s->maintenance().cleanup(30) == 0);
 }
 
-TEST_CASE("hdf5: compact writes a fresh verified copy and keeps every record", "[hdf5][maintenance]") {
+TEST_CASE("hdf5: compact writes a fresh verified copy and keeps every record",
+          "[hdf5][maintenance]") {
   hdf5_test::TempDir dir;
   const auto file = dir / "traces.h5";
   engram::Storage storage = hdf5_test::open_hdf5(file, ", compression: none");
@@ -121,8 +125,9 @@ TEST_CASE("hdf5: compact writes a fresh verified copy and keeps every record", "
     // Stores go on, and h5py reads the compacted file.
     CHECK(s->store_network_snapshot(t, matrix(1, 4), matrix(1, 4), matrix(1, 4)) ==
           kept.front() + "_" + std::to_string(kept.size()));
-    CHECK(hdf5_test::run(hdf5_test::python_script("describe " + hdf5_test::shell_quote(file.string())) +
-                         " > /dev/null") == 0);
+    CHECK(hdf5_test::run(
+              hdf5_test::python_script("describe " + hdf5_test::shell_quote(file.string())) +
+              " > /dev/null") == 0);
   }
 }
 
@@ -130,7 +135,8 @@ TEST_CASE("hdf5: rotate moves the file aside, rotate_if_needed past max_file_siz
           "[hdf5][maintenance]") {
   hdf5_test::TempDir dir;
   const auto file = dir / "traces.h5";
-  engram::Storage storage = hdf5_test::open_hdf5(file, ", compression: none, max_file_size: 200000");
+  engram::Storage storage =
+      hdf5_test::open_hdf5(file, ", compression: none, max_file_size: 200000");
   auto s = storage.traces();
   const std::string first = s->store_plasticity_trace(1.0, matrix(7, 8));
   const fs::path moved = s->maintenance().rotate();
@@ -178,5 +184,6 @@ TEST_CASE("hdf5: backup copies the file, close releases it", "[hdf5][maintenance
   CHECK_THROWS_AS(s->retrieve_homeostatic_trace(id), engram::StorageError);
   CHECK_THROWS_AS(s->maintenance().stats(), engram::StorageError);
   // Released: another process opens it with HDF5's default locking.
-  CHECK(hdf5_test::run(hdf5_test::python_script("open-default " + hdf5_test::shell_quote(file.string()))) == 0);
+  CHECK(hdf5_test::run(hdf5_test::python_script("open-default " +
+                                                hdf5_test::shell_quote(file.string()))) == 0);
 }

@@ -22,12 +22,18 @@ using engram::Json;
 
 std::string numpy_str(DType dtype) {
   switch (dtype) {
-    case DType::kUInt8: return "|u1";
-    case DType::kInt32: return "<i4";
-    case DType::kInt64: return "<i8";
-    case DType::kFloat32: return "<f4";
-    case DType::kFloat64: return "<f8";
-    default: return std::string(engram::dtype_name(dtype));
+    case DType::kUInt8:
+      return "|u1";
+    case DType::kInt32:
+      return "<i4";
+    case DType::kInt64:
+      return "<i8";
+    case DType::kFloat32:
+      return "<f4";
+    case DType::kFloat64:
+      return "<f8";
+    default:
+      return std::string(engram::dtype_name(dtype));
   }
 }
 
@@ -37,12 +43,23 @@ std::vector<double> as_doubles(const Array& a) {
     for (const T v : values) out.push_back(static_cast<double>(v));
   };
   switch (a.dtype()) {
-    case DType::kUInt8: add(a.values<std::uint8_t>()); break;
-    case DType::kInt32: add(a.values<std::int32_t>()); break;
-    case DType::kInt64: add(a.values<std::int64_t>()); break;
-    case DType::kFloat32: add(a.values<float>()); break;
-    case DType::kFloat64: add(a.values<double>()); break;
-    default: FAIL("unexpected dtype " << engram::dtype_name(a.dtype()));
+    case DType::kUInt8:
+      add(a.values<std::uint8_t>());
+      break;
+    case DType::kInt32:
+      add(a.values<std::int32_t>());
+      break;
+    case DType::kInt64:
+      add(a.values<std::int64_t>());
+      break;
+    case DType::kFloat32:
+      add(a.values<float>());
+      break;
+    case DType::kFloat64:
+      add(a.values<double>());
+      break;
+    default:
+      FAIL("unexpected dtype " << engram::dtype_name(a.dtype()));
   }
   return out;
 }

@@ -38,12 +38,11 @@ TEST_CASE("hdf5: enable_swmr on, an h5py reader sees every returned store while 
     s->store_network_snapshot(1700000000.0 + i, adj, w, w, Json{{"i", i}});
   };
   store(0);
-  FILE* reader = ::popen(
-      (hdf5_test::python_script("swmr-read " + shell_quote(file.string()) + " " +
-                                shell_quote(done.string())) +
-       " 2>&1")
-          .c_str(),
-      "r");
+  FILE* reader = ::popen((hdf5_test::python_script("swmr-read " + shell_quote(file.string()) + " " +
+                                                   shell_quote(done.string())) +
+                          " 2>&1")
+                             .c_str(),
+                         "r");
   REQUIRE(reader != nullptr);
   for (int i = 1; i < kCount; ++i) {
     store(i);

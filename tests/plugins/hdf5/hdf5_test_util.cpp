@@ -72,7 +72,8 @@ std::string capture(const std::string& command, int* status) {
   }
   std::array<char, 4096> buffer{};
   std::size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    output.append(buffer.data(), n);
   const int raw = ::pclose(pipe);
   if (status) *status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
