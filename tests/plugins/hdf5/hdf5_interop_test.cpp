@@ -143,7 +143,12 @@ TEST_CASE("hdf5: h5py reads every kind of trace engram wrote, with the seed's at
   const Array amps = make(DType::kFloat32, {7}, 5);
   const Array packed = make(DType::kUInt8, {12}, 6);
   const Array changes = make(DType::kFloat64, {10}, 7);
-  const Json metadata = {{"step", 3}, {"lr", 0.5}, {"phase", "train"}, {"nested", {{"a", {1, 2}}}}};
+  // Past HDF5's 64 KiB compact-attribute limit, h5py still reads it whole.
+  const Json metadata = {{"step", 3},
+                         {"lr", 0.5},
+                         {"phase", "train"},
+                         {"nested", {{"a", {1, 2}}}},
+                         {"notes", std::string(100 * 1024, 'n')}};
   std::map<DType, std::string> reservoir_ids;
   {
     engram::Storage storage = hdf5_test::open_hdf5(file);
@@ -188,6 +193,7 @@ TEST_CASE("hdf5: h5py reads every kind of trace engram wrote, with the seed's at
   CHECK(top.at("meta_step") == 3);
   CHECK(top.at("meta_lr") == 0.5);
   CHECK(top.at("meta_phase") == "train");
+  CHECK(top.at("meta_notes").get<std::string>().size() == 100 * 1024);
   CHECK(Json::parse(top.at("metadata_json").get<std::string>()) == metadata);
   CHECK(d.at("network_states/neuron_states/" + snap).at("attrs").at("shape") == Json{5, 2});
 
