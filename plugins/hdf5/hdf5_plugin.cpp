@@ -964,13 +964,16 @@ Array File::read_array(hid_t parent, const std::string& name) const {
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   if (rank > 0)
     ok(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "reading dims", name);
-  Array array(*dtype, Shape(dims.begin(), dims.end()));
-  if (array.nbytes() > 0) {
-    Hid memtype = type_of(*dtype);
-    ok(H5Dread(dataset.get(), memtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, array.mutable_data()),
-       "reading dataset", name);
-  }
-  return array;
+  Shape shape(dims.begin(), dims.end());
+  const std::size_t nbytes = element_count(shape, dtype_size(*dtype));
+  if (nbytes == 0) return Array(*dtype, std::move(shape));
+  // HDF5 fills every byte: the buffer is not zeroed first.
+  std::shared_ptr<std::byte[]> buffer(new std::byte[nbytes]);
+  Hid memtype = type_of(*dtype);
+  ok(H5Dread(dataset.get(), memtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.get()),
+     "reading dataset", name);
+  void* data = buffer.get();
+  return Array::adopt(*dtype, std::move(shape), std::shared_ptr<void>(buffer, data), data, nbytes);
 }
 
 // ---------------------------------------------------------------- records
