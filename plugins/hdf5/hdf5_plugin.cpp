@@ -1374,6 +1374,19 @@ class Records {
 
   void forget_suffixes() { next_suffix_.clear(); }
 
+  // The sorted names in `group_path`, kept between calls so that paging
+  // through a large group lists it once. Every change to the file forgets
+  // them (forget_names()).
+  const std::vector<std::string>& names_of(const char* group_path) {
+    auto found = names_.find(group_path);
+    if (found == names_.end()) {
+      Hid group = file_.open_group(group_path);
+      found = names_.emplace(group_path, file_.names(group.get())).first;
+    }
+    return found->second;
+  }
+  void forget_names() noexcept { names_.clear(); }
+
  private:
   Json object_of(const Attributes& a, const char* prefix, const char* json_name) const {
     if (a.has(json_name)) return parse_json(a.get_string(json_name), json_name);
@@ -1391,6 +1404,7 @@ class Records {
   static constexpr std::size_t kMaxSuffixHints = 1024;
 
   File& file_;
+  std::map<std::string, std::vector<std::string>> names_;
   // Where the suffix search for "<group>/<prefix>_<ms>" goes on (a hint:
   // every candidate is still checked in the file).
   std::map<std::string, unsigned> next_suffix_;
@@ -1422,6 +1436,7 @@ class Shared {
     silence_hdf5();
     check_open();
     FileLock turn = writer_turn();
+    records_.forget_names();
     std::vector<Created> created;
     try {
       auto result = fn(file_, records_, created);
@@ -1450,6 +1465,7 @@ class Shared {
     silence_hdf5();
     check_open();
     FileLock turn = writer_turn();
+    records_.forget_names();
     return fn(file_, records_);
   }
 
@@ -1512,8 +1528,7 @@ class Hdf5Traces final : public TraceStore {
       after = std::string(cursor.substr(kCursorPrefix.size()));
     }
     return shared_.read([&](File& file, Records& records) {
-      Hid group = file.open_group(group_path);
-      const std::vector<std::string> names = file.names(group.get());
+      const std::vector<std::string>& names = records.names_of(group_path);
       auto it = after.empty() ? names.begin() : std::upper_bound(names.begin(), names.end(), after);
       Page<Record> page;
       for (; it != names.end(); ++it) {
