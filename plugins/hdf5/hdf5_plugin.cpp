@@ -1527,7 +1527,7 @@ class Hdf5Traces final : public TraceStore {
       }
       after = std::string(cursor.substr(kCursorPrefix.size()));
     }
-    return shared_.read([&](File& file, Records& records) {
+    return shared_.read([&](File&, Records& records) {
       const std::vector<std::string>& names = records.names_of(group_path);
       auto it = after.empty() ? names.begin() : std::upper_bound(names.begin(), names.end(), after);
       Page<Record> page;
