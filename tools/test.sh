@@ -47,7 +47,7 @@ if ! $quick; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite asan "" "" -DENGRAM_SANITIZE=address,undefined
   TSAN_OPTIONS=halt_on_error=1 \
-    run_suite tsan "conformance|memory|redis" "conformance_tests memory_plugin_tests redis_plugin_tests" \
+    run_suite tsan "conformance|memory|redis|hdf5" "conformance_tests memory_plugin_tests redis_plugin_tests hdf5_plugin_tests" \
     -DENGRAM_SANITIZE=thread
 fi
 echo "== all test suites passed"
