@@ -9,22 +9,18 @@
 #include <string_view>
 
 #include "engram/storage.h"
+#include "shell.h"
+#include "temp_dir.h"
 
 namespace hdf5_test {
 
-// A fresh folder under the system's temp folder, removed (with everything
-// in it, permissions restored first) on destruction.
-class TempDir {
+using engram_test::capture;
+using engram_test::run;
+using engram_test::shell_quote;
+// The support TempDir, named for these tests' folders.
+class TempDir : public engram_test::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const noexcept { return path_; }
-  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : engram_test::TempDir("engram-hdf5") {}
 };
 
 // Config text for one hdf5 backend "arrays" serving traces. `extra_options`
@@ -32,14 +28,6 @@ class TempDir {
 std::string hdf5_config(const std::filesystem::path& file, std::string_view extra_options = {});
 engram::Storage open_hdf5(const std::filesystem::path& file, std::string_view extra_options = {});
 
-// Single-quoted for /bin/sh.
-std::string shell_quote(std::string_view text);
-// Runs `command` through /bin/sh; returns its exit status (-1 if it did not
-// exit normally).
-int run(const std::string& command);
-// Runs `command`, returns its standard output with a trailing newline
-// removed; `status` receives its exit status.
-std::string capture(const std::string& command, int* status = nullptr);
 // "<python> <this folder>/h5py_interop.py <args>", for run/capture.
 std::string python_script(const std::string& args);
 
