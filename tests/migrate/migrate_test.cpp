@@ -444,3 +444,24 @@ TEST_CASE("migrate: working memory from memory to redis and to another prefix, T
   redis_a.maintenance("fast")->clear_all();
   redis_b.maintenance("fast")->clear_all();
 }
+
+TEST_CASE("migrate: hdf5 to memory and back to a fresh hdf5 file, identical", "[migrate][hdf5]") {
+  engram_test::TempDir dir("engram-migrate");
+  auto hdf5_config = [](const std::filesystem::path& file) {
+    return "version: 1\nbackends:\n  arrays: {plugin: hdf5, file_path: \"" + file.string() +
+           "\"}\nroles: {traces: arrays}\n";
+  };
+  Storage source = Storage::from_yaml(hdf5_config(dir / "a.h5"));
+  populate_traces(*source.traces(), 5);
+  Storage middle = Storage::from_yaml(
+      "version: 1\nbackends:\n  mem: {plugin: memory}\nroles: {traces: mem}\n");
+  engram::MigrationOptions options = only({Role::kTraces});
+  options.trace_page_size = 2;
+  engram::migrate(source, middle, options);
+  Storage back = Storage::from_yaml(hdf5_config(dir / "b.h5"));
+  const auto report = engram::migrate(middle, back, options);
+  CHECK(copied(report, "network_snapshots") == 5);
+  CHECK(copied(report, "performance_metrics") == 5);
+  for (const auto& row : report.kinds) CHECK(row.remapped == 0);
+  CHECK(contents(back, true) == contents(source, true));
+}
