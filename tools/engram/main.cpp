@@ -10,6 +10,9 @@
 
 #include "config_choice.h"
 #include "demo.h"
+#include "maintenance_commands.h"
+#include "migrate_command.h"
+#include "engram/config.h"
 #include "engram/errors.h"
 #include "engram/plugin_loader.h"
 #include "engram/storage.h"
@@ -84,6 +87,47 @@ int run_demo_command(const std::string& config_flag, int steps) {
   return mismatches == 0 ? 0 : kFailure;
 }
 
+// "episodes,concepts" → roles; CLI::ValidationError (usage) for a name that
+// is not a role.
+std::vector<Role> parse_roles(const std::string& list) {
+  std::vector<Role> roles;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string name = list.substr(start, comma - start);
+    const auto role = role_from_name(name);
+    if (!role) {
+      throw CLI::ValidationError("--roles", "`" + name +
+                                                "` is not a role (working_memory, episodes, "
+                                                "concepts, traces)");
+    }
+    roles.push_back(*role);
+    start = comma + 1;
+  }
+  return roles;
+}
+
+int run_maintenance_command(const std::string& command, const std::string& config_flag,
+                            const MaintenanceOptions& options) {
+  const ChosenConfig chosen = choose_config(config_flag);
+  Storage storage = Storage::from_config(chosen.config);
+  if (command == "stats") return run_stats(storage, options, stdout);
+  if (command == "backup") return run_backup(storage, options, stdout);
+  if (command == "compact") return run_compact(storage, options, stdout);
+  if (command == "cleanup") return run_cleanup(storage, options, stdout);
+  return run_maintain(storage, options, stdout);
+}
+
+int run_migrate_command(const std::string& from_file, const std::string& to_file,
+                        const MigrateCommandOptions& options) {
+  if (std::filesystem::weakly_canonical(from_file) == std::filesystem::weakly_canonical(to_file)) {
+    throw ConfigError("--from and --to name the same config: nothing to migrate");
+  }
+  Storage from = Storage::open(from_file);
+  Storage to = Storage::open(to_file);
+  return run_migrate(from, to, options, stdout);
+}
+
 }  // namespace
 }  // namespace engram::tool
 
@@ -111,8 +155,53 @@ int main(int argc, char** argv) {
   CLI::App* check = app.add_subcommand("check", "validate a config and open every backend");
   add_config(check);
 
+  MaintenanceOptions maintenance;
+  const auto add_maintenance = [&](const std::string& name, const std::string& help) {
+    CLI::App* command = app.add_subcommand(name, help);
+    add_config(command);
+    command->add_option("--backend", maintenance.backend, "only this backend (the config's name)");
+    return command;
+  };
+  CLI::App* stats = add_maintenance("stats", "every backend's statistics");
+  stats->add_flag("--json", maintenance.json, "JSON on stdout");
+  CLI::App* backup = add_maintenance("backup", "a consistent copy of each backend's data");
+  backup->add_option("--to", maintenance.backup_path,
+                     "where to write it (needs --backend); default: beside the data, timestamped");
+  backup->add_flag("--json", maintenance.json, "JSON on stdout");
+  CLI::App* compact = add_maintenance("compact", "reclaim unused space (VACUUM, a fresh HDF5 copy)");
+  compact->add_flag("--json", maintenance.json, "JSON on stdout");
+  CLI::App* cleanup = add_maintenance("cleanup", "remove records older than the retention period");
+  cleanup->add_option("--retention-days", maintenance.retention_days, "days to keep (default 30)")
+      ->check(CLI::Range(0, 1000000));
+  cleanup->add_flag("--json", maintenance.json, "JSON on stdout");
+  CLI::App* maintain = add_maintenance(
+      "maintain", "the daily routine: clear_expired, backup_if_due, cleanup (unsupported steps "
+                  "are reported and skipped)");
+  maintain->add_option("--retention-days", maintenance.retention_days, "days to keep (default 30)")
+      ->check(CLI::Range(0, 1000000));
+  maintain->add_flag("--json", maintenance.json, "JSON on stdout");
+
+  std::string from_file;
+  std::string to_file;
+  std::string roles_list;
+  MigrateCommandOptions migrate_options;
+  CLI::App* migrate = app.add_subcommand(
+      "migrate", "copy every record of the chosen roles from one config's backends to another's");
+  migrate->add_option("--from", from_file, "the source config")->required()->check(CLI::ExistingFile);
+  migrate->add_option("--to", to_file, "the target config")->required()->check(CLI::ExistingFile);
+  migrate->add_option("--roles", roles_list,
+                      "comma-separated roles (working_memory,episodes,concepts,traces); default: "
+                      "every role of the source");
+  migrate->add_option("--page-size", migrate_options.page_size, "records per batch (default 256)")
+      ->check(CLI::Range(1, 1000000));
+  migrate->add_flag("--json", migrate_options.json, "JSON on stdout");
+
   try {
     app.parse(argc, argv);
+    if (*backup && !maintenance.backup_path.empty() && maintenance.backend.empty()) {
+      throw CLI::ValidationError("--to", "needs --backend: one path cannot take every backend");
+    }
+    if (*migrate && !roles_list.empty()) migrate_options.roles = parse_roles(roles_list);
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -124,6 +213,10 @@ int main(int argc, char** argv) {
     if (*demo) return run_demo_command(config_flag, steps);
     if (*plugins) return run_plugins(config_flag, describe);
     if (*check) return run_check(config_flag);
+    for (CLI::App* command : {stats, backup, compact, cleanup, maintain}) {
+      if (*command) return run_maintenance_command(command->get_name(), config_flag, maintenance);
+    }
+    if (*migrate) return run_migrate_command(from_file, to_file, migrate_options);
   } catch (const engram::StorageError& e) {
     fmt::print(stderr, "engram: {}\n", e.what());
     return kFailure;

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Usage: engram_maintenance_test.sh <engram binary>
+# The maintenance commands (stats, backup, compact, cleanup, maintain) and
+# `engram migrate` between backends that persist: sqlite → sqlite in another
+# file, hdf5 → hdf5, redis → redis under another prefix (the shared test
+# server on $ENGRAM_TEST_REDIS_PORT). Records come from `engram demo`.
+set -u
+engram=$(realpath "$1")
+python=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+cd "$work"
+
+# expect <exit code> <text that must appear in stdout+stderr> -- <command...>
+expect() {
+  local code=$1 text=$2
+  shift 3
+  "$@" >"$work/out" 2>&1
+  local got=$?
+  if [ "$got" -ne "$code" ] || ! grep -qF -- "$text" "$work/out"; then
+    echo "FAILED: $* (exit $got, wanted $code and '$text'):"
+    sed 's/^/    /' "$work/out"
+    failures=$((failures + 1))
+  else
+    echo "ok: $*"
+  fi
+}
+
+# check <description> <command...>: the command must succeed.
+check() {
+  local what=$1
+  shift
+  if "$@" >"$work/check.out" 2>&1; then
+    echo "ok: $what"
+  else
+    echo "FAILED: $what:"
+    sed 's/^/    /' "$work/check.out"
+    failures=$((failures + 1))
+  fi
+}
+
+# The count of records of `kind` that `engram stats --json` reports for `backend`.
+count() {  # <config> <backend> <kind>
+  "$engram" stats --config "$1" --json 2>/dev/null |
+    "$python" -c "import json,sys; print(json.load(sys.stdin)['$2']['stats']['$3'])" 2>/dev/null
+}
+
+write_config() {  # <file> <suffix>
+  cat >"$1" <<YAML
+version: 1
+backends:
+  db: {plugin: sqlite, db_path: data/$2/engram.db}
+  arrays: {plugin: hdf5, file_path: data/$2/traces.h5}
+  mem: {plugin: memory}
+roles: {working_memory: mem, episodes: db, concepts: db, traces: arrays}
+YAML
+}
+write_config a.yaml a
+write_config b.yaml b
+expect 0 "every record read back as stored" -- "$engram" demo --config a.yaml --steps 4
+
+# --- maintenance ---
+expect 0 "episodes" -- "$engram" stats --config a.yaml
+check "stats --json counts the demo's episodes" test "$(count a.yaml db episodes)" = 4
+check "stats --json counts the demo's snapshots" test "$(count a.yaml arrays network_snapshots)" = 4
+expect 1 "no backend \`nosuch\`" -- "$engram" stats --config a.yaml --backend nosuch
+expect 0 "not supported" -- "$engram" backup --config a.yaml
+check "backup wrote a copy beside the database" ls data/a/engram_backup_*.db
+expect 2 "needs --backend" -- "$engram" backup --config a.yaml --to "$work/copy.db"
+expect 0 "copy.db" -- "$engram" backup --config a.yaml --backend db --to "$work/copy.db"
+check "the backup is a database with the episodes" \
+  test "$(sqlite3 "$work/copy.db" 'select count(*) from episodes')" = 4
+expect 0 "compact" -- "$engram" compact --config a.yaml --backend arrays
+expect 0 "cleanup" -- "$engram" cleanup --config a.yaml --retention-days 365
+check "cleanup kept what is younger than a year" test "$(count a.yaml arrays network_snapshots)" = 4
+expect 2 "" -- "$engram" cleanup --config a.yaml --retention-days -1
+expect 0 "backup_if_due" -- "$engram" maintain --config a.yaml
+expect 0 "\"status\": \"not supported\"" -- "$engram" maintain --config a.yaml --json
+
+# --- migrate between backends that persist ---
+expect 0 "the target's counts check out" -- "$engram" migrate --from a.yaml --to b.yaml \
+  --roles episodes,concepts,traces --page-size 3
+for kind in episodes learning_events concepts concept_relationships; do
+  check "sqlite → sqlite: $kind" test "$(count a.yaml db $kind)" = "$(count b.yaml db $kind)"
+done
+check "sqlite → sqlite keeps the ids" \
+  test "$(sqlite3 data/a/engram.db 'select group_concat(id) from episodes')" = \
+  "$(sqlite3 data/b/engram.db 'select group_concat(id) from episodes')"
+for kind in network_snapshots raw_spike_trains reservoir_states layer_outputs plasticity_traces \
+  homeostatic_traces performance_metrics; do
+  check "hdf5 → hdf5: $kind" test "$(count a.yaml arrays $kind)" = "$(count b.yaml arrays $kind)"
+done
+check "hdf5 → hdf5 keeps the ids (same datasets)" \
+  diff <(h5ls -r data/a/traces.h5 | awk '{print $1}') <(h5ls -r data/b/traces.h5 | awk '{print $1}')
+expect 0 '"total_records"' -- "$engram" migrate --from a.yaml --to b.yaml --roles episodes --json
+expect 2 "is not a role" -- "$engram" migrate --from a.yaml --to b.yaml --roles memories
+expect 2 "" -- "$engram" migrate --from a.yaml
+expect 1 "same config" -- "$engram" migrate --from a.yaml --to ./a.yaml
+printf 'version: 1\nbackends:\n  db: {plugin: sqlite, db_path: data/c/engram.db}\nroles: {episodes: db}\n' >c.yaml
+expect 1 "the target config assigns no backend to role \`working_memory\`" -- \
+  "$engram" migrate --from a.yaml --to c.yaml --roles working_memory,episodes
+
+# --- redis → redis under another prefix ---
+if [ -n "${ENGRAM_TEST_REDIS_PORT:-}" ]; then
+  run_id="clitest:$$"
+  for side in a b; do
+    cat >"redis_$side.yaml" <<YAML
+version: 1
+backends:
+  fast: {plugin: redis, host: 127.0.0.1, port: ${ENGRAM_TEST_REDIS_PORT}, key_prefix: "$run_id:$side:"}
+roles: {working_memory: fast}
+YAML
+  done
+  expect 0 "every record read back as stored" -- "$engram" demo --config redis_a.yaml --steps 3
+  expect 0 "the target's counts check out" -- "$engram" migrate --from redis_a.yaml --to redis_b.yaml
+  for kind in working_memory spike_trains attention_weights; do
+    check "redis → redis: $kind" \
+      test "$(count redis_a.yaml fast $kind)" = "$(count redis_b.yaml fast $kind)"
+  done
+  check "redis → redis keeps pattern hashes and contexts" diff \
+    <(redis-cli -p "$ENGRAM_TEST_REDIS_PORT" --scan --pattern "$run_id:a:wm:*" | sed "s/^$run_id:a://" | sort) \
+    <(redis-cli -p "$ENGRAM_TEST_REDIS_PORT" --scan --pattern "$run_id:b:wm:*" | sed "s/^$run_id:b://" | sort)
+  # A target that is not there: a clean error naming it, nothing half-done.
+  sed "s/port: ${ENGRAM_TEST_REDIS_PORT}/port: 1, connect_timeout: 0.5/" redis_b.yaml >dead.yaml
+  expect 1 "connecting to 127.0.0.1:1" -- "$engram" migrate --from redis_a.yaml --to dead.yaml
+  redis-cli -p "$ENGRAM_TEST_REDIS_PORT" --scan --pattern "$run_id:*" | xargs -r redis-cli -p "$ENGRAM_TEST_REDIS_PORT" del >/dev/null
+else
+  echo "FAILED: ENGRAM_TEST_REDIS_PORT is not set (tools/test.sh starts the server)"
+  failures=$((failures + 1))
+fi
+
+# --- help on every command ---
+for command in demo plugins check stats backup compact cleanup maintain migrate; do
+  expect 0 "Usage" -- "$engram" "$command" --help
+done
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all checks passed"
