@@ -5,9 +5,13 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
+#include "bench_command.h"
 #include "config_choice.h"
 #include "demo.h"
 #include "maintenance_commands.h"
@@ -128,6 +132,51 @@ int run_migrate_command(const std::string& from_file, const std::string& to_file
   return run_migrate(from, to, options, stdout);
 }
 
+struct BenchArgs {
+  std::string config;
+  std::vector<std::string> roles;
+  bool json = false;
+  bool allow_existing = false;
+  BenchOptions options;
+};
+
+int run_bench_command(BenchArgs& args) {
+  // CONFIG is explicit (no default config): bench writes into what it names.
+  const Config config = Config::load(args.config);
+  Storage storage = Storage::from_config(config);
+  for (const std::string& name : args.roles) {
+    const Role role = *role_from_name(name);  // CLI11 checked the name
+    if (!storage.has(role)) {
+      fmt::print(stderr, "engram bench: {} assigns no backend to role {}\n", args.config, name);
+      return kFailure;
+    }
+    if (std::find(args.options.roles.begin(), args.options.roles.end(), role) ==
+        args.options.roles.end()) {
+      args.options.roles.push_back(role);
+    }
+  }
+  const auto holding = roles_holding_records(storage, args.options.roles);
+  if (!holding.empty() && !args.allow_existing) {
+    fmt::print(stderr, "engram bench: refusing to add records to stores that hold data:\n");
+    for (const auto& line : holding) fmt::print(stderr, "  {}\n", line);
+    fmt::print(stderr,
+               "bench's records would stay there; use a scratch config, or pass "
+               "--allow-existing\n");
+    return kFailure;
+  }
+  fmt::print(stderr,
+             "engram bench: adds records (names starting engram-bench-, or new ids) to {}; "
+             "they are not removed\n",
+             args.config);
+  const auto results = run_bench(storage, args.options, stderr);
+  if (args.json) {
+    print_bench_json(results, stdout);
+  } else {
+    print_bench_table(results, stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace engram::tool
 
@@ -196,6 +245,31 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   migrate->add_flag("--json", migrate_options.json, "JSON on stdout");
 
+  BenchArgs bench_args;
+  CLI::App* bench = app.add_subcommand(
+      "bench", "time the engram workloads of tools/bench against a config's backends");
+  bench->add_option("CONFIG", bench_args.config, "config file naming the backends to bench")
+      ->required();
+  bench->add_option("--seconds", bench_args.options.seconds, "time per workload, in seconds")
+      ->check(CLI::Range(0.001, 3600.0));
+  bench->add_option("--max-ops", bench_args.options.max_ops, "operations per workload at most")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000}));
+  bench
+      ->add_option("--roles", bench_args.roles,
+                   "comma list of roles to bench (default: every role the config assigns)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"working_memory", "episodes", "concepts", "traces"}));
+  bench->add_flag("--json", bench_args.json, "print a JSON array instead of a table");
+  bench->add_flag("--allow-existing", bench_args.allow_existing,
+                  "bench stores that already hold records (bench's records stay among them)");
+  bench->footer(
+      "bench writes records into the stores it benches: names starting engram-bench- where\n"
+      "the caller picks the name, new ids otherwise. The role interfaces cannot delete\n"
+      "single records, so they stay (working memory's expire by TTL). bench therefore\n"
+      "refuses stores that already hold records unless --allow-existing is given; point\n"
+      "it at a scratch config. A store that grows per call stops at 64 MiB per workload.\n"
+      "Progress goes to stderr; the table (or JSON) to stdout.");
+
   try {
     app.parse(argc, argv);
     if (*backup && !maintenance.backup_path.empty() && maintenance.backend.empty()) {
@@ -217,6 +291,7 @@ int main(int argc, char** argv) {
       if (*command) return run_maintenance_command(command->get_name(), config_flag, maintenance);
     }
     if (*migrate) return run_migrate_command(from_file, to_file, migrate_options);
+    if (*bench) return run_bench_command(bench_args);
   } catch (const engram::StorageError& e) {
     fmt::print(stderr, "engram: {}\n", e.what());
     return kFailure;
