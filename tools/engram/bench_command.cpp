@@ -1,7 +1,6 @@
 #include "bench_command.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "progress.h"
 #include "engram/errors.h"
 #include "engram/json.h"
 
@@ -354,9 +354,8 @@ std::vector<BenchResult> run_bench(Storage& storage, const BenchOptions& options
     }
   }
 
-  // On a terminal one line is redrawn per workload; elsewhere (logs, tests)
-  // each workload gets one finished line.
-  const bool redraw = isatty(fileno(progress)) != 0;
+  // One progress line per workload (progress.h: redrawn on a terminal, one
+  // finished line in logs).
   std::vector<BenchResult> results;
   const auto seconds = std::chrono::duration<double>(options.seconds);
   for (std::size_t w = 0; w < workloads.size(); ++w) {
@@ -364,10 +363,7 @@ std::vector<BenchResult> run_bench(Storage& storage, const BenchOptions& options
     const BackendInfo& backend = backend_of(storage, workload.role);
     const std::string label = fmt::format("[{}/{}] {}/{} on {}", w + 1, workloads.size(),
                                           role_name(workload.role), workload.name, backend.name);
-    if (redraw) {
-      fmt::print(progress, "\r{} ...\033[K", label);
-      std::fflush(progress);
-    }
+    Progress line(label, std::nullopt, progress);
     if (workload.setup) workload.setup();
 
     BenchResult result;
@@ -380,18 +376,16 @@ std::vector<BenchResult> run_bench(Storage& storage, const BenchOptions& options
     do {
       result.bytes += workload.op(result.ops);
       ++result.ops;
+      if ((result.ops & 63) == 0) line.update(result.ops, "ops");
       elapsed = Clock::now() - start;
     } while (elapsed < seconds && result.ops < options.max_ops &&
              !(workload.grows && result.bytes >= kBenchMaxWrittenBytes));
     result.seconds = std::chrono::duration<double>(elapsed).count();
 
-    const std::string done =
-        fmt::format("{}: {} ops in {:.2f} s", label, result.ops, result.seconds);
-    fmt::print(progress, fmt::runtime(redraw ? "\r{}\033[K" : "{}\n"), done);
-    std::fflush(progress);
+    line.update(result.ops, "ops");
+    line.finish();
     results.push_back(std::move(result));
   }
-  if (redraw && !workloads.empty()) fmt::print(progress, "\n");
   return results;
 }
 
