@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Usage: engram_maintenance_test.sh <engram binary>
+# Usage: engram_maintenance_test.sh <engram binary> <the repository's config folder>
 # The maintenance commands (stats, backup, compact, cleanup, maintain) and
 # `engram migrate` between backends that persist: sqlite → sqlite in another
 # file, hdf5 → hdf5, redis → redis under another prefix (the shared test
 # server on $ENGRAM_TEST_REDIS_PORT). Records come from `engram demo`.
 set -u
 engram=$(realpath "$1")
+repo_configs=$(realpath "$2")
 python=/usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -121,6 +122,13 @@ YAML
   check "redis → redis keeps pattern hashes and contexts" diff \
     <(redis-cli -p "$ENGRAM_TEST_REDIS_PORT" --scan --pattern "$run_id:a:wm:*" | sed "s/^$run_id:a://" | sort) \
     <(redis-cli -p "$ENGRAM_TEST_REDIS_PORT" --scan --pattern "$run_id:b:wm:*" | sed "s/^$run_id:b://" | sort)
+  # config/redis.yaml, as the README shows it, on the test server.
+  mkdir -p with_redis && cp "$repo_configs/redis.yaml" with_redis/
+  REDIS_HOST=127.0.0.1 REDIS_PORT=$ENGRAM_TEST_REDIS_PORT expect 0 "every record read back as stored" -- \
+    "$engram" demo --config with_redis/redis.yaml --steps 3
+  check "config/redis.yaml put working memory on the server" \
+    test -n "$(redis-cli -p "$ENGRAM_TEST_REDIS_PORT" --scan --pattern 'engram:wm:demo*' | head -1)"
+  redis-cli -p "$ENGRAM_TEST_REDIS_PORT" --scan --pattern 'engram:*demo*' | xargs -r redis-cli -p "$ENGRAM_TEST_REDIS_PORT" del >/dev/null
   # A target that is not there: a clean error naming it, nothing half-done.
   sed "s/port: ${ENGRAM_TEST_REDIS_PORT}/port: 1, connect_timeout: 0.5/" redis_b.yaml >dead.yaml
   expect 1 "connecting to 127.0.0.1:1" -- "$engram" migrate --from redis_a.yaml --to dead.yaml
