@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: engram_maintenance_test.sh <engram binary> <the repository's config folder>
+#        <the seed's fixtures folder>
 # The maintenance commands (stats, backup, compact, cleanup, maintain) and
 # `engram migrate` between backends that persist: sqlite → sqlite in another
 # file, hdf5 → hdf5, redis → redis under another prefix (the shared test
@@ -7,6 +8,7 @@
 set -u
 engram=$(realpath "$1")
 repo_configs=$(realpath "$2")
+fixtures=$(realpath "$3")
 python=/usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -101,6 +103,15 @@ expect 1 "same config" -- "$engram" migrate --from a.yaml --to ./a.yaml
 printf 'version: 1\nbackends:\n  db: {plugin: sqlite, db_path: data/c/engram.db}\nroles: {episodes: db}\n' >c.yaml
 expect 1 "the target config assigns no backend to role \`working_memory\`" -- \
   "$engram" migrate --from a.yaml --to c.yaml --roles working_memory,episodes
+
+# --- the Python system's own HDF5 file into a fresh one ---
+mkdir -p seed && cp "$fixtures/seed_traces.h5" seed/ && chmod u+w seed/seed_traces.h5
+printf 'version: 1\nbackends:\n  arrays: {plugin: hdf5, file_path: seed/seed_traces.h5}\nroles: {traces: arrays}\n' >seed.yaml
+printf 'version: 1\nbackends:\n  arrays: {plugin: hdf5, file_path: seed/fresh.h5}\nroles: {traces: arrays}\n' >fresh.yaml
+expect 0 "the target's counts check out" -- "$engram" migrate --from seed.yaml --to fresh.yaml
+check "seed_traces.h5 → fresh.h5: the same records" \
+  diff <(h5ls -r seed/seed_traces.h5 | awk '{print $1}' | grep -v '^/$') \
+       <(h5ls -r seed/fresh.h5 | awk '{print $1}' | grep -v '^/$')
 
 # --- redis → redis under another prefix ---
 if [ -n "${ENGRAM_TEST_REDIS_PORT:-}" ]; then

@@ -10,6 +10,7 @@
 
 #include "engram/array.h"
 #include "engram/json.h"
+#include "engram/migrate.h"
 #include "engram/storage.h"
 #include "engram/trace_store.h"
 #include "hdf5_test_util.h"
@@ -78,20 +79,19 @@ void check_array(const Array& got, const Json& want, const std::string& what) {
   for (std::size_t i = 0; i < first.size(); ++i) CHECK(values[i] == first[i]);
 }
 
-}  // namespace
-
-TEST_CASE("hdf5: every record of the seed's seed_traces.h5 comes back with its values",
-          "[hdf5][seed]") {
-  hdf5_test::TempDir dir;
-  const auto file = hdf5_test::copy_fixture(dir, "seed_traces.h5");
+// The manifest's records of the seed's HDF5 file.
+Json seed_records() {
   std::ifstream manifest_file(hdf5_test::fixture_path("seed_fixtures.json"));
   REQUIRE(manifest_file);
   const Json manifest = Json::parse(manifest_file);
-  const Json& records = manifest.at("hdf5").at("records");
+  Json records = manifest.at("hdf5").at("records");
   REQUIRE(records.size() >= 11);
+  return records;
+}
 
-  engram::Storage storage = hdf5_test::open_hdf5(file);
-  auto s = storage.traces();
+// Every record of `records` comes back from `s` with its ids, timestamps,
+// metadata, names and values.
+void check_seed_records(engram::TraceStore* s, const Json& records) {
   std::vector<std::string> snapshot_ids;
   for (const Json& r : records) {
     const std::string kind = r.at("kind");
@@ -163,4 +163,29 @@ TEST_CASE("hdf5: every record of the seed's seed_traces.h5 comes back with its v
   }
   CHECK(s->get_network_snapshots_in_range(0.0, 4e9) == snapshot_ids);
   CHECK(s->list_network_snapshots({}, 100).items.size() == snapshot_ids.size());
+}
+
+}  // namespace
+
+TEST_CASE("hdf5: every record of the seed's seed_traces.h5 comes back with its values",
+          "[hdf5][seed]") {
+  hdf5_test::TempDir dir;
+  const auto file = hdf5_test::copy_fixture(dir, "seed_traces.h5");
+  engram::Storage storage = hdf5_test::open_hdf5(file);
+  check_seed_records(storage.traces().get(), seed_records());
+}
+
+TEST_CASE("hdf5: engram::migrate copies seed_traces.h5 into a fresh file, every record intact",
+          "[hdf5][seed][migrate]") {
+  hdf5_test::TempDir dir;
+  const auto file = hdf5_test::copy_fixture(dir, "seed_traces.h5");
+  engram::Storage seed = hdf5_test::open_hdf5(file);
+  engram::Storage fresh = hdf5_test::open_hdf5(dir / "fresh.h5", ", compression: lz4");
+  engram::MigrationOptions options;
+  options.trace_page_size = 3;
+  const auto report = engram::migrate(seed, fresh, options);
+  for (const auto& kind : report.kinds) CHECK(kind.remapped == 0);
+  const Json records = seed_records();
+  CHECK(report.total_records() == static_cast<std::int64_t>(records.size()));
+  check_seed_records(fresh.traces().get(), records);
 }
