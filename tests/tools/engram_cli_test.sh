@@ -4,24 +4,7 @@
 set -u
 engram=$1
 configs=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-# expect <exit code> <text that must appear in stdout+stderr> -- <command...>
-expect() {
-  local code=$1 text=$2
-  shift 3
-  "$@" >"$work/out" 2>&1
-  local got=$?
-  if [ "$got" -ne "$code" ] || ! grep -qF -- "$text" "$work/out"; then
-    echo "FAILED: $* (exit $got, wanted $code and '$text'):"
-    sed 's/^/    /' "$work/out"
-    failures=$((failures + 1))
-  else
-    echo "ok: $*"
-  fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 
 cd "$work"  # no ./config/engram.yaml here: the embedded default applies
 expect 0 "memory" -- "$engram" plugins
@@ -110,8 +93,4 @@ expect 2 "" -- "$engram" bench "$work/memory.yaml" --seconds 0
 expect 1 "cannot read" -- "$engram" bench "$work/missing.yaml"
 expect 0 "--allow-existing" -- "$engram" bench --help
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all engram command checks passed"
+finish

@@ -10,38 +10,8 @@ engram=$(realpath "$1")
 repo_configs=$(realpath "$2")
 fixtures=$(realpath "$3")
 python=/usr/bin/python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
 cd "$work"
-
-# expect <exit code> <text that must appear in stdout+stderr> -- <command...>
-expect() {
-  local code=$1 text=$2
-  shift 3
-  "$@" >"$work/out" 2>&1
-  local got=$?
-  if [ "$got" -ne "$code" ] || ! grep -qF -- "$text" "$work/out"; then
-    echo "FAILED: $* (exit $got, wanted $code and '$text'):"
-    sed 's/^/    /' "$work/out"
-    failures=$((failures + 1))
-  else
-    echo "ok: $*"
-  fi
-}
-
-# check <description> <command...>: the command must succeed.
-check() {
-  local what=$1
-  shift
-  if "$@" >"$work/check.out" 2>&1; then
-    echo "ok: $what"
-  else
-    echo "FAILED: $what:"
-    sed 's/^/    /' "$work/check.out"
-    failures=$((failures + 1))
-  fi
-}
 
 # The count of records of `kind` that `engram stats --json` reports for `backend`.
 count() {  # <config> <backend> <kind>
@@ -154,8 +124,4 @@ for command in demo plugins check stats backup compact cleanup maintain migrate;
   expect 0 "Usage" -- "$engram" "$command" --help
 done
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish

@@ -21,6 +21,7 @@
 #include "engram/array.h"
 #include "engram/storage.h"
 #include "engram/trace_store.h"
+#include "scratch_dir.h"
 #include "ratio.h"
 
 namespace engram::bench {
@@ -28,26 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "engram-bench-hdf5-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw std::system_error(errno, std::generic_category(), "mkdtemp");
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const char* name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 // The two codecs measured: the seed's default and the fastest.
 enum class Codec { kGzip6, kLz4 };
@@ -264,7 +245,7 @@ void raw_store_snapshot(RawFile& raw, const SnapshotArrays& s, const std::string
 
 template <const SnapshotArrays& (*Arrays)(), Codec C>
 void store_snapshot_raw(benchmark::State& state, const char* name) {
-  TempDir dir;
+  ScratchDir dir("hdf5");
   RawFile raw(dir / "raw.h5", C);
   const SnapshotArrays& s = Arrays();
   std::int64_t n = 0;
@@ -280,7 +261,7 @@ void store_snapshot_raw(benchmark::State& state, const char* name) {
 
 template <const SnapshotArrays& (*Arrays)(), Codec C>
 void store_snapshot_engram(benchmark::State& state, const char* name) {
-  TempDir dir;
+  ScratchDir dir("hdf5");
   Storage storage = open_engram(dir / "engram.h5", C);
   auto traces = storage.traces();
   const SnapshotArrays& s = Arrays();
@@ -301,7 +282,7 @@ constexpr int kStored = 8;
 
 template <const SnapshotArrays& (*Arrays)(), Codec C>
 void retrieve_snapshot_raw(benchmark::State& state, const char* name) {
-  TempDir dir;
+  ScratchDir dir("hdf5");
   RawFile raw(dir / "raw.h5", C);
   const SnapshotArrays& s = Arrays();
   for (int i = 0; i < kStored; ++i)
@@ -327,7 +308,7 @@ void retrieve_snapshot_raw(benchmark::State& state, const char* name) {
 
 template <const SnapshotArrays& (*Arrays)(), Codec C>
 void retrieve_snapshot_engram(benchmark::State& state, const char* name) {
-  TempDir dir;
+  ScratchDir dir("hdf5");
   Storage storage = open_engram(dir / "engram.h5", C);
   auto traces = storage.traces();
   const SnapshotArrays& s = Arrays();
@@ -358,7 +339,7 @@ void raw_store_train(RawFile& raw, const TrainArrays& t, const std::string& id, 
 
 template <Codec C>
 void store_train_raw(benchmark::State& state, const char* name) {
-  TempDir dir;
+  ScratchDir dir("hdf5");
   RawFile raw(dir / "raw.h5", C);
   const TrainArrays& t = spike_train();
   std::int64_t n = 0;
@@ -373,7 +354,7 @@ void store_train_raw(benchmark::State& state, const char* name) {
 
 template <Codec C>
 void store_train_engram(benchmark::State& state, const char* name) {
-  TempDir dir;
+  ScratchDir dir("hdf5");
   Storage storage = open_engram(dir / "engram.h5", C);
   auto traces = storage.traces();
   const TrainArrays& t = spike_train();
@@ -389,7 +370,7 @@ void store_train_engram(benchmark::State& state, const char* name) {
 
 template <Codec C>
 void retrieve_train_raw(benchmark::State& state, const char* name) {
-  TempDir dir;
+  ScratchDir dir("hdf5");
   RawFile raw(dir / "raw.h5", C);
   const TrainArrays& t = spike_train();
   for (int i = 0; i < kStored; ++i)
@@ -410,7 +391,7 @@ void retrieve_train_raw(benchmark::State& state, const char* name) {
 
 template <Codec C>
 void retrieve_train_engram(benchmark::State& state, const char* name) {
-  TempDir dir;
+  ScratchDir dir("hdf5");
   Storage storage = open_engram(dir / "engram.h5", C);
   auto traces = storage.traces();
   const TrainArrays& t = spike_train();

@@ -20,6 +20,7 @@
 #include "engram/array.h"
 #include "engram/npy.h"
 #include "engram/storage.h"
+#include "scratch_dir.h"
 #include "ratio.h"
 
 namespace engram::bench {
@@ -82,27 +83,6 @@ ALTER TABLE episodes ADD COLUMN experience_format TEXT;
 INSERT INTO schema_version(version, applied_at) VALUES (2, 0);
 )sql";
 
-// A fresh folder, removed with its contents at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "engram-bench-sqlite-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw std::system_error(errno, std::generic_category(), "mkdtemp");
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const char* name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw std::runtime_error(what + ": " + sqlite3_errmsg(db));
@@ -227,7 +207,7 @@ void insert_episode(RawDb& raw, sqlite3_stmt* stmt, double timestamp, const Json
 }
 
 void store_episode_raw(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   RawDb raw(dir / "raw.db");
   Stmt insert = raw.prepare(kInsertEpisode);
   const Json metadata{{"source", "bench"}};
@@ -239,7 +219,7 @@ void store_episode_raw(benchmark::State& state) {
 }
 
 void store_episode_engram(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   Storage storage = open_engram(dir / "engram.db");
   auto episodes = storage.episodes();
   const Json metadata{{"source", "bench"}};
@@ -253,7 +233,7 @@ void store_episode_engram(benchmark::State& state) {
 // --- retrieve_episode ---
 
 void retrieve_episode_raw(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   RawDb raw(dir / "raw.db");
   {
     Stmt insert = raw.prepare(kInsertEpisode);
@@ -288,7 +268,7 @@ void retrieve_episode_raw(benchmark::State& state) {
 }
 
 void retrieve_episode_engram(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   Storage storage = open_engram(dir / "engram.db");
   auto episodes = storage.episodes();
   std::vector<std::int64_t> ids;
@@ -331,7 +311,7 @@ std::int64_t upsert_concept(RawDb& raw, sqlite3_stmt* stmt, const std::string& n
 }
 
 void store_concept_raw(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   RawDb raw(dir / "raw.db");
   Stmt upsert = raw.prepare(kUpsertConcept);
   std::int64_t i = 0;
@@ -347,7 +327,7 @@ void store_concept_raw(benchmark::State& state) {
 }
 
 void store_concept_engram(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   Storage storage = open_engram(dir / "engram.db");
   auto concepts = storage.concepts();
   std::int64_t i = 0;
@@ -366,7 +346,7 @@ void store_concept_engram(benchmark::State& state) {
 const char* const kQueries[] = {"ept_12", "cept_5", "_99", "concept_7"};
 
 void search_concepts_raw(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   RawDb raw(dir / "raw.db");
   {
     Stmt upsert = raw.prepare(kUpsertConcept);
@@ -404,7 +384,7 @@ void search_concepts_raw(benchmark::State& state) {
 }
 
 void search_concepts_engram(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   Storage storage = open_engram(dir / "engram.db");
   auto concepts = storage.concepts();
   {
@@ -438,7 +418,7 @@ void insert_event(RawDb& raw, sqlite3_stmt* stmt, int i, const Json& parameters)
 }
 
 void store_learning_event_raw(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   RawDb raw(dir / "raw.db");
   Stmt insert = raw.prepare(kInsertEvent);
   const Json parameters{{"lr", 0.001}};
@@ -450,7 +430,7 @@ void store_learning_event_raw(benchmark::State& state) {
 }
 
 void store_learning_event_engram(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   Storage storage = open_engram(dir / "engram.db");
   auto episodes = storage.episodes();
   const Json parameters{{"lr", 0.001}};
@@ -467,7 +447,7 @@ void store_learning_event_engram(benchmark::State& state) {
 // --- get_best_strategies over 10,000 events ---
 
 void best_strategies_raw(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   RawDb raw(dir / "raw.db");
   {
     Stmt insert = raw.prepare(kInsertEvent);
@@ -500,7 +480,7 @@ void best_strategies_raw(benchmark::State& state) {
 }
 
 void best_strategies_engram(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   Storage storage = open_engram(dir / "engram.db");
   auto episodes = storage.episodes();
   {
@@ -524,7 +504,7 @@ void best_strategies_engram(benchmark::State& state) {
 // --- bulk_learning_events: 100,000 in one transaction ---
 
 void bulk_learning_events_raw(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   RawDb raw(dir / "raw.db");
   Stmt insert = raw.prepare(kInsertEvent);
   const Json parameters{{"lr", 0.001}};
@@ -540,7 +520,7 @@ void bulk_learning_events_raw(benchmark::State& state) {
 }
 
 void bulk_learning_events_engram(benchmark::State& state) {
-  TempDir dir;
+  ScratchDir dir("sqlite");
   Storage storage = open_engram(dir / "engram.db");
   auto episodes = storage.episodes();
   const Json parameters{{"lr", 0.001}};

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -20,6 +21,7 @@
 #include "engram/storage.h"
 #include "engram/trace_store.h"
 #include "hdf5_test_util.h"
+#include "killed_child.h"
 
 namespace {
 
@@ -65,28 +67,18 @@ void crash_rounds(const std::string& options) {
   std::vector<Report> reported;
   std::int64_t next = 0;
   for (int round = 0; round < 20; ++round) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      ::close(fds[0]);
-      store_until_killed(file, options, next, fds[1]);
-    }
-    ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
-    REQUIRE(::kill(child, SIGKILL) == 0);
-    int status = 0;
-    REQUIRE(::waitpid(child, &status, 0) == child);
+    const auto child = engram_test::run_until_killed(
+        [&](int fd) { store_until_killed(file, options, next, fd); },
+        std::chrono::milliseconds(delay_ms(random)));
     INFO("round " << round);
     // It must have been killed, not have failed on its own.
-    REQUIRE(WIFSIGNALED(status));
-    Report r{};
-    while (::read(fds[0], &r, sizeof r) == static_cast<ssize_t>(sizeof r)) {
+    REQUIRE(child.killed);
+    for (std::size_t at = 0; at + sizeof(Report) <= child.reported.size(); at += sizeof(Report)) {
+      Report r{};
+      std::memcpy(&r, child.reported.data() + at, sizeof r);
       reported.push_back(r);
       next = r.n + 1;
     }
-    ::close(fds[0]);
     next += 1000;  // the killed store's n is never reused
 
     // The file reopens as it is, and every store that returned is intact.
@@ -120,13 +112,7 @@ TEST_CASE("hdf5: SIGKILL during batches leaves whole batches only", "[hdf5][cras
   constexpr std::int64_t kPerBatch = 5;
   std::int64_t returned = 0;
   for (int round = 0; round < 10; ++round) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      ::close(fds[0]);
-      try {
+    const auto child = engram_test::run_until_killed([&](int fd) {
         engram::Storage storage = hdf5_test::open_hdf5(file);
         auto s = storage.traces();
         const Array a = filled(round);
@@ -137,22 +123,12 @@ TEST_CASE("hdf5: SIGKILL during batches leaves whole batches only", "[hdf5][cras
           }
           s->store_batch(batch);
           const char done = 1;
-          if (::write(fds[1], &done, 1) != 1) ::_exit(4);
+          if (::write(fd, &done, 1) != 1) ::_exit(4);
         }
-      } catch (...) {
-        ::_exit(3);
-      }
-    }
-    ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 + 13 * round));
-    REQUIRE(::kill(child, SIGKILL) == 0);
-    int status = 0;
-    REQUIRE(::waitpid(child, &status, 0) == child);
+    }, std::chrono::milliseconds(20 + 13 * round));
     INFO("round " << round);
-    REQUIRE(WIFSIGNALED(status));
-    char done = 0;
-    while (::read(fds[0], &done, 1) == 1) ++returned;
-    ::close(fds[0]);
+    REQUIRE(child.killed);
+    returned += static_cast<std::int64_t>(child.reported.size());
     engram::Storage storage = hdf5_test::open_hdf5(file);
     const auto count =
         storage.traces()->maintenance().stats().at("network_snapshots").get<std::int64_t>();

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -18,6 +19,7 @@
 #include "engram/array.h"
 #include "engram/errors.h"
 #include "engram/storage.h"
+#include "killed_child.h"
 #include "sqlite_test_util.h"
 
 namespace {
@@ -55,28 +57,18 @@ TEST_CASE("sqlite: SIGKILL while storing loses nothing reported and leaves a sou
   int killed_while_running = 0;
 
   for (int round = 0; round < 20; ++round) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      ::close(fds[0]);
-      store_until_killed(db, fds[1]);
-    }
-    ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
-    REQUIRE(::kill(child, SIGKILL) == 0);
-    int status = 0;
-    REQUIRE(::waitpid(child, &status, 0) == child);
+    const auto child = engram_test::run_until_killed(
+        [&](int fd) { store_until_killed(db, fd); }, std::chrono::milliseconds(delay_ms(random)));
     INFO("round " << round);
     // It must have been running (killed), not have failed on its own.
-    REQUIRE(WIFSIGNALED(status));
-    if (WTERMSIG(status) == SIGKILL) ++killed_while_running;
-
-    std::int64_t id = 0;
-    ssize_t n = 0;
-    while ((n = ::read(fds[0], &id, sizeof id)) == static_cast<ssize_t>(sizeof id)) reported.push_back(id);
-    ::close(fds[0]);
+    REQUIRE(child.killed);
+    ++killed_while_running;
+    for (std::size_t at = 0; at + sizeof(std::int64_t) <= child.reported.size();
+         at += sizeof(std::int64_t)) {
+      std::int64_t id = 0;
+      std::memcpy(&id, child.reported.data() + at, sizeof id);
+      reported.push_back(id);
+    }
 
     if (!std::filesystem::exists(db)) continue;  // killed before it created the file
     {
