@@ -616,17 +616,10 @@ TEST_CASE("concepts: 8 threads storing and reading lose nothing", "[concepts]") 
   constexpr int kEach = 50;
   constexpr int kSharedReads = 25;
   std::mutex mutex;
-  std::vector<std::string> errors;
   std::set<std::int64_t> shared_ids;
-  const auto fail = [&](const std::string& message) {
-    std::lock_guard<std::mutex> lock(mutex);
-    errors.push_back(message);
-  };
 
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      try {
+  const std::vector<std::string> errors = conformance::run_threads(
+      kThreads, [&](int t, const conformance::Fail& fail) {
         const std::int64_t shared = store->store_concept("shared", embedding(0));
         {
           std::lock_guard<std::mutex> lock(mutex);
@@ -644,12 +637,7 @@ TEST_CASE("concepts: 8 threads storing and reading lose nothing", "[concepts]") 
           }
           store->search_concepts("t" + std::to_string(t) + "\\_", 5);
         }
-      } catch (const std::exception& e) {
-        fail(std::string("thread threw: ") + e.what());
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+      });
   INFO("first error: " << (errors.empty() ? std::string() : errors.front()));
   CHECK(errors.empty());
 

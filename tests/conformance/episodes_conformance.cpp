@@ -586,18 +586,11 @@ TEST_CASE("episodes: 8 threads storing and reading lose nothing", "[episodes]") 
   constexpr int kThreads = 8;
   constexpr int kEach = 50;
   std::mutex mutex;
-  std::vector<std::string> errors;
   std::vector<std::int64_t> episode_ids;
   std::vector<std::int64_t> event_ids;
-  const auto fail = [&](const std::string& message) {
-    std::lock_guard<std::mutex> lock(mutex);
-    errors.push_back(message);
-  };
 
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      try {
+  const std::vector<std::string> errors = conformance::run_threads(
+      kThreads, [&](int t, const conformance::Fail& fail) {
         std::vector<std::int64_t> mine;
         std::vector<std::int64_t> my_events;
         for (int i = 0; i < kEach; ++i) {
@@ -619,12 +612,7 @@ TEST_CASE("episodes: 8 threads storing and reading lose nothing", "[episodes]") 
         std::lock_guard<std::mutex> lock(mutex);
         episode_ids.insert(episode_ids.end(), mine.begin(), mine.end());
         event_ids.insert(event_ids.end(), my_events.begin(), my_events.end());
-      } catch (const std::exception& e) {
-        fail(std::string("thread threw: ") + e.what());
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+      });
   INFO("first error: " << (errors.empty() ? std::string() : errors.front()));
   CHECK(errors.empty());
 

@@ -1,5 +1,6 @@
 #include "fixture.h"
 
+#include <mutex>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -373,6 +374,29 @@ bool works_or_not_supported(const std::string& what, const std::function<void()>
     CHECK(std::string(e.what()).size() > 0);
     return false;
   }
+}
+
+std::vector<std::string> run_threads(int threads,
+                                     const std::function<void(int t, const Fail& fail)>& work) {
+  std::mutex mutex;
+  std::vector<std::string> errors;
+  const Fail fail = [&](const std::string& message) {
+    std::lock_guard<std::mutex> lock(mutex);
+    errors.push_back(message);
+  };
+  std::vector<std::thread> running;
+  running.reserve(static_cast<std::size_t>(threads));
+  for (int t = 0; t < threads; ++t) {
+    running.emplace_back([&, t] {
+      try {
+        work(t, fail);
+      } catch (const std::exception& e) {
+        fail("thread " + std::to_string(t) + " threw: " + e.what());
+      }
+    });
+  }
+  for (auto& thread : running) thread.join();
+  return errors;
 }
 
 }  // namespace conformance

@@ -171,6 +171,15 @@ std::vector<T> list_all(
 
 // Runs `call`, which must throw engram::StorageError whose what() contains
 // "closed".
+// Records a worker thread's failure; may be called from any thread.
+using Fail = std::function<void(const std::string& message)>;
+// Runs `work(t, fail)` for t = 0 .. threads-1, each on a thread of its own,
+// all at once, and joins them. Returns every failure in no set order: the
+// messages `work` gave to `fail`, and "thread <t> threw: ..." for an
+// exception that left `work`. Empty when all went well.
+std::vector<std::string> run_threads(int threads,
+                                     const std::function<void(int t, const Fail& fail)>& work);
+
 void expect_closed(const std::string& what, const std::function<void()>& call);
 // Runs a maintenance call that must either work or throw exactly
 // engram::NotSupported. Returns true iff it worked.

@@ -964,18 +964,11 @@ TEST_CASE("traces: 8 threads storing and reading lose nothing", "[traces]") {
   constexpr int kThreads = 8;
   constexpr int kEach = 25;
   std::mutex mutex;
-  std::vector<std::string> errors;
   std::vector<std::string> snapshot_ids;
   std::vector<std::string> metric_ids;
-  const auto fail = [&](const std::string& message) {
-    std::lock_guard<std::mutex> lock(mutex);
-    errors.push_back(message);
-  };
 
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      try {
+  const std::vector<std::string> errors = conformance::run_threads(
+      kThreads, [&](int t, const conformance::Fail& fail) {
         for (int i = 0; i < kEach; ++i) {
           const auto seed = static_cast<std::uint64_t>(t * 1000 + i);
           const NetworkSnapshot want = snapshot(kT, seed);  // all in one millisecond
@@ -999,12 +992,7 @@ TEST_CASE("traces: 8 threads storing and reading lose nothing", "[traces]") {
           snapshot_ids.push_back(id);
           metric_ids.push_back(mid);
         }
-      } catch (const std::exception& e) {
-        fail(std::string("thread threw: ") + e.what());
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+      });
   INFO("first error: " << (errors.empty() ? std::string() : errors.front()));
   CHECK(errors.empty());
 

@@ -754,17 +754,9 @@ TEST_CASE("working_memory: 8 threads storing and reading lose nothing", "[workin
   constexpr int kThreads = 8;
   constexpr int kEach = 50;
   const double shared_time = conformance::wall_now();
-  std::mutex errors_mutex;
-  std::vector<std::string> errors;
-  const auto fail = [&](const std::string& message) {
-    std::lock_guard<std::mutex> lock(errors_mutex);
-    errors.push_back(message);
-  };
 
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      try {
+  const std::vector<std::string> errors = conformance::run_threads(
+      kThreads, [&](int t, const conformance::Fail& fail) {
         for (int i = 0; i < kEach; ++i) {
           const std::string key = "t" + std::to_string(t) + "_" + std::to_string(i);
           const Array value = conformance::make_array(
@@ -780,13 +772,8 @@ TEST_CASE("working_memory: 8 threads storing and reading lose nothing", "[workin
           if (!weights || !(weights->weights == value)) fail("attention " + key + " not read back");
           if (!wm->retrieve_spike_train(shared_time)) fail("no spike train at the shared time");
         }
-      } catch (const std::exception& e) {
-        fail(std::string("thread threw: ") + e.what());
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  INFO("first errors: " << (errors.empty() ? std::string() : errors.front()));
+      });
+  INFO("first error: " << (errors.empty() ? std::string() : errors.front()));
   CHECK(errors.empty());
 
   const std::size_t total = static_cast<std::size_t>(kThreads * kEach);
