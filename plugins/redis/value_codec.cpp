@@ -136,12 +136,18 @@ std::size_t zlib_bound(const Pieces& p) {
 
 // --- decompression: each fills `out` exactly or throws CorruptData ---
 
-void decompress_lz4(std::span<const char> frame, std::span<std::byte> out) {
+using Lz4Context = std::unique_ptr<LZ4F_dctx, decltype(&LZ4F_freeDecompressionContext)>;
+
+Lz4Context lz4_context() {
   LZ4F_dctx* raw = nullptr;
   if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION))) throw std::bad_alloc();
-  const std::unique_ptr<LZ4F_dctx, decltype(&LZ4F_freeDecompressionContext)> context(
-      raw, &LZ4F_freeDecompressionContext);
-  std::size_t in_pos = 0;
+  return Lz4Context(raw, &LZ4F_freeDecompressionContext);
+}
+
+// Goes on from `in_pos`, where reading the frame header (LZ4F_getFrameInfo
+// on `context`) stopped.
+void decompress_lz4(const Lz4Context& context, std::span<const char> frame, std::size_t in_pos,
+                    std::span<std::byte> out) {
   std::size_t out_pos = 0;
   std::size_t hint = 1;
   while (hint != 0) {
@@ -258,16 +264,16 @@ Array decode_value(std::span<const char> value) {
             std::to_string(value.size() - kHeaderSize));
   }
   const std::span<const char> frame = value.subspan(kHeaderSize);
+  // LZ4: the frame header is read first (its content size must be the
+  // header's, refusing an absurd claim before allocating); decompression
+  // then goes on with the same context.
+  Lz4Context lz4(nullptr, &LZ4F_freeDecompressionContext);
+  std::size_t lz4_consumed = 0;
   if (codec == static_cast<std::uint8_t>(Codec::kLz4)) {
+    lz4 = lz4_context();
     LZ4F_frameInfo_t info{};
-    // Reading the frame header needs a context; the sizes are checked by
-    // decompression too, this only refuses an absurd claim before allocating.
-    LZ4F_dctx* raw = nullptr;
-    if (LZ4F_isError(LZ4F_createDecompressionContext(&raw, LZ4F_VERSION))) throw std::bad_alloc();
-    const std::unique_ptr<LZ4F_dctx, decltype(&LZ4F_freeDecompressionContext)> probe(
-        raw, &LZ4F_freeDecompressionContext);
-    std::size_t consumed = frame.size();
-    const std::size_t result = LZ4F_getFrameInfo(probe.get(), &info, frame.data(), &consumed);
+    lz4_consumed = frame.size();
+    const std::size_t result = LZ4F_getFrameInfo(lz4.get(), &info, frame.data(), &lz4_consumed);
     if (LZ4F_isError(result) || info.contentSize != npy_size) {
       corrupt("the LZ4 frame's size disagrees with the header");
     }
@@ -288,7 +294,7 @@ Array decode_value(std::span<const char> value) {
     corrupt("cannot hold the " + std::to_string(npy_size) + " bytes the header claims");
   }
   switch (static_cast<Codec>(codec)) {
-    case Codec::kLz4: decompress_lz4(frame, npy); break;
+    case Codec::kLz4: decompress_lz4(lz4, frame, lz4_consumed, npy); break;
     case Codec::kZstd: decompress_zstd(frame, npy); break;
     case Codec::kZlib: decompress_zlib(frame, npy); break;
     case Codec::kNone: break;

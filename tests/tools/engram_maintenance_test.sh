@@ -67,7 +67,7 @@ done
 check "hdf5 → hdf5 keeps the ids (same datasets)" \
   diff <(h5ls -r data/a/traces.h5 | awk '{print $1}') <(h5ls -r data/b/traces.h5 | awk '{print $1}')
 expect 0 '"total_records"' -- "$engram" migrate --from a.yaml --to b.yaml --roles episodes --json
-expect 2 "is not a role" -- "$engram" migrate --from a.yaml --to b.yaml --roles memories
+expect 2 "memories not in" -- "$engram" migrate --from a.yaml --to b.yaml --roles memories
 expect 2 "" -- "$engram" migrate --from a.yaml
 expect 1 "same config" -- "$engram" migrate --from a.yaml --to ./a.yaml
 printf 'version: 1\nbackends:\n  db: {plugin: sqlite, db_path: data/c/engram.db}\nroles: {episodes: db}\n' >c.yaml

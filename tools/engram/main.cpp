@@ -91,22 +91,21 @@ int run_demo_command(const std::string& config_flag, int steps) {
   return mismatches == 0 ? 0 : kFailure;
 }
 
-// "episodes,concepts" → roles; CLI::ValidationError (usage) for a name that
-// is not a role.
-std::vector<Role> parse_roles(const std::string& list) {
+// A `--roles` option: a comma list of role names, checked by CLI11 (an
+// unknown name is a usage error).
+void add_roles_option(CLI::App* command, std::vector<std::string>& names,
+                      const std::string& help) {
+  command->add_option("--roles", names, help)
+      ->delimiter(',')
+      ->check(CLI::IsMember({"working_memory", "episodes", "concepts", "traces"}));
+}
+
+// The roles `names` (checked by add_roles_option) name, each once, in order.
+std::vector<Role> roles_of(const std::vector<std::string>& names) {
   std::vector<Role> roles;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t comma = std::min(list.find(',', start), list.size());
-    const std::string name = list.substr(start, comma - start);
-    const auto role = role_from_name(name);
-    if (!role) {
-      throw CLI::ValidationError("--roles", "`" + name +
-                                                "` is not a role (working_memory, episodes, "
-                                                "concepts, traces)");
-    }
-    roles.push_back(*role);
-    start = comma + 1;
+  for (const std::string& name : names) {
+    const Role role = *role_from_name(name);
+    if (std::find(roles.begin(), roles.end(), role) == roles.end()) roles.push_back(role);
   }
   return roles;
 }
@@ -144,15 +143,12 @@ int run_bench_command(BenchArgs& args) {
   // CONFIG is explicit (no default config): bench writes into what it names.
   const Config config = Config::load(args.config);
   Storage storage = Storage::from_config(config);
-  for (const std::string& name : args.roles) {
-    const Role role = *role_from_name(name);  // CLI11 checked the name
+  args.options.roles = roles_of(args.roles);
+  for (const Role role : args.options.roles) {
     if (!storage.has(role)) {
-      fmt::print(stderr, "engram bench: {} assigns no backend to role {}\n", args.config, name);
+      fmt::print(stderr, "engram bench: {} assigns no backend to role {}\n", args.config,
+                 role_name(role));
       return kFailure;
-    }
-    if (std::find(args.options.roles.begin(), args.options.roles.end(), role) ==
-        args.options.roles.end()) {
-      args.options.roles.push_back(role);
     }
   }
   const auto holding = roles_holding_records(storage, args.options.roles);
@@ -232,15 +228,15 @@ int main(int argc, char** argv) {
 
   std::string from_file;
   std::string to_file;
-  std::string roles_list;
+  std::vector<std::string> migrate_roles;
   MigrateCommandOptions migrate_options;
   CLI::App* migrate = app.add_subcommand(
       "migrate", "copy every record of the chosen roles from one config's backends to another's");
   migrate->add_option("--from", from_file, "the source config")->required()->check(CLI::ExistingFile);
   migrate->add_option("--to", to_file, "the target config")->required()->check(CLI::ExistingFile);
-  migrate->add_option("--roles", roles_list,
-                      "comma-separated roles (working_memory,episodes,concepts,traces); default: "
-                      "every role of the source");
+  add_roles_option(migrate, migrate_roles,
+                   "comma list of roles to copy (working_memory,episodes,concepts,traces); "
+                   "default: every role of the source");
   migrate->add_option("--page-size", migrate_options.page_size, "records per batch (default 256)")
       ->check(CLI::Range(1, 1000000));
   migrate->add_flag("--json", migrate_options.json, "JSON on stdout");
@@ -254,11 +250,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 3600.0));
   bench->add_option("--max-ops", bench_args.options.max_ops, "operations per workload at most")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000}));
-  bench
-      ->add_option("--roles", bench_args.roles,
-                   "comma list of roles to bench (default: every role the config assigns)")
-      ->delimiter(',')
-      ->check(CLI::IsMember({"working_memory", "episodes", "concepts", "traces"}));
+  add_roles_option(bench, bench_args.roles,
+                   "comma list of roles to bench (default: every role the config assigns)");
   bench->add_flag("--json", bench_args.json, "print a JSON array instead of a table");
   bench->add_flag("--allow-existing", bench_args.allow_existing,
                   "bench stores that already hold records (bench's records stay among them)");
@@ -275,7 +268,7 @@ int main(int argc, char** argv) {
     if (*backup && !maintenance.backup_path.empty() && maintenance.backend.empty()) {
       throw CLI::ValidationError("--to", "needs --backend: one path cannot take every backend");
     }
-    if (*migrate && !roles_list.empty()) migrate_options.roles = parse_roles(roles_list);
+    migrate_options.roles = roles_of(migrate_roles);
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
