@@ -27,5 +27,6 @@ std::int64_t Maintenance::cleanup(int) { not_supported("cleanup"); }
 std::int64_t Maintenance::clear_expired() { not_supported("clear_expired"); }
 void Maintenance::clear_all() { not_supported("clear_all"); }
 void Maintenance::sync() { not_supported("sync"); }
+std::vector<std::filesystem::path> Maintenance::files() const { return {}; }
 
 }  // namespace engram

@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engram/export.h"
 #include "engram/json.h"
@@ -77,6 +78,14 @@ class ENGRAM_API Maintenance {
   virtual void sync();
   // Releases the backend's resources. Idempotent.
   virtual void close() = 0;
+
+  // Every file this instance keeps data or state in, absolute: the data
+  // file and whatever the backend writes beside it (a journal, a lock file,
+  // SQLite's -wal and -shm), whether or not each exists right now. The core
+  // refuses to write a backup, a migration's state or any other file over
+  // one of them. Empty (the default) for a backend without files; a backend
+  // with files must override it. Never throws; valid after close().
+  virtual std::vector<std::filesystem::path> files() const;
 
  protected:
   // Throws NotSupported naming `operation` and this backend.

@@ -41,7 +41,8 @@ namespace engram {
 // Maintenance, Backend, BackendContext, PluginDescriptor, OptionSpec, Array,
 // the errors.
 //   1 — the first: four roles, batches, listings, Maintenance.
-inline constexpr int kPluginAbiVersion = 1;
+//   2 — Maintenance::files(): the files a backend owns.
+inline constexpr int kPluginAbiVersion = 2;
 
 #define ENGRAM_STRINGIFY_(x) #x
 #define ENGRAM_STRINGIFY(x) ENGRAM_STRINGIFY_(x)
