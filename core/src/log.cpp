@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "engram/errors.h"
+
 namespace engram {
 namespace {
 
@@ -65,6 +67,14 @@ void log(LogLevel level, std::string_view message) noexcept {
     logger().log(to_spdlog(level), "{}", message);
   } catch (...) {
     // Logging must never take a storage call down with it.
+  }
+}
+
+void check_log_level_environment() {
+  const char* name = std::getenv("ENGRAM_LOG_LEVEL");
+  if (name && !log_level_from_name(name)) {
+    throw ConfigError(std::string("ENGRAM_LOG_LEVEL=") + name +
+                      " is not a log level (trace, debug, info, warn, error, off)");
   }
 }
 

@@ -1,7 +1,15 @@
 #include "engram/storage.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <map>
+#include <system_error>
 #include <utility>
 
 #include "engram/errors.h"
@@ -62,6 +70,77 @@ std::vector<Planned> plan(const Config& config) {
   return planned;
 }
 
+// True iff `a` and `b` name one file: the same resolved path, or, when both
+// exist, the same device and inode (hard links, bind mounts).
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code error;
+  const fs::path ca = fs::weakly_canonical(a, error);
+  if (error) return false;
+  const fs::path cb = fs::weakly_canonical(b, error);
+  if (error) return false;
+  if (ca == cb) return true;
+  return fs::equivalent(a, b, error) && !error;
+}
+
+// Moves `from` to `to`; with `replace` false, fails (EEXIST) rather than
+// replace a file that appeared at `to` meanwhile.
+void move_into_place(const fs::path& from, const fs::path& to, bool replace,
+                     const std::string& backend) {
+  int result = 0;
+  if (replace) {
+    result = std::rename(from.c_str(), to.c_str());
+  } else {
+    result = ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
+    if (result != 0 && (errno == EINVAL || errno == ENOSYS)) {
+      // A filesystem without RENAME_NOREPLACE: a hard link never replaces.
+      result = ::link(from.c_str(), to.c_str());
+      if (result == 0) ::unlink(from.c_str());
+    }
+  }
+  if (result != 0) {
+    const int code = errno;
+    throw BackendError("backup: moving the finished copy to " + to.string() + ": " +
+                           std::strerror(code),
+                       backend, code);
+  }
+  // The rename itself is durable once the folder is.
+  const int folder = ::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder >= 0) {
+    ::fsync(folder);
+    ::close(folder);
+  }
+}
+
+// A name in `target`'s folder no other process or call picks.
+fs::path temporary_beside(const fs::path& target) {
+  static std::atomic<unsigned> counter{0};
+  return target.parent_path() / ("." + target.filename().string() + ".engram-backup-" +
+                                 std::to_string(::getpid()) + "-" +
+                                 std::to_string(counter.fetch_add(1)));
+}
+
+// The files a backend that stays closed would use: its plugin's word, or
+// else its `path` options.
+std::vector<fs::path> files_of_closed(const Planned& planned) {
+  const PluginDescriptor& descriptor = planned.plugin.descriptor();
+  if (descriptor.files) {
+    try {
+      return descriptor.files(planned.options);
+    } catch (...) {
+      // Fall back to the path options below.
+    }
+  }
+  std::vector<fs::path> files;
+  for (const OptionSpec& option : descriptor.options) {
+    if (option.type != OptionType::kPath) continue;
+    const auto value = planned.options.find(option.key);
+    if (value != planned.options.end() && value->is_string()) {
+      files.emplace_back(value->get<std::string>());
+    }
+  }
+  return files;
+}
+
 template <class RolePtr>
 RolePtr require_role(const RolePtr& handle, Role role) {
   if (!handle) {
@@ -75,6 +154,8 @@ RolePtr require_role(const RolePtr& handle, Role role) {
 
 struct Storage::State {
   std::vector<BackendInfo> backends;
+  // The files of the config's backends left closed (only_backends), by name.
+  std::vector<std::pair<std::string, std::vector<fs::path>>> closed_backend_files;
   std::shared_ptr<WorkingMemory> working_memory;
   std::shared_ptr<EpisodeStore> episodes;
   std::shared_ptr<ConceptStore> concepts;
@@ -90,12 +171,29 @@ Storage Storage::from_yaml(std::string_view yaml, StorageOptions options) {
 }
 
 Storage Storage::from_config(const Config& config, StorageOptions options) {
+  check_log_level_environment();
   if (config.log_level) set_log_level(*config.log_level);
   if (!options.clock) options.clock = system_clock();
+  for (const std::string& name : options.only_backends) {
+    const bool known = std::any_of(config.backends.begin(), config.backends.end(),
+                                   [&](const BackendConfig& b) { return b.name == name; });
+    if (!known) {
+      std::string names;
+      for (const BackendConfig& b : config.backends) names += (names.empty() ? "" : ", ") + b.name;
+      throw ConfigError("no backend `" + name + "` in the config (it has: " +
+                        (names.empty() ? "none" : names) + ")");
+    }
+  }
 
   auto state = std::make_unique<State>();
   for (Planned& planned : plan(config)) {
     const BackendConfig& backend = *planned.config;
+    if (!options.only_backends.empty() &&
+        std::find(options.only_backends.begin(), options.only_backends.end(), backend.name) ==
+            options.only_backends.end()) {
+      state->closed_backend_files.emplace_back(backend.name, files_of_closed(planned));
+      continue;
+    }
     const PluginDescriptor& descriptor = planned.plugin.descriptor();
     BackendContext context{backend.name, std::move(planned.options), options.clock};
     std::shared_ptr<Backend> instance = planned.plugin.create(context);
@@ -180,6 +278,66 @@ std::shared_ptr<Maintenance> Storage::maintenance(std::string_view backend_name)
   }
   throw ConfigError("no backend `" + std::string(backend_name) + "` is configured (backends: " +
                     (names.empty() ? "none" : names) + ")");
+}
+
+std::optional<std::string> Storage::backend_owning(const fs::path& path) const {
+  for (const BackendInfo& backend : state_->backends) {
+    for (const fs::path& file : backend.maintenance->files()) {
+      if (same_file(path, file)) return backend.name;
+    }
+  }
+  for (const auto& [name, files] : state_->closed_backend_files) {
+    for (const fs::path& file : files) {
+      if (same_file(path, file)) return name;
+    }
+  }
+  return std::nullopt;
+}
+
+fs::path Storage::backup(std::string_view name, std::optional<fs::path> to,
+                         BackupOptions options) const {
+  const std::shared_ptr<Maintenance> maintenance = this->maintenance(name);
+  if (!to) return maintenance->backup(std::nullopt);
+  const std::string backend(name);
+  const fs::path target = fs::absolute(*to);
+  if (const auto owner = backend_owning(target)) {
+    throw InvalidArgument("backup: refusing to write " + target.string() + ": backend `" +
+                              *owner + "` keeps its data there",
+                          backend);
+  }
+  std::error_code error;
+  const fs::file_status status = fs::status(target, error);
+  if (fs::is_directory(status)) {
+    throw InvalidArgument("backup: " + target.string() + " is a folder; name the file to write",
+                          backend);
+  }
+  if (fs::exists(status) && !options.force) {
+    throw InvalidArgument("backup: refusing to overwrite " + target.string() +
+                              " (it exists; force replaces it)",
+                          backend);
+  }
+  fs::create_directories(target.parent_path(), error);
+  if (error) {
+    throw BackendError("backup: creating the folder " + target.parent_path().string() + ": " +
+                           error.message(),
+                       backend, error.value());
+  }
+  const fs::path temporary = temporary_beside(target);
+  const auto remove_temporary = [&] {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+      fs::remove(temporary.string() + suffix, ignored);
+    }
+  };
+  try {
+    maintenance->backup(temporary);
+    move_into_place(temporary, target, options.force, backend);
+  } catch (...) {
+    remove_temporary();
+    throw;
+  }
+  remove_temporary();  // whatever a backend left beside its copy
+  return target;
 }
 
 void Storage::close() {

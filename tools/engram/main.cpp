@@ -113,7 +113,11 @@ std::vector<Role> roles_of(const std::vector<std::string>& names) {
 int run_maintenance_command(const std::string& command, const std::string& config_flag,
                             const MaintenanceOptions& options) {
   const ChosenConfig chosen = choose_config(config_flag);
-  Storage storage = Storage::from_config(chosen.config);
+  // --backend opens that backend alone: the others' files may be busy or
+  // broken, and a command on one backend must not depend on them.
+  StorageOptions storage_options;
+  if (!options.backend.empty()) storage_options.only_backends = {options.backend};
+  Storage storage = Storage::from_config(chosen.config, storage_options);
   if (command == "stats") return run_stats(storage, options, stdout);
   if (command == "backup") return run_backup(storage, options, stdout);
   if (command == "compact") return run_compact(storage, options, stdout);
@@ -212,6 +216,8 @@ int main(int argc, char** argv) {
   CLI::App* backup = add_maintenance("backup", "a consistent copy of each backend's data");
   backup->add_option("--to", maintenance.backup_path,
                      "where to write it (needs --backend); default: beside the data, timestamped");
+  backup->add_flag("--force", maintenance.force,
+                   "replace an existing file at --to (never a file a configured backend uses)");
   backup->add_flag("--json", maintenance.json, "JSON on stdout");
   CLI::App* compact = add_maintenance("compact", "reclaim unused space (VACUUM, a fresh HDF5 copy)");
   compact->add_flag("--json", maintenance.json, "JSON on stdout");

@@ -39,10 +39,10 @@ std::vector<const BackendInfo*> chosen_backends(const Storage& storage,
 }
 
 Outcome run_step(const BackendInfo& backend, const std::string& step,
-                 const std::function<Json(Maintenance&)>& call) {
+                 const std::function<Json(const BackendInfo&)>& call) {
   Outcome outcome{backend.name, backend.plugin, step, "ok", nullptr};
   try {
-    outcome.result = call(*backend.maintenance);
+    outcome.result = call(backend);
   } catch (const NotSupported&) {
     outcome.status = "not supported";
   } catch (const StorageError& e) {
@@ -82,11 +82,16 @@ int report(const std::vector<Outcome>& outcomes, bool json, std::FILE* out) {
   return code;
 }
 
+using Step = std::function<Json(Maintenance&)>;
+
 int run_each(const Storage& storage, const MaintenanceOptions& options, std::FILE* out,
-             const std::vector<std::pair<std::string, std::function<Json(Maintenance&)>>>& steps) {
+             const std::vector<std::pair<std::string, Step>>& steps) {
   std::vector<Outcome> outcomes;
   for (const BackendInfo* backend : chosen_backends(storage, options)) {
-    for (const auto& [step, call] : steps) outcomes.push_back(run_step(*backend, step, call));
+    for (const auto& [step, call] : steps) {
+      outcomes.push_back(run_step(*backend, step,
+                                  [&call](const BackendInfo& b) { return call(*b.maintenance); }));
+    }
   }
   return report(outcomes, options.json, out);
 }
@@ -97,7 +102,7 @@ int run_stats(const Storage& storage, const MaintenanceOptions& options, std::FI
   std::vector<Outcome> outcomes;
   for (const BackendInfo* backend : chosen_backends(storage, options)) {
     outcomes.push_back(
-        run_step(*backend, "stats", [](Maintenance& m) { return m.stats(); }));
+        run_step(*backend, "stats", [](const BackendInfo& b) { return b.maintenance->stats(); }));
   }
   if (options.json) {
     Json all = Json::object();
@@ -124,10 +129,17 @@ int run_stats(const Storage& storage, const MaintenanceOptions& options, std::FI
 }
 
 int run_backup(const Storage& storage, const MaintenanceOptions& options, std::FILE* out) {
+  // Through Storage::backup: it refuses to write over any backend's files,
+  // and over an existing file unless --force, and never leaves half a copy.
   std::optional<std::filesystem::path> path;
   if (!options.backup_path.empty()) path = options.backup_path;
-  return run_each(storage, options, out,
-                  {{"backup", [&](Maintenance& m) { return Json(m.backup(path).string()); }}});
+  std::vector<Outcome> outcomes;
+  for (const BackendInfo* backend : chosen_backends(storage, options)) {
+    outcomes.push_back(run_step(*backend, "backup", [&](const BackendInfo& b) {
+      return Json(storage.backup(b.name, path, BackupOptions{options.force}).string());
+    }));
+  }
+  return report(outcomes, options.json, out);
 }
 
 int run_compact(const Storage& storage, const MaintenanceOptions& options, std::FILE* out) {

@@ -19,6 +19,7 @@ struct MaintenanceOptions {
   bool json = false;           // JSON on stdout instead of a table
   int retention_days = 30;     // cleanup, maintain
   std::string backup_path;     // backup: where (needs one backend); empty: beside the data
+  bool force = false;          // backup: replace an existing file (never a backend's own)
 };
 
 // Each returns the exit code: 0 when nothing failed (unsupported is not a

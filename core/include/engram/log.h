@@ -27,6 +27,9 @@ ENGRAM_API bool log_enabled(LogLevel level) noexcept;
 ENGRAM_API void log(LogLevel level, std::string_view message) noexcept;
 // Sets the level; ENGRAM_LOG_LEVEL, when set to a valid name, wins.
 ENGRAM_API void set_log_level(LogLevel level) noexcept;
+// Throws ConfigError when ENGRAM_LOG_LEVEL is set to something that is not
+// a level name (a typo must not silently leave the level as it was).
+ENGRAM_API void check_log_level_environment();
 
 }  // namespace engram
 

@@ -18,6 +18,7 @@
 #ifndef ENGRAM_PLUGIN_H_
 #define ENGRAM_PLUGIN_H_
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -41,7 +42,7 @@ namespace engram {
 // Maintenance, Backend, BackendContext, PluginDescriptor, OptionSpec, Array,
 // the errors.
 //   1 — the first: four roles, batches, listings, Maintenance.
-//   2 — Maintenance::files(): the files a backend owns.
+//   2 — Maintenance::files() and PluginDescriptor::files: the files a backend owns.
 inline constexpr int kPluginAbiVersion = 2;
 
 #define ENGRAM_STRINGIFY_(x) #x
@@ -131,6 +132,12 @@ struct PluginDescriptor {
   // Builds a backend from validated options. Throws an engram error
   // (AccessDenied, ConnectionError, CorruptData, ...) when it cannot.
   std::function<std::unique_ptr<Backend>(const BackendContext&)> create;
+  // The files a backend made from `options` (validated, as `create` gets
+  // them) would keep data or state in — what its Maintenance::files() lists
+  // — without opening anything, so the core can protect the files of
+  // backends it did not open. Optional: when empty, the core takes the
+  // values of the schema's `path` options.
+  std::function<std::vector<std::filesystem::path>(const Json& options)> files;
 };
 
 // The entry point's type.

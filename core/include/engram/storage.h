@@ -19,6 +19,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,16 @@ namespace engram {
 struct StorageOptions {
   // The clock handed to every backend (engram/clock.h).
   std::shared_ptr<const Clock> clock = system_clock();
+  // Open only these backends (the config's names); empty for all. The whole
+  // config is still checked; a name the config lacks is ConfigError. Roles
+  // on backends left closed are absent (has() is false).
+  std::vector<std::string> only_backends;
+};
+
+// How Storage::backup treats its target.
+struct BackupOptions {
+  // Replace an existing file at the target. Never a file a backend uses.
+  bool force = false;
 };
 
 // One configured backend instance.
@@ -79,6 +90,23 @@ class ENGRAM_API Storage {
   const std::vector<BackendInfo>& backends() const noexcept;
   // The maintenance interface of backend `name`; ConfigError if none.
   std::shared_ptr<Maintenance> maintenance(std::string_view backend_name) const;
+
+  // The backend of this Storage that keeps data or state in `path` (by its
+  // Maintenance::files(), comparing resolved paths and, for files that
+  // exist, device and inode), or nullopt when none does.
+  std::optional<std::string> backend_owning(const std::filesystem::path& path) const;
+
+  // Backend `name`'s Maintenance::backup, made safe: with a `to`, refuses
+  // (InvalidArgument, nothing written) a path any backend of this Storage
+  // uses, a folder, and an existing file unless options.force; writes to a
+  // temporary name in the target's folder and renames it into place, so a
+  // failed backup leaves nothing behind and no reader sees half a file.
+  // Without a `to`, the backend picks a fresh name beside its data. Returns
+  // the path written. Throws ConfigError for an unknown backend, and what
+  // the backend throws.
+  std::filesystem::path backup(std::string_view name,
+                               std::optional<std::filesystem::path> to = std::nullopt,
+                               BackupOptions options = {}) const;
 
   // Closes every backend instance (see above). Idempotent.
   void close();
