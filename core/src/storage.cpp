@@ -119,9 +119,11 @@ fs::path temporary_beside(const fs::path& target) {
                                  std::to_string(counter.fetch_add(1)));
 }
 
-// The files a backend that stays closed would use: its plugin's word, or
-// else its `path` options.
-std::vector<fs::path> files_of_closed(const Planned& planned) {
+// The files a backend uses by its config, whether or not it is opened: its
+// plugin's word, or else its `path` options. (An open backend's
+// Maintenance::files() counts too; this covers the closed ones and a plugin
+// that forgot to list a file.)
+std::vector<fs::path> declared_files(const Planned& planned) {
   const PluginDescriptor& descriptor = planned.plugin.descriptor();
   if (descriptor.files) {
     try {
@@ -154,8 +156,9 @@ RolePtr require_role(const RolePtr& handle, Role role) {
 
 struct Storage::State {
   std::vector<BackendInfo> backends;
-  // The files of the config's backends left closed (only_backends), by name.
-  std::vector<std::pair<std::string, std::vector<fs::path>>> closed_backend_files;
+  // The files every configured backend declares, opened or not (see
+  // declared_files), by backend name.
+  std::vector<std::pair<std::string, std::vector<fs::path>>> declared_files;
   std::shared_ptr<WorkingMemory> working_memory;
   std::shared_ptr<EpisodeStore> episodes;
   std::shared_ptr<ConceptStore> concepts;
@@ -188,10 +191,10 @@ Storage Storage::from_config(const Config& config, StorageOptions options) {
   auto state = std::make_unique<State>();
   for (Planned& planned : plan(config)) {
     const BackendConfig& backend = *planned.config;
+    state->declared_files.emplace_back(backend.name, declared_files(planned));
     if (!options.only_backends.empty() &&
         std::find(options.only_backends.begin(), options.only_backends.end(), backend.name) ==
             options.only_backends.end()) {
-      state->closed_backend_files.emplace_back(backend.name, files_of_closed(planned));
       continue;
     }
     const PluginDescriptor& descriptor = planned.plugin.descriptor();
@@ -286,7 +289,7 @@ std::optional<std::string> Storage::backend_owning(const fs::path& path) const {
       if (same_file(path, file)) return backend.name;
     }
   }
-  for (const auto& [name, files] : state_->closed_backend_files) {
+  for (const auto& [name, files] : state_->declared_files) {
     for (const fs::path& file : files) {
       if (same_file(path, file)) return name;
     }

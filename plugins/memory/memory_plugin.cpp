@@ -294,9 +294,11 @@ bool parse_number(std::string_view text, Number& value, int base = 10) {
 }
 
 std::string key_text(const std::string& key) { return key; }
+// String keys are ids (pattern hashes, contexts, trace ids): a cursor whose
+// key is no valid id was not made here.
 bool parse_key(std::string_view text, std::string& key) {
   key = text;
-  return !text.empty();
+  return is_valid_id(text);
 }
 
 std::string key_text(std::int64_t key) { return std::to_string(key); }

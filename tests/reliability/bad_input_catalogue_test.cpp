@@ -409,7 +409,7 @@ std::vector<BadInput> tool_cases() {
       {"tool", "a negative retention", Kind::kExit,
        expect_exit("cleanup --config engram.yaml --retention-days -3", 2, "retention")},
       {"tool", "an unknown command", Kind::kExit,
-       expect_exit("obliterate --config engram.yaml", 2, "obliterate")},
+       expect_exit("obliterate --config engram.yaml", 2, "A subcommand is required")},
       {"tool", "a backend the config lacks", Kind::kExit,
        expect_exit("stats --config engram.yaml --backend nosuch", 1, "no backend `nosuch`")},
       {"tool", "a config file that does not exist", Kind::kExit,
