@@ -210,6 +210,13 @@ struct Origin {
       origin.backend);
 }
 
+// A stored value past a reader's SQLITE_LIMIT_LENGTH (max_record_bytes).
+[[noreturn]] void throw_stored_too_big(const Origin& origin, std::string_view doing) {
+  throw CorruptData(std::string(doing) + " in " + origin.path +
+                        ": a stored value is larger than max_record_bytes",
+                    origin.backend, SQLITE_TOOBIG);
+}
+
 // A value to store that a read under max_record_bytes could not take back.
 [[noreturn]] void throw_record_too_large(const Origin& origin, std::string_view what,
                                          std::size_t bytes, std::uint64_t limit) {
@@ -361,6 +368,9 @@ class Statement {
     const int code = sqlite3_step(statement_);
     if (code == SQLITE_ROW) return true;
     if (code == SQLITE_DONE) return false;
+    if ((code & 0xff) == SQLITE_TOOBIG && sqlite3_stmt_readonly(statement_) != 0) {
+      throw_stored_too_big(origin_, doing_);  // a query's row, not a value to store
+    }
     throw_sqlite(origin_, doing_, code, db_);
   }
   // Steps to the end, ignoring rows.
@@ -428,6 +438,12 @@ class Connection {
       exec("PRAGMA foreign_keys=ON", "enabling foreign keys");
     } else {
       exec("PRAGMA query_only=ON", "making a reader connection read-only");
+      // SQLite itself refuses to load a value past max_record_bytes
+      // (SQLITE_TOOBIG), so a read never allocates for one. This only
+      // lowers SQLite's compiled maximum (1e9 bytes).
+      sqlite3_limit(raw, SQLITE_LIMIT_LENGTH,
+                    static_cast<int>(std::min<std::uint64_t>(settings.record_limit,
+                                                             std::numeric_limits<int>::max())));
     }
   }
 

@@ -98,6 +98,7 @@ TEST_CASE("sqlite: max_record_bytes bounds what a read decodes and what a store 
     engram::Storage storage = sqlite_test::open_sqlite(db);
     big_id = storage.episodes()->store_episode(ArrayView(big), 0.5, "ctx");
     small_id = storage.episodes()->store_episode(ArrayView(small), 0.5, "ctx");
+    storage.concepts()->store_concept("big", ArrayView(big));
   }
   engram::Storage storage = sqlite_test::open_sqlite(db, ", max_record_bytes: 4096");
   auto episodes = storage.episodes();
@@ -111,11 +112,13 @@ TEST_CASE("sqlite: max_record_bytes bounds what a read decodes and what a store 
     CHECK(what.find(db.string()) != std::string::npos);
   }
   CHECK(episodes->retrieve_episode(small_id));
+  // Read through the writer (the access is counted in the same transaction).
+  CHECK_THROWS_AS(storage.concepts()->retrieve_concept_by_name("big"), engram::CorruptData);
   // A record the limit could not read back is not stored.
   CHECK_THROWS_AS(episodes->store_episode(ArrayView(big), 0.5, "ctx"), engram::InvalidArgument);
   CHECK_THROWS_AS(episodes->store_episode(Json{{"text", std::string(5000, 'x')}}, 0.5, "ctx"),
                   engram::InvalidArgument);
-  CHECK_THROWS_AS(storage.concepts()->store_concept("big", ArrayView(big)),
+  CHECK_THROWS_AS(storage.concepts()->store_concept("big2", ArrayView(big)),
                   engram::InvalidArgument);
   CHECK(storage.maintenance("db")->stats().value("episodes", Json()) == 2);
 }
