@@ -8,7 +8,9 @@
 //   concept <id> <n>   the store of concept "c<n>" was acknowledged
 //   event <id> <n>     the store of learning event n was acknowledged
 //   error <kind> <what's first line>   a call threw an engram error
-//   backup-error <kind> <what's first line>
+//   backup-error <kind> <what's first line>, or backup-ok
+//   compact-error <kind> <what's first line>, or compact-ok
+//   stats <total records>
 // Exit status: 0 when every call returned or threw an engram error and the
 // backend closed; 2 for any other exception; 3 when no store ever failed.
 // Episode n's experience is 2048 float64 values n + k/4096; concept n's
@@ -78,8 +80,8 @@ int main(int argc, char** argv) {
       try {
         switch (n % 3) {
           case 0: {
-            const std::int64_t id =
-                episodes->store_episode(episode_values(n), 0.5, "fill", 1000.0 + static_cast<double>(n));
+            const std::int64_t id = episodes->store_episode(episode_values(n), 0.5, "fill",
+                                                            1000.0 + static_cast<double>(n));
             std::cout << "episode " << id << ' ' << n << std::endl;
             break;
           }
@@ -108,6 +110,16 @@ int main(int argc, char** argv) {
           } catch (const engram::StorageError& b) {
             std::cout << "backup-error " << kind_of(b) << ' ' << first_line(b.what()) << std::endl;
           }
+          // VACUUM needs room for a copy: it fails and leaves the file as it was.
+          try {
+            maintenance->compact();
+            std::cout << "compact-ok" << std::endl;
+          } catch (const engram::StorageError& c) {
+            std::cout << "compact-error " << kind_of(c) << ' ' << first_line(c.what()) << std::endl;
+          }
+          // Reading needs no room.
+          std::cout << "stats " << maintenance->stats().value("total", std::int64_t{-1})
+                    << std::endl;
         }
       }
     }

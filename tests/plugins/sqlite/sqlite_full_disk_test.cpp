@@ -55,6 +55,8 @@ struct FillReport {
   std::vector<std::string> errors;  // "<kind> <first line>"
   std::vector<std::string> backup_errors;
   bool backup_ok = false;
+  std::vector<std::string> compact;  // "ok" or "<kind> <first line>"
+  std::int64_t stats_total = -1;
   std::vector<std::string> other;
 };
 
@@ -76,6 +78,12 @@ FillReport parse(const std::string& output) {
       report.events[id] = n;
     } else if (tag == "error") {
       report.errors.push_back(line.substr(6));
+    } else if (tag == "compact-ok") {
+      report.compact.push_back("ok");
+    } else if (tag == "compact-error") {
+      report.compact.push_back(line.substr(14));
+    } else if (tag == "stats") {
+      words >> report.stats_total;
     } else if (tag == "backup-ok") {
       report.backup_ok = true;
     } else if (tag == "backup-error") {
@@ -166,6 +174,12 @@ void fill_then_recover(const fs::path& db, const std::string& limit_arg,
   }
   const std::size_t acknowledged =
       report.episodes.size() + report.concepts.size() + report.events.size();
+  // compact() while full: a typed error (or done); stats() still reads.
+  REQUIRE(report.compact.size() == 1);
+  INFO("compact: " << report.compact.front());
+  CHECK(
+      (report.compact.front() == "ok" || report.compact.front().starts_with("BackendError db: ")));
+  CHECK(report.stats_total >= 0);
   CHECK(report.episodes.size() > 20);
 
   // A fresh open while the disk is still full: everything acknowledged is
