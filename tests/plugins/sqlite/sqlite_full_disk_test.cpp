@@ -1,9 +1,9 @@
 // A full disk mid-run: a separate process (sqlite_fill_disk) stores records
-// on a 4 MiB tmpfs this test mounts (or, where mounting is not allowed,
-// under RLIMIT_FSIZE) until the disk is full and goes on calling. Every call
-// after is a typed engram error, the process exits normally, every record
-// acknowledged before reads back intact after a fresh open, and once space
-// returns the same file opens and takes new writes.
+// on a 4 MiB tmpfs this test mounts (and, always, under RLIMIT_FSIZE) until
+// the disk is full and goes on calling. Every call after is a typed engram
+// error, the process exits normally, every record acknowledged before reads
+// back intact after a fresh open, and once space returns the same file opens
+// and takes new writes. Also: a new store created on a full disk.
 #include <sys/mount.h>
 
 #include <catch2/catch.hpp>
@@ -247,4 +247,43 @@ TEST_CASE("sqlite: a file size limit mid-run (EFBIG): typed errors, nothing ackn
   sqlite_test::TempDir dir;
   fill_then_recover(
       dir / "engram.db", " 3000000", [] {}, "file size limit (EFBIG)");
+}
+
+TEST_CASE("sqlite: a new store on a full disk fails typed and opens once space returns",
+          "[sqlite][full_disk]") {
+  sqlite_test::TempDir dir;
+  const fs::path small = dir / "small";
+  fs::create_directory(small);
+  TmpfsMount mount(small, "size=1m");
+  if (!mount.mounted()) {
+    WARN("mount not permitted: skipped");
+    return;
+  }
+  const fs::path filler = small / "filler";
+  {
+    // Fill every block: write until the file system says no.
+    std::ofstream out(filler, std::ios::binary);
+    const std::string block(4096, 'f');
+    while (out.write(block.data(), static_cast<std::streamsize>(block.size()))) out.flush();
+  }
+  const fs::path db = small / "engram.db";
+  try {
+    engram::Storage storage = sqlite_test::open_sqlite(db);
+    storage.episodes()->store_learning_event("t", 1.0, "s");
+    FAIL("stored on a full disk");
+  } catch (const engram::StorageError& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find(db.string()) != std::string::npos);
+    CHECK(what.find('\n') == std::string::npos);
+  }
+  // What the failed create left (nothing, or a 0-byte file) is a new store.
+  fs::remove(filler);
+  {
+    engram::Storage storage = sqlite_test::open_sqlite(db);
+    storage.episodes()->store_learning_event("t", 1.0, "s");
+  }
+  sqlite_test::RawDb raw(db, true);
+  CHECK(raw.count("learning_events") == 1);
+  CHECK(raw.integrity_check() == "ok");
 }
