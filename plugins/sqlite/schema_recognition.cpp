@@ -85,8 +85,7 @@ Recognition recognise(const DatabaseLayout& layout, std::int64_t known_version) 
     }
     return {Verdict::kOurs, {}};  // tables a user added beside ours are left alone
   }
-  // No version recorded yet: only the seed's tables (and schema_version) may be
-  // there.
+  // No version recorded yet: only the seed's tables and schema_version.
   for (const auto& [name, columns] : layout.tables) {
     if (name != kVersionTable && !is_seed_table(name)) {
       return foreign("table " + name + " is neither engram's nor the seed's");

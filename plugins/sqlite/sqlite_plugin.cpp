@@ -12,7 +12,14 @@
 // episodes.experience_format ('npy' or 'json'; NULL marks a row the Python
 // system wrote, whose pickle blob is CorruptData when read, never
 // unpickled). Each migration runs in one transaction. A database at a later
-// version than this build knows is NotSupported.
+// version than this build knows is NotSupported. Before anything is written
+// (the WAL switch, a migration) the file is recognised (schema_recognition.h):
+// an empty file or database, engram's or the seed's; anything else is
+// CorruptData and left as it was.
+//
+// Backups go to a partial file beside the target, moved there only if no
+// file is there (partial_file.h). max_record_bytes bounds every value a read
+// decodes and so every value a store writes.
 //
 // Arrays are .npy blobs, metadata and parameters JSON text; a JSON
 // experience is its JSON text in the experience_data blob.

@@ -4,6 +4,7 @@
 // error, the process exits normally, every record acknowledged before reads
 // back intact after a fresh open, and once space returns the same file opens
 // and takes new writes. Also: a new store created on a full disk.
+#include <sched.h>
 #include <sys/mount.h>
 
 #include <catch2/catch.hpp>
@@ -26,9 +27,15 @@ namespace fs = std::filesystem;
 namespace {
 
 // A tmpfs mounted on `folder` while this lives (when the process may mount).
+// The mount is made in a mount namespace of this process's own when it can
+// have one, so that it goes with the process even when a timeout kills it.
 class TmpfsMount {
  public:
   TmpfsMount(const fs::path& folder, const std::string& options) : folder_(folder) {
+    static const bool own_namespace =
+        ::unshare(CLONE_NEWNS) == 0 &&
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
+    (void)own_namespace;
     mounted_ = ::mount("tmpfs", folder.c_str(), "tmpfs", 0, options.c_str()) == 0;
   }
   TmpfsMount(const TmpfsMount&) = delete;
