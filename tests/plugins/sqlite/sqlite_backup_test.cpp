@@ -1,7 +1,11 @@
 // Online backups: a consistent copy while another thread writes, automatic
 // names that never overwrite each other, the max_backups limit,
 // backup_if_due's interval; explicit paths that never overwrite a file or
-// land on the database's own files (files()).
+// land on the database's own files (files()), and nothing a backup killed
+// midway leaves carries the target's name.
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -18,6 +22,7 @@
 #include "engram/errors.h"
 #include "engram/maintenance.h"
 #include "engram/storage.h"
+#include "killed_child.h"
 #include "sqlite_test_util.h"
 
 namespace fs = std::filesystem;
@@ -257,4 +262,58 @@ TEST_CASE("sqlite: files() lists the database, its log, index and journal, absol
   CHECK(fs::exists(files[2]));
   storage.close();
   CHECK(maintenance->files() == expected);  // still valid after close
+}
+
+TEST_CASE("sqlite: a backup killed midway leaves no file under the target's name", "[sqlite]") {
+  sqlite_test::TempDir dir;
+  const auto db = dir / "big.db";
+  constexpr int kEpisodes = 40;
+  {
+    // About 32 MB, so a backup takes long enough to be killed in the middle.
+    engram::Storage storage = sqlite_test::open_sqlite(db);
+    const std::vector<double> values(100'000, 0.5);
+    for (int i = 0; i < kEpisodes; ++i) {
+      storage.episodes()->store_episode(ArrayView(values), 0.5, "big");
+    }
+  }
+  int round = 0;
+  for (const int delay_ms : {30, 90, 200, 400, 700}) {
+    const fs::path copies = dir / ("copies_" + std::to_string(round++));
+    fs::create_directory(copies);
+    const auto child = engram_test::run_until_killed(
+        [&](int report_fd) {
+          engram::Storage storage = sqlite_test::open_sqlite(db);
+          auto maintenance = storage.maintenance("db");
+          for (int i = 0;; ++i) {
+            maintenance->backup(copies / ("copy_" + std::to_string(i) + ".db"));
+            const std::string line = std::to_string(i) + "\n";
+            if (::write(report_fd, line.data(), line.size()) < 0) return;
+          }
+        },
+        std::chrono::milliseconds(delay_ms));
+    INFO("killed after " << delay_ms << " ms; reported: " << child.reported);
+    CHECK(child.killed);
+    // Whatever carries a final name is a whole copy; partial files are hidden.
+    int whole = 0;
+    for (const auto& entry : fs::directory_iterator(copies)) {
+      const std::string name = entry.path().filename().string();
+      INFO(name);
+      if (name.starts_with(".")) {
+        CHECK(name.find(".partial-") != std::string::npos);
+        continue;
+      }
+      REQUIRE(std::regex_match(name, std::regex("copy_[0-9]+\\.db")));
+      sqlite_test::RawDb raw(entry.path(), true);
+      CHECK(raw.integrity_check() == "ok");
+      CHECK(raw.count("episodes") == kEpisodes);
+      ++whole;
+    }
+    // Every backup reported done is there.
+    CHECK(whole >=
+          static_cast<int>(std::count(child.reported.begin(), child.reported.end(), '\n')));
+  }
+  // The database itself is untouched by it all.
+  sqlite_test::RawDb raw(db, true);
+  CHECK(raw.integrity_check() == "ok");
+  CHECK(raw.count("episodes") == kEpisodes);
 }
