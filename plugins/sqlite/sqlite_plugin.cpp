@@ -12,7 +12,14 @@
 // episodes.experience_format ('npy' or 'json'; NULL marks a row the Python
 // system wrote, whose pickle blob is CorruptData when read, never
 // unpickled). Each migration runs in one transaction. A database at a later
-// version than this build knows is NotSupported.
+// version than this build knows is NotSupported. Before anything is written
+// (the WAL switch, a migration) the file is recognised (schema_recognition.h):
+// an empty file or database, engram's or the seed's; anything else is
+// CorruptData and left as it was.
+//
+// Backups go to a partial file beside the target, moved there only if no
+// file is there (partial_file.h). max_record_bytes bounds every value a read
+// decodes and so every value a store writes.
 //
 // Arrays are .npy blobs, metadata and parameters JSON text; a JSON
 // experience is its JSON text in the experience_data blob.
@@ -27,7 +34,6 @@
 
 #include <algorithm>
 #include <boost/dll/alias.hpp>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -63,6 +69,9 @@
 #include "engram/options.h"
 #include "engram/page.h"
 #include "engram/plugin.h"
+#include "engram/record_limits.h"
+#include "partial_file.h"
+#include "schema_recognition.h"
 
 namespace engram::sqlite {
 namespace {
@@ -80,6 +89,7 @@ struct SqliteOptions {
   bool enable_wal = true;
   double connection_timeout = 30.0;
   std::string synchronous = "full";
+  std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
 };
 
 const auto kOptions =
@@ -95,7 +105,9 @@ const auto kOptions =
         .add("connection_timeout", &SqliteOptions::connection_timeout,
              "seconds a call waits for another connection's lock before BackendError")
         .add("synchronous", &SqliteOptions::synchronous,
-             "PRAGMA synchronous: off, normal, full or extra (full survives power loss)");
+             "PRAGMA synchronous: off, normal, full or extra (full survives power loss)")
+        .add("max_record_bytes", &SqliteOptions::max_record_bytes,
+             "largest record a read may allocate; never more than the machine's memory");
 
 // ---------------------------------------------------------------- handles
 
@@ -128,20 +140,24 @@ struct Origin {
 
 // The one mapper from SQLite result codes to engram's errors. `code` is the
 // result of a call on `db` (null when there is no handle); the native code
-// carried is the extended result code.
+// carried (what() ends with "(code N)") is the extended result code. The
+// message is one short line: "<doing> in <database>: <SQLite's reason>".
 [[noreturn]] void throw_sqlite(const Origin& origin, std::string_view doing, int code,
                                sqlite3* db) {
   int extended = code;
   if (db != nullptr && (sqlite3_extended_errcode(db) & 0xff) == (code & 0xff)) {
     extended = sqlite3_extended_errcode(db);
   }
-  const char* why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  // The handle's message when it is about this error (a backup step's error
+  // is not recorded on the destination's handle), else the code's own text.
+  const char* why = db != nullptr && (sqlite3_errcode(db) & 0xff) == (code & 0xff)
+                        ? sqlite3_errmsg(db)
+                        : sqlite3_errstr(code);
   std::string message = std::string(doing) + " in " + origin.path + ": " + why;
   const int primary = extended & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     message += " (another connection held the lock past connection_timeout)";
   }
-  message += " (SQLite extended result code " + std::to_string(extended) + ")";
   switch (primary) {
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
@@ -177,11 +193,44 @@ struct Origin {
       origin.backend, SQLITE_READONLY);
 }
 
+// A database that is not engram's, the seed's or empty: refused untouched.
+[[noreturn]] void throw_foreign(const Origin& origin, const std::string& why) {
+  throw CorruptData("opening " + origin.path + ": not an engram or seed database (" + why + ")",
+                    origin.backend);
+}
+
 [[noreturn]] void throw_newer_schema(const Origin& origin, std::int64_t found, int known) {
-  throw NotSupported("opening the database " + origin.path + ": its schema version is " +
-                         std::to_string(found) + ", newer than version " + std::to_string(known) +
+  throw NotSupported("opening " + origin.path + ": its schema version is " + std::to_string(found) +
+                         ", newer than version " + std::to_string(known) +
                          " that this plugin knows",
                      origin.backend);
+}
+
+[[noreturn]] void throw_overwrite(const Origin& origin, const fs::path& target) {
+  throw InvalidArgument("backing up " + origin.path + ": refusing to overwrite " + target.string(),
+                        origin.backend);
+}
+
+[[noreturn]] void throw_own_file(const Origin& origin, const fs::path& target) {
+  throw InvalidArgument(
+      "backing up " + origin.path + ": refusing to write onto its own file " + target.string(),
+      origin.backend);
+}
+
+// A stored value past a reader's SQLITE_LIMIT_LENGTH (max_record_bytes).
+[[noreturn]] void throw_stored_too_big(const Origin& origin, std::string_view doing) {
+  throw CorruptData(std::string(doing) + " in " + origin.path +
+                        ": a stored value is larger than max_record_bytes",
+                    origin.backend, SQLITE_TOOBIG);
+}
+
+// A value to store that a read under max_record_bytes could not take back.
+[[noreturn]] void throw_record_too_large(const Origin& origin, std::string_view what,
+                                         std::size_t bytes, std::uint64_t limit) {
+  throw InvalidArgument("storing " + std::string(what) + " in " + origin.path + ": " +
+                            std::to_string(bytes) + " bytes, more than max_record_bytes (" +
+                            std::to_string(limit) + ")",
+                        origin.backend);
 }
 
 [[noreturn]] void throw_bad_cursor(const Origin& origin, std::string_view cursor) {
@@ -234,17 +283,22 @@ struct Origin {
 // The options checked and in the units the connections use.
 struct Settings {
   fs::path db_path;
+  fs::path absolute_db_path;  // db_path made absolute when the backend opened
   std::int64_t backup_interval = 3600;
   std::size_t max_backups = 10;
   bool enable_wal = true;
   int busy_timeout_ms = 30000;
   std::string synchronous = "FULL";
+  std::uint64_t record_limit = 0;  // max_record_bytes, at most the machine's memory
 };
 
 Settings settings_of(const SqliteOptions& options) {
   Settings settings;
   if (options.db_path.empty()) throw_bad_option("db_path", "must not be empty");
   settings.db_path = options.db_path;
+  std::error_code error;
+  settings.absolute_db_path = fs::absolute(settings.db_path, error).lexically_normal();
+  if (error) settings.absolute_db_path = settings.db_path;
   if (options.backup_interval < 0) {
     throw_bad_option("backup_interval",
                      "must be 0 or more seconds, got " + std::to_string(options.backup_interval));
@@ -271,6 +325,11 @@ Settings settings_of(const SqliteOptions& options) {
                                         printable(options.synchronous) + "\"");
   }
   settings.synchronous = mode;
+  if (options.max_record_bytes < 1) {
+    throw_bad_option("max_record_bytes",
+                     "must be at least 1 byte, got " + std::to_string(options.max_record_bytes));
+  }
+  settings.record_limit = effective_record_limit(options.max_record_bytes);
   return settings;
 }
 
@@ -316,6 +375,9 @@ class Statement {
     const int code = sqlite3_step(statement_);
     if (code == SQLITE_ROW) return true;
     if (code == SQLITE_DONE) return false;
+    if ((code & 0xff) == SQLITE_TOOBIG && sqlite3_stmt_readonly(statement_) != 0) {
+      throw_stored_too_big(origin_, doing_);  // a query's row, not a value to store
+    }
     throw_sqlite(origin_, doing_, code, db_);
   }
   // Steps to the end, ignoring rows.
@@ -331,6 +393,10 @@ class Statement {
     const auto* data = sqlite3_column_text(statement_, column);
     const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement_, column));
     return data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(data), size);
+  }
+  // The stored size of a blob or text value, without copying it.
+  std::size_t bytes(int column) const {
+    return static_cast<std::size_t>(sqlite3_column_bytes(statement_, column));
   }
   // Valid until the next step or the Statement's end.
   std::span<const std::byte> blob(int column) const {
@@ -357,7 +423,9 @@ class Statement {
 // Database hands it out), so it is opened without SQLite's own mutex.
 class Connection {
  public:
-  // Opens `settings.db_path`; the writer creates the file if absent.
+  // Opens `settings.db_path`; the writer creates the file if absent. Sets
+  // only what lasts as long as the connection: the file is not read or
+  // written yet (the Database recognises it before anything is written).
   Connection(const Origin& origin, const Settings& settings, bool writer) : origin_(origin) {
     const int flags =
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
@@ -369,11 +437,6 @@ class Connection {
     sqlite3_busy_timeout(raw, settings.busy_timeout_ms);
     if (sqlite3_db_readonly(raw, "main") == 1) throw_read_only(origin_);
     if (writer) {
-      // The first read of the file: a file that is not a database fails here.
-      if (settings.enable_wal) {
-        exec_retrying("PRAGMA journal_mode=WAL", "enabling write-ahead logging",
-                      settings.busy_timeout_ms);
-      }
       exec(settings.synchronous == "OFF"      ? "PRAGMA synchronous=OFF"
            : settings.synchronous == "NORMAL" ? "PRAGMA synchronous=NORMAL"
            : settings.synchronous == "EXTRA"  ? "PRAGMA synchronous=EXTRA"
@@ -382,6 +445,12 @@ class Connection {
       exec("PRAGMA foreign_keys=ON", "enabling foreign keys");
     } else {
       exec("PRAGMA query_only=ON", "making a reader connection read-only");
+      // SQLite itself refuses to load a value past max_record_bytes
+      // (SQLITE_TOOBIG), so a read never allocates for one. This only
+      // lowers SQLite's compiled maximum (1e9 bytes).
+      sqlite3_limit(raw, SQLITE_LIMIT_LENGTH,
+                    static_cast<int>(std::min<std::uint64_t>(settings.record_limit,
+                                                             std::numeric_limits<int>::max())));
     }
   }
 
@@ -440,11 +509,13 @@ class Connection {
 // A write transaction as a scope guard: BEGIN IMMEDIATE takes the write lock
 // at once (waiting through the busy timeout), so no statement inside fails
 // for a lock (in rollback-journal mode COMMIT may still wait for readers);
-// it rolls back unless commit() succeeded.
+// it rolls back unless commit() succeeded. `begin` "BEGIN" makes it a read
+// transaction: one snapshot for several queries, nothing written.
 class Transaction {
  public:
-  explicit Transaction(Connection& connection) : connection_(connection) {
-    connection_.exec("BEGIN IMMEDIATE", "starting a write transaction");
+  explicit Transaction(Connection& connection, const char* begin = "BEGIN IMMEDIATE")
+      : connection_(connection) {
+    connection_.exec(begin, "starting a transaction");
   }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -543,6 +614,34 @@ std::int64_t recorded_version(Connection& connection) {
   return highest.step() ? highest.int64(0) : 0;
 }
 
+// What the database holds, read in one snapshot, writing nothing. A file
+// that is not a SQLite database fails here (CorruptData).
+DatabaseLayout read_layout(Connection& connection) {
+  DatabaseLayout layout;
+  Transaction snapshot(connection, "BEGIN");
+  {
+    Statement objects =
+        connection.prepare("SELECT type, name FROM sqlite_master", "recognising the database");
+    while (objects.step()) {
+      ++layout.objects;
+      const std::string name = objects.text(1);
+      if (objects.text(0) == "table" && !name.starts_with("sqlite_")) layout.tables[name];
+    }
+  }
+  for (auto& [table, columns] : layout.tables) {
+    Statement info =
+        connection.prepare("SELECT name FROM pragma_table_info(?1)", "recognising the database");
+    info.bind_text(1, table);
+    while (info.step()) columns.insert(info.text(0));
+  }
+  const auto version = layout.tables.find("schema_version");
+  if (version != layout.tables.end() && version->second.contains("version")) {
+    layout.recorded_version = recorded_version(connection);
+  }
+  snapshot.commit();
+  return layout;
+}
+
 // Brings the database to kSchemaVersion, one transaction per migration (so
 // two processes opening one new file migrate it once). Returns the version.
 std::int64_t migrate(Connection& connection, const Origin& origin, double now) {
@@ -588,7 +687,30 @@ class Database {
       if (error) throw_file_error(origin_, "creating the folder", folder, error);
     }
     writer_ = std::make_unique<Connection>(origin_, settings_, true);
+    // Nothing is written before the file is known to be ours.
+    switch (const Recognition found = recognise(read_layout(*writer_), kSchemaVersion);
+            found.verdict) {
+      case Verdict::kForeign:
+        throw_foreign(origin_, found.why);
+      case Verdict::kNewer:
+        throw_newer_schema(origin_, recorded_version(*writer_), kSchemaVersion);
+      case Verdict::kEmpty:
+      case Verdict::kOurs:
+        break;
+    }
+    if (settings_.enable_wal) {
+      writer_->exec_retrying("PRAGMA journal_mode=WAL", "enabling write-ahead logging",
+                             settings_.busy_timeout_ms);
+    }
     schema_version_ = migrate(*writer_, origin_, now());
+  }
+
+  // The files SQLite keeps for this database, absolute: the database, its
+  // write-ahead log and shared-memory index, and its rollback journal.
+  std::vector<fs::path> files() const {
+    const fs::path& db = settings_.absolute_db_path;
+    return {db, fs::path(db.string() + "-wal"), fs::path(db.string() + "-shm"),
+            fs::path(db.string() + "-journal")};
   }
 
   const Origin& origin() const noexcept { return origin_; }
@@ -706,46 +828,95 @@ class Database {
 // ---------------------------------------------------------------- records
 //
 // How values become columns and back. Arrays are encoded before any lock is
-// taken; decoding failures name the record and column.
+// taken; decoding failures name the record and column. No value larger than
+// max_record_bytes is stored or decoded.
+
+// What encoding and decoding a record needs: the names its messages give
+// and the largest value a read may allocate.
+struct Codec {
+  const Origin& origin;
+  std::uint64_t record_limit;
+};
 
 // JSON text of a caller's value. Throws InvalidArgument when nlohmann cannot
-// write it (a string that is not UTF-8).
-std::string json_text(const Origin& origin, const Json& value, std::string_view what) {
+// write it (a string that is not UTF-8) or it is past max_record_bytes.
+std::string json_text(const Codec& codec, const Json& value, std::string_view what) {
+  std::string text;
   try {
-    return value.dump();
+    text = value.dump();
   } catch (const Json::exception& e) {
-    throw_bad_json_value(origin, what, e.what());
+    throw_bad_json_value(codec.origin, what, e.what());
   }
+  if (text.size() > codec.record_limit) {
+    throw_record_too_large(codec.origin, what, text.size(), codec.record_limit);
+  }
+  return text;
+}
+
+// CorruptData unless the value in `column` fits max_record_bytes; checked
+// from the stored size, before the value is copied or decoded.
+void check_stored_size(const Codec& codec, const Statement& row, int column,
+                       const std::string& what) {
+  check_declared_size(codec.origin.backend, "reading " + what + " in " + codec.origin.path,
+                      row.bytes(column), codec.record_limit);
 }
 
 // A JSON column: NULL (a row from before the column had a value) is {}.
-Json json_column(const Origin& origin, const Statement& row, int column, const std::string& what) {
+Json json_column(const Codec& codec, const Statement& row, int column, const std::string& what) {
   if (row.is_null(column)) return Json::object();
+  check_stored_size(codec, row, column, what);
   try {
     return Json::parse(row.text(column));
   } catch (const Json::exception& e) {
-    throw_corrupt(origin, what, std::string("not JSON text: ") + e.what());
+    throw_corrupt(codec.origin, what, std::string("not JSON text: ") + e.what());
   }
 }
 
-// A .npy column.
-Array npy_column(const Origin& origin, const Statement& row, int column, const std::string& what) {
-  const std::span<const std::byte> bytes = row.blob(column);
+// A blob npy could not read: NotSupported for a later format or dtype,
+// CorruptData otherwise.
+[[noreturn]] void throw_not_npy(const Origin& origin, const std::string& what,
+                                std::span<const std::byte> bytes, const StorageError& e) {
+  if (dynamic_cast<const NotSupported*>(&e) != nullptr) {
+    throw NotSupported("reading " + what + " in " + origin.path + ": " + e.what(), origin.backend);
+  }
+  const bool pickle = !bytes.empty() && bytes[0] == std::byte{0x80};
+  throw_corrupt(origin, what,
+                std::string("not a .npy array") +
+                    (pickle ? " (it looks like a Python pickle, which engram never loads)" : "") +
+                    ": " + e.what());
+}
+
+// A .npy column. The header's declared data size is checked against
+// max_record_bytes and the bytes stored before the array is allocated.
+Array npy_column(const Codec& codec, const Statement& row, int column, const std::string& what) {
+  const Origin& origin = codec.origin;
   if (row.is_null(column)) throw_corrupt(origin, what, "the value is NULL");
+  check_stored_size(codec, row, column, what);
+  const std::span<const std::byte> bytes = row.blob(column);
+  npy::Header header;
+  try {
+    header = npy::parse_header(bytes);
+  } catch (const StorageError& e) {
+    throw_not_npy(origin, what, bytes, e);
+  }
+  const std::size_t stored = bytes.size() - std::min(header.data_offset, bytes.size());
+  check_declared_size(origin.backend, "reading " + what + " in " + origin.path, header.data_bytes,
+                      codec.record_limit, stored);
   try {
     return npy::decode(bytes);
   } catch (const StorageError& e) {
-    const bool pickle = !bytes.empty() && bytes[0] == std::byte{0x80};
-    const std::string why =
-        std::string("not a .npy array") +
-        (pickle ? " (it looks like a Python pickle, which engram never loads)" : "") + ": " +
-        e.what();
-    if (dynamic_cast<const NotSupported*>(&e) != nullptr) {
-      throw NotSupported("reading " + what + " in " + origin.path + ": " + e.what(),
-                         origin.backend);
-    }
-    throw_corrupt(origin, what, why);
+    throw_not_npy(origin, what, bytes, e);
   }
+}
+
+// The .npy bytes of `array`. Throws InvalidArgument past max_record_bytes.
+std::vector<std::byte> npy_value(const Codec& codec, const ArrayView& array,
+                                 std::string_view what) {
+  std::vector<std::byte> bytes = npy::encode(array);
+  if (bytes.size() > codec.record_limit) {
+    throw_record_too_large(codec.origin, what, bytes.size(), codec.record_limit);
+  }
+  return bytes;
 }
 
 // experience_format values.
@@ -757,17 +928,15 @@ struct EncodedExperience {
   std::vector<std::byte> npy;
   std::string json;
   std::string_view format;
-
 };
 
-EncodedExperience encode_experience(const Origin& origin,
-                                    const std::variant<ArrayView, Json>& data) {
+EncodedExperience encode_experience(const Codec& codec, const std::variant<ArrayView, Json>& data) {
   EncodedExperience encoded;
   if (const auto* array = std::get_if<ArrayView>(&data)) {
-    encoded.npy = npy::encode(*array);
+    encoded.npy = npy_value(codec, *array, "experience_data");
     encoded.format = kFormatNpy;
   } else {
-    encoded.json = json_text(origin, std::get<Json>(data), "experience_data");
+    encoded.json = json_text(codec, std::get<Json>(data), "experience_data");
     encoded.format = kFormatJson;
   }
   return encoded;
@@ -780,9 +949,9 @@ struct EncodedEpisode {
   std::string metadata;
 };
 
-EncodedEpisode encode(const Origin& origin, const EpisodeView& record) {
-  return {&record, encode_experience(origin, record.experience_data),
-          json_text(origin, record.metadata, "metadata")};
+EncodedEpisode encode(const Codec& codec, const EpisodeView& record) {
+  return {&record, encode_experience(codec, record.experience_data),
+          json_text(codec, record.metadata, "metadata")};
 }
 
 struct EncodedConcept {
@@ -791,8 +960,9 @@ struct EncodedConcept {
   std::string metadata;
 };
 
-EncodedConcept encode(const Origin& origin, const ConceptView& record) {
-  return {&record, npy::encode(record.embedding), json_text(origin, record.metadata, "metadata")};
+EncodedConcept encode(const Codec& codec, const ConceptView& record) {
+  return {&record, npy_value(codec, record.embedding, "embedding"),
+          json_text(codec, record.metadata, "metadata")};
 }
 
 struct EncodedEvent {
@@ -800,29 +970,30 @@ struct EncodedEvent {
   std::string parameters;
 };
 
-EncodedEvent encode(const Origin& origin, const LearningEvent& record) {
-  return {&record, json_text(origin, record.parameters, "parameters")};
+EncodedEvent encode(const Codec& codec, const LearningEvent& record) {
+  return {&record, json_text(codec, record.parameters, "parameters")};
 }
 
 template <class Record>
-auto encode_all(const Origin& origin, const std::vector<Record>& records) {
-  std::vector<decltype(encode(origin, records.front()))> encoded;
+auto encode_all(const Codec& codec, const std::vector<Record>& records) {
+  std::vector<decltype(encode(codec, records.front()))> encoded;
   encoded.reserve(records.size());
-  for (const Record& record : records) encoded.push_back(encode(origin, record));
+  for (const Record& record : records) encoded.push_back(encode(codec, record));
   return encoded;
 }
 
 // The columns every episode query selects, in this order.
 //   0 id, 1 timestamp, 2 experience_data, 3 performance_score,
 //   4 context_hash, 5 metadata, 6 experience_format
-Episode read_episode(const Origin& origin, const Statement& row) {
+Episode read_episode(const Codec& codec, const Statement& row) {
+  const Origin& origin = codec.origin;
   Episode episode;
   episode.id = row.int64(0);
   const std::string what = "episode " + std::to_string(episode.id);
   episode.timestamp = row.real(1);
   episode.performance_score = row.real(3);
   episode.context_hash = row.text(4);
-  episode.metadata = json_column(origin, row, 5, what + "'s metadata");
+  episode.metadata = json_column(codec, row, 5, what + "'s metadata");
   if (row.is_null(6)) {
     throw_corrupt(origin, what + "'s experience_data",
                   "the row was written by the Python system, whose experience_data is a "
@@ -830,8 +1001,9 @@ Episode read_episode(const Origin& origin, const Statement& row) {
   }
   const std::string format = row.text(6);
   if (format == kFormatNpy) {
-    episode.experience_data = npy_column(origin, row, 2, what + "'s experience_data");
+    episode.experience_data = npy_column(codec, row, 2, what + "'s experience_data");
   } else if (format == kFormatJson) {
+    check_stored_size(codec, row, 2, what + "'s experience_data");
     const std::span<const std::byte> bytes = row.blob(2);
     try {
       episode.experience_data =
@@ -849,7 +1021,7 @@ Episode read_episode(const Origin& origin, const Statement& row) {
 
 //   0 id, 1 task_type, 2 performance_delta, 3 strategy_used, 4 timestamp,
 //   5 parameters
-LearningEvent read_event(const Origin& origin, const Statement& row) {
+LearningEvent read_event(const Codec& codec, const Statement& row) {
   LearningEvent event;
   event.id = row.int64(0);
   event.task_type = row.text(1);
@@ -857,22 +1029,22 @@ LearningEvent read_event(const Origin& origin, const Statement& row) {
   event.strategy_used = row.text(3);
   event.timestamp = row.real(4);
   event.parameters =
-      json_column(origin, row, 5, "learning event " + std::to_string(event.id) + "'s parameters");
+      json_column(codec, row, 5, "learning event " + std::to_string(event.id) + "'s parameters");
   return event;
 }
 
 //   0 id, 1 name, 2 embedding, 3 creation_time, 4 access_count,
 //   5 last_accessed, 6 metadata
-Concept read_concept(const Origin& origin, const Statement& row) {
+Concept read_concept(const Codec& codec, const Statement& row) {
   Concept record;
   record.id = row.int64(0);
   const std::string what = "concept " + std::to_string(record.id);
   record.name = row.text(1);
-  record.embedding = npy_column(origin, row, 2, what + "'s embedding");
+  record.embedding = npy_column(codec, row, 2, what + "'s embedding");
   record.creation_time = row.real(3);
   record.access_count = row.int64(4);
   record.last_accessed = row.real(5);
-  record.metadata = json_column(origin, row, 6, what + "'s metadata");
+  record.metadata = json_column(codec, row, 6, what + "'s metadata");
   return record;
 }
 
@@ -955,11 +1127,12 @@ class SqliteEpisodes final : public EpisodeStore {
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }
+  Codec codec() const noexcept { return {database_.origin(), database_.settings().record_limit}; }
 
   // --- episodes ---
 
   std::int64_t do_store_episode(const EpisodeView& record) override {
-    const EncodedEpisode encoded = encode(origin(), record);
+    const EncodedEpisode encoded = encode(codec(), record);
     auto writer = database_.writer();
     Transaction transaction(*writer);
     const std::int64_t id = insert(*writer, encoded);
@@ -975,7 +1148,7 @@ class SqliteEpisodes final : public EpisodeStore {
         "retrieving an episode");
     query.bind(1, episode_id);
     if (!query.step()) return std::nullopt;
-    return read_episode(origin(), query);
+    return read_episode(codec(), query);
   }
 
   std::vector<Episode> do_get_episodes_by_context(std::string_view context_hash, std::size_t limit,
@@ -990,7 +1163,7 @@ class SqliteEpisodes final : public EpisodeStore {
     query.bind_text(1, context_hash);
     if (min_score) query.bind(2, *min_score);
     query.bind_limit(3, limit);
-    return read_all(query, [&](const Statement& row) { return read_episode(origin(), row); });
+    return read_all(query, [&](const Statement& row) { return read_episode(codec(), row); });
   }
 
   std::vector<Episode> do_get_episodes_since(double since, std::size_t limit) override {
@@ -1001,13 +1174,13 @@ class SqliteEpisodes final : public EpisodeStore {
         "ORDER BY timestamp DESC, id DESC LIMIT ?2",
         "listing recent episodes");
     query.bind(1, since).bind_limit(2, limit);
-    return read_all(query, [&](const Statement& row) { return read_episode(origin(), row); });
+    return read_all(query, [&](const Statement& row) { return read_episode(codec(), row); });
   }
 
   // --- learning events ---
 
   std::int64_t do_store_learning_event(const LearningEvent& record) override {
-    const EncodedEvent encoded = encode(origin(), record);
+    const EncodedEvent encoded = encode(codec(), record);
     auto writer = database_.writer();
     Transaction transaction(*writer);
     const std::int64_t id = insert(*writer, encoded);
@@ -1028,7 +1201,7 @@ class SqliteEpisodes final : public EpisodeStore {
     query.bind_text(1, task_type);
     if (min_performance_delta) query.bind(2, *min_performance_delta);
     query.bind_limit(3, limit);
-    return read_all(query, [&](const Statement& row) { return read_event(origin(), row); });
+    return read_all(query, [&](const Statement& row) { return read_event(codec(), row); });
   }
 
   // The seed's query; the strategy name last, so ties list alike.
@@ -1050,8 +1223,8 @@ class SqliteEpisodes final : public EpisodeStore {
   // --- beyond the seed ---
 
   EpisodeBatchIds do_store_batch(const EpisodeBatch& batch) override {
-    const auto episodes = encode_all(origin(), batch.episodes());
-    const auto events = encode_all(origin(), batch.learning_events());
+    const auto episodes = encode_all(codec(), batch.episodes());
+    const auto events = encode_all(codec(), batch.learning_events());
     EpisodeBatchIds ids;
     auto writer = database_.writer();
     Transaction transaction(*writer);
@@ -1074,7 +1247,7 @@ class SqliteEpisodes final : public EpisodeStore {
         "listing episodes");
     query.bind(1, after).bind_limit(2, page_rows(limit));
     return read_page(
-        query, limit, [&](const Statement& row) { return read_episode(origin(), row); },
+        query, limit, [&](const Statement& row) { return read_episode(codec(), row); },
         [](const Episode& last) { return std::to_string(last.id); });
   }
 
@@ -1087,7 +1260,7 @@ class SqliteEpisodes final : public EpisodeStore {
         "listing learning events");
     query.bind(1, after).bind_limit(2, page_rows(limit));
     return read_page(
-        query, limit, [&](const Statement& row) { return read_event(origin(), row); },
+        query, limit, [&](const Statement& row) { return read_event(codec(), row); },
         [](const LearningEvent& last) { return std::to_string(last.id); });
   }
 
@@ -1174,9 +1347,10 @@ class SqliteConcepts final : public ConceptStore {
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }
+  Codec codec() const noexcept { return {database_.origin(), database_.settings().record_limit}; }
 
   std::int64_t do_store_concept(const ConceptView& record) override {
-    const EncodedConcept encoded = encode(origin(), record);
+    const EncodedConcept encoded = encode(codec(), record);
     auto writer = database_.writer();
     Transaction transaction(*writer);
     const std::int64_t id = upsert(*writer, encoded, false);
@@ -1192,7 +1366,7 @@ class SqliteConcepts final : public ConceptStore {
         "retrieving a concept");
     query.bind(1, concept_id);
     if (!query.step()) return std::nullopt;
-    return read_concept(origin(), query);
+    return read_concept(codec(), query);
   }
 
   // The access is counted and the row read in one transaction: the record
@@ -1209,7 +1383,7 @@ class SqliteConcepts final : public ConceptStore {
           "counting an access to a concept");
       update.bind_text(1, name).bind(2, now);
       if (update.step()) {
-        found = read_concept(origin(), update);
+        found = read_concept(codec(), update);
         update.run();
       }
     }
@@ -1230,7 +1404,7 @@ class SqliteConcepts final : public ConceptStore {
         "ORDER BY access_count DESC, creation_time DESC, id DESC LIMIT ?2",
         "searching concepts");
     query.bind_text(1, query_text).bind_limit(2, limit);
-    return read_all(query, [&](const Statement& row) { return read_concept(origin(), row); });
+    return read_all(query, [&](const Statement& row) { return read_concept(codec(), row); });
   }
 
   void do_add_concept_relationship(const Relationship& relationship) override {
@@ -1255,7 +1429,7 @@ class SqliteConcepts final : public ConceptStore {
   }
 
   std::vector<std::int64_t> do_store_batch(const ConceptBatch& batch) override {
-    const auto concepts = encode_all(origin(), batch.concepts());
+    const auto concepts = encode_all(codec(), batch.concepts());
     std::vector<std::int64_t> ids;
     ids.reserve(concepts.size());
     auto writer = database_.writer();
@@ -1277,7 +1451,7 @@ class SqliteConcepts final : public ConceptStore {
         "listing concepts");
     query.bind(1, after).bind_limit(2, page_rows(limit));
     return read_page(
-        query, limit, [&](const Statement& row) { return read_concept(origin(), row); },
+        query, limit, [&](const Statement& row) { return read_concept(codec(), row); },
         [](const Concept& last) { return std::to_string(last.id); });
   }
 
@@ -1524,31 +1698,67 @@ class SqliteMaintenance final : public Maintenance {
 
   void close() override { database_.close(); }
 
+  std::vector<std::filesystem::path> files() const override { return database_.files(); }
+
  private:
+  // The copy is written to a partial file beside its target and moved
+  // there only if no file is there: never over an existing file (an
+  // explicit path that exists is InvalidArgument, an automatic name taken
+  // meanwhile makes the next one be used), never onto the database's own
+  // files, and a failed backup leaves nothing behind.
   // REQUIRES: backup_mutex_ held.
   std::filesystem::path backup_locked(std::optional<std::filesystem::path> path) {
     auto reader = database_.reader();
-    const bool automatic = !path.has_value();
-    const fs::path target = automatic ? reserve_auto_name() : *path;
-    try {
-      copy_to(*reader, target);
-    } catch (...) {
-      if (automatic) {
-        std::error_code ignored;
-        fs::remove(target, ignored);
+    const Origin& origin = database_.origin();
+    const fs::path& db_path = database_.settings().db_path;
+    if (path) refuse_target(*path);
+    const fs::path folder = path ? path->parent_path() : db_path.parent_path();
+    std::error_code error;
+    PartialFile partial(folder, (path ? *path : db_path).filename().string(), error);
+    if (error) {
+      throw_file_error(origin, "writing a backup in", folder.empty() ? "." : folder, error);
+    }
+    copy_to(*reader, partial.path(),
+            path ? "backing up to " + path->string() : std::string("making an automatic backup"));
+    fs::path written;
+    if (path) {
+      if (!partial.publish(*path, error)) {
+        if (error == std::errc::file_exists) throw_overwrite(origin, *path);
+        throw_file_error(origin, "backing up to", *path, error);
       }
-      throw;
+      written = *path;
+    } else {
+      written = publish_automatic(partial);
     }
     last_backup_ = database_.now();
-    if (automatic) prune();
-    return target;
+    if (!path) prune();
+    return written;
   }
 
-  // Creates the next free automatic backup file (exclusively, so two
-  // processes never write one file) and returns its path. Within a second
-  // the suffix only grows, past every backup of that second still present,
-  // so the newest backup always sorts last (and pruning never takes it).
-  fs::path reserve_auto_name() {
+  // InvalidArgument when `target` is one of the database's own files (by
+  // any spelling) or any file exists there.
+  void refuse_target(const fs::path& target) const {
+    const Origin& origin = database_.origin();
+    std::error_code error;
+    const fs::path wanted = fs::weakly_canonical(fs::absolute(target, error), error);
+    for (const fs::path& own : database_.files()) {
+      std::error_code own_error;
+      const fs::path mine = fs::weakly_canonical(own, own_error);
+      if (!error && !own_error && wanted == mine) throw_own_file(origin, target);
+    }
+    const fs::file_status status = fs::symlink_status(target, error);
+    if (status.type() == fs::file_type::not_found) return;
+    if (status.type() == fs::file_type::none) {
+      throw_file_error(origin, "backing up to", target, error);
+    }
+    throw_overwrite(origin, target);
+  }
+
+  // Moves `partial` to the next free automatic backup name and returns it.
+  // Within a second the suffix only grows, past every backup of that second
+  // still present, so the newest backup always sorts last (and pruning
+  // never takes it); a name another process took meanwhile is skipped.
+  fs::path publish_automatic(PartialFile& partial) {
     const fs::path& db_path = database_.settings().db_path;
     const auto seconds = static_cast<std::int64_t>(std::floor(database_.now()));
     const std::string stem = backup_prefix(db_path) + std::to_string(seconds);
@@ -1560,30 +1770,23 @@ class SqliteMaintenance final : public Maintenance {
       const fs::path candidate =
           db_path.parent_path() /
           (stem + (n == 0 ? std::string() : "_" + std::to_string(n)) + ".db");
-      if (std::FILE* file = std::fopen(candidate.c_str(), "wx")) {
-        std::fclose(file);
-        return candidate;
-      }
-      if (errno != EEXIST) {
-        throw_file_error(database_.origin(), "creating the backup file", candidate,
-                         std::error_code(errno, std::generic_category()));
+      std::error_code error;
+      if (partial.publish(candidate, error)) return candidate;
+      if (error != std::errc::file_exists) {
+        throw_file_error(database_.origin(), "backing up to", candidate, error);
       }
     }
   }
 
-  // Copies the database through SQLite's online backup API: one step over
-  // every page, inside one read transaction of `source`, so the copy is
-  // consistent while writers go on (in WAL mode they do not even wait).
-  void copy_to(Connection& source, const fs::path& target) {
+  // Copies the database into the empty file `target` through SQLite's
+  // online backup API: one step over every page, inside one read
+  // transaction of `source`, so the copy is consistent while writers go on
+  // (in WAL mode they do not even wait). Errors say `doing`.
+  void copy_to(Connection& source, const fs::path& target, const std::string& doing) {
     const Origin& origin = database_.origin();
-    if (target == database_.settings().db_path) {
-      throw InvalidArgument("backing up " + origin.path + " onto itself", origin.backend);
-    }
     sqlite3* raw = nullptr;
-    const int opened =
-        sqlite3_open_v2(target.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    const int opened = sqlite3_open_v2(target.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
     DatabaseHandle destination(raw);
-    const std::string doing = "backing up to " + target.string();
     if (opened != SQLITE_OK) throw_sqlite(origin, doing, opened, raw);
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, database_.settings().busy_timeout_ms);

@@ -1,10 +1,17 @@
 // Online backups: a consistent copy while another thread writes, automatic
-// names that never overwrite each other, the max_backups limit, and
-// backup_if_due's interval.
+// names that never overwrite each other, the max_backups limit,
+// backup_if_due's interval; explicit paths that never overwrite a file or
+// land on the database's own files (files()), and nothing a backup killed
+// midway leaves carries the target's name.
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <string>
@@ -13,7 +20,9 @@
 
 #include "engram/array.h"
 #include "engram/errors.h"
+#include "engram/maintenance.h"
 #include "engram/storage.h"
+#include "killed_child.h"
 #include "sqlite_test_util.h"
 
 namespace fs = std::filesystem;
@@ -155,4 +164,156 @@ TEST_CASE("sqlite: backup_if_due honours backup_interval", "[sqlite]") {
     CHECK_FALSE(maintenance->backup_if_due());
     CHECK(auto_backups(dir.path(), "due").size() == 1);
   }
+}
+
+namespace {
+
+std::string file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::set<std::string> folder_names(const fs::path& folder) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    names.insert(entry.path().filename().string());
+  }
+  return names;
+}
+
+// backup(target) must be InvalidArgument naming `target`, with `reason`.
+void require_backup_refused(engram::Maintenance& maintenance, const fs::path& target,
+                            const std::string& reason) {
+  try {
+    const fs::path written = maintenance.backup(target);
+    FAIL("backup to " << target << " reported ok, wrote " << written);
+  } catch (const engram::InvalidArgument& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find(target.string()) != std::string::npos);
+    CHECK(what.find(reason) != std::string::npos);
+    CHECK(what.find('\n') == std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: backup(path) never writes over an existing file", "[sqlite]") {
+  sqlite_test::TempDir dir;
+  const auto db = dir / "live.db";
+  engram::Storage storage = sqlite_test::open_sqlite(db);
+  storage.episodes()->store_learning_event("t", 1.0, "s");
+  auto maintenance = storage.maintenance("db");
+
+  const auto precious = dir / "precious.db";
+  std::ofstream(precious, std::ios::binary) << "somebody's data";
+  const auto names = folder_names(dir.path());
+  require_backup_refused(*maintenance, precious, "refusing to overwrite");
+  CHECK(file_bytes(precious) == "somebody's data");
+  // No partial copy left beside it.
+  CHECK(folder_names(dir.path()) == names);
+
+  // A fresh name works, and the next backup to it is refused in turn.
+  const auto fresh = dir / "fresh.db";
+  CHECK(maintenance->backup(fresh) == fresh);
+  require_backup_refused(*maintenance, fresh, "refusing to overwrite");
+  sqlite_test::RawDb raw(fresh, true);
+  CHECK(raw.count("learning_events") == 1);
+}
+
+TEST_CASE("sqlite: backup(path) never writes onto the database's own files", "[sqlite]") {
+  sqlite_test::TempDir dir;
+  const auto db = dir / "own.db";
+  engram::Storage storage = sqlite_test::open_sqlite(db);
+  for (int i = 0; i < 5; ++i) storage.episodes()->store_learning_event("t", 1.0, "s");
+  auto maintenance = storage.maintenance("db");
+  // The database under other spellings, and its log and journal (the
+  // journal does not exist in WAL mode: refused all the same).
+  for (const fs::path& target :
+       {dir.path() / "." / "own.db", dir.path() / "sub" / ".." / "own.db",
+        fs::path(db.string() + "-wal"), fs::path(db.string() + "-journal")}) {
+    INFO(target);
+    if (target.string().find("sub") != std::string::npos) fs::create_directories(dir / "sub");
+    require_backup_refused(*maintenance, target, "own file");
+  }
+  CHECK_FALSE(fs::exists(db.string() + "-journal"));
+  CHECK(storage.episodes()->get_learning_events_by_task("t").size() == 5);
+  storage.close();
+  sqlite_test::RawDb raw(db, true);
+  CHECK(raw.integrity_check() == "ok");
+  CHECK(raw.count("learning_events") == 5);
+}
+
+TEST_CASE("sqlite: files() lists the database, its log, index and journal, absolute", "[sqlite]") {
+  sqlite_test::TempDir dir;
+  const auto db = dir / "listed.db";
+  engram::Storage storage = sqlite_test::open_sqlite(db);
+  storage.episodes()->store_learning_event("t", 1.0, "s");
+  auto maintenance = storage.maintenance("db");
+  const std::vector<fs::path> files = maintenance->files();
+  const std::vector<fs::path> expected{db, fs::path(db.string() + "-wal"),
+                                       fs::path(db.string() + "-shm"),
+                                       fs::path(db.string() + "-journal")};
+  REQUIRE(files == expected);
+  for (const auto& file : files) CHECK(file.is_absolute());
+  // In WAL mode, while open, the first three exist.
+  CHECK(fs::exists(files[0]));
+  CHECK(fs::exists(files[1]));
+  CHECK(fs::exists(files[2]));
+  storage.close();
+  CHECK(maintenance->files() == expected);  // still valid after close
+}
+
+TEST_CASE("sqlite: a backup killed midway leaves no file under the target's name", "[sqlite]") {
+  sqlite_test::TempDir dir;
+  const auto db = dir / "big.db";
+  constexpr int kEpisodes = 40;
+  {
+    // About 32 MB, so a backup takes long enough to be killed in the middle.
+    engram::Storage storage = sqlite_test::open_sqlite(db);
+    const std::vector<double> values(100'000, 0.5);
+    for (int i = 0; i < kEpisodes; ++i) {
+      storage.episodes()->store_episode(ArrayView(values), 0.5, "big");
+    }
+  }
+  int round = 0;
+  for (const int delay_ms : {30, 90, 200, 400, 700}) {
+    const fs::path copies = dir / ("copies_" + std::to_string(round++));
+    fs::create_directory(copies);
+    const auto child = engram_test::run_until_killed(
+        [&](int report_fd) {
+          engram::Storage storage = sqlite_test::open_sqlite(db);
+          auto maintenance = storage.maintenance("db");
+          for (int i = 0;; ++i) {
+            maintenance->backup(copies / ("copy_" + std::to_string(i) + ".db"));
+            const std::string line = std::to_string(i) + "\n";
+            if (::write(report_fd, line.data(), line.size()) < 0) return;
+          }
+        },
+        std::chrono::milliseconds(delay_ms));
+    INFO("killed after " << delay_ms << " ms; reported: " << child.reported);
+    CHECK(child.killed);
+    // Whatever carries a final name is a whole copy; partial files are hidden.
+    int whole = 0;
+    for (const auto& entry : fs::directory_iterator(copies)) {
+      const std::string name = entry.path().filename().string();
+      INFO(name);
+      if (name.starts_with(".")) {
+        CHECK(name.find(".partial-") != std::string::npos);
+        continue;
+      }
+      REQUIRE(std::regex_match(name, std::regex("copy_[0-9]+\\.db")));
+      sqlite_test::RawDb raw(entry.path(), true);
+      CHECK(raw.integrity_check() == "ok");
+      CHECK(raw.count("episodes") == kEpisodes);
+      ++whole;
+    }
+    // Every backup reported done is there.
+    CHECK(whole >=
+          static_cast<int>(std::count(child.reported.begin(), child.reported.end(), '\n')));
+  }
+  // The database itself is untouched by it all.
+  sqlite_test::RawDb raw(db, true);
+  CHECK(raw.integrity_check() == "ok");
+  CHECK(raw.count("episodes") == kEpisodes);
 }
