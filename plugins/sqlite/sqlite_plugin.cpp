@@ -280,6 +280,13 @@ struct Origin {
 
 // ---------------------------------------------------------------- settings
 
+// The files SQLite keeps for the database `db`: the database, its
+// write-ahead log and shared-memory index, and its rollback journal.
+std::vector<fs::path> database_files(const fs::path& db) {
+  return {db, fs::path(db.string() + "-wal"), fs::path(db.string() + "-shm"),
+          fs::path(db.string() + "-journal")};
+}
+
 // The options checked and in the units the connections use.
 struct Settings {
   fs::path db_path;
@@ -707,11 +714,7 @@ class Database {
 
   // The files SQLite keeps for this database, absolute: the database, its
   // write-ahead log and shared-memory index, and its rollback journal.
-  std::vector<fs::path> files() const {
-    const fs::path& db = settings_.absolute_db_path;
-    return {db, fs::path(db.string() + "-wal"), fs::path(db.string() + "-shm"),
-            fs::path(db.string() + "-journal")};
-  }
+  std::vector<fs::path> files() const { return database_files(settings_.absolute_db_path); }
 
   const Origin& origin() const noexcept { return origin_; }
   const Settings& settings() const noexcept { return settings_; }
@@ -1861,6 +1864,9 @@ const PluginDescriptor& descriptor() {
     d.options = kOptions.schema();
     d.create = [](const BackendContext& context) -> std::unique_ptr<Backend> {
       return std::make_unique<SqliteBackend>(context);
+    };
+    d.files = [](const Json& options) {
+      return database_files(fs::absolute(kOptions.bind(options).db_path).lexically_normal());
     };
     return d;
   }();

@@ -36,7 +36,7 @@ constexpr const char* kConfig =
 // A memory backend serving every role, on a clock that moves only when told.
 struct MemoryFixture {
   std::shared_ptr<engram::ManualClock> clock = std::make_shared<engram::ManualClock>(kStart);
-  engram::Storage storage = engram::Storage::from_yaml(kConfig, engram::StorageOptions{clock});
+  engram::Storage storage = engram::Storage::from_yaml(kConfig, engram::StorageOptions{.clock = clock, .only_backends = {}});
   std::shared_ptr<engram::WorkingMemory> working_memory = storage.working_memory();
   std::shared_ptr<engram::EpisodeStore> episodes = storage.episodes();
   std::shared_ptr<engram::ConceptStore> concepts = storage.concepts();
