@@ -1948,6 +1948,40 @@ bool fsync_path(const fs::path& path) {
   return synced;
 }
 
+// Copies `from` to the new file `to` (never an existing one) and fsyncs
+// it. Returns 0 or the errno of the call that failed (the write's, so a
+// full disk is ENOSPC); then `to` may hold part of the copy.
+int copy_new(const fs::path& from, const fs::path& to) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return errno;
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (out < 0) {
+    const int error = errno;
+    ::close(in);
+    return error;
+  }
+  int error = 0;
+  std::vector<char> buffer(std::size_t{1} << 20);
+  for (;;) {
+    const ssize_t got = ::read(in, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      if (got < 0) error = errno;
+      break;
+    }
+    for (ssize_t done = 0; done < got && error == 0;) {
+      const ssize_t n = ::write(out, buffer.data() + done, static_cast<std::size_t>(got - done));
+      if (n < 0 && errno != EINTR) error = errno;
+      if (n > 0) done += n;
+    }
+    if (error != 0) break;
+  }
+  if (error == 0 && ::fsync(out) != 0) error = errno;
+  if (::close(out) != 0 && error == 0) error = errno;
+  ::close(in);
+  return error;
+}
+
 // Renames `temp` to `target` unless `target` exists (then EEXIST): never
 // replaces a file. Returns 0 or an errno.
 int publish(const fs::path& temp, const fs::path& target) {
@@ -2051,11 +2085,9 @@ class Hdf5Maintenance final : public Maintenance {
           folder / ("." + target.filename().string() + ".part-" + std::to_string(::getpid()));
       const std::string doing = "backing up " + file.path().string() + " to " + target.string();
       std::error_code ec;
-      fs::copy_file(file.path(), temp, fs::copy_options::none, ec);
-      if (!ec && !fsync_path(temp)) ec = std::error_code(errno, std::generic_category());
-      if (ec) {
-        fs::remove(temp, ec);
-        throw_errno(shared_.name(), doing, ec.value());
+      if (const int error = copy_new(file.path(), temp); error != 0) {
+        if (error != EEXIST) fs::remove(temp, ec);
+        throw_errno(shared_.name(), doing, error);
       }
       const int error = publish(temp, target);
       if (error != 0) {
