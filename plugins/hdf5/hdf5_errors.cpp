@@ -78,8 +78,7 @@ void throw_hdf5(const std::string& backend, std::string_view doing) {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &stack);
   H5Eclear2(H5E_DEFAULT);
   if (log_enabled(LogLevel::kDebug)) {
-    log(LogLevel::kDebug,
-        backend + ": " + std::string(doing) + ": HDF5 error stack:" + stack.full);
+    log(LogLevel::kDebug, backend + ": " + std::string(doing) + ": HDF5 error stack:" + stack.full);
   }
   // A system call the driver made failed: that is what the caller needs.
   if (const auto io = take_io_failure()) {
@@ -93,7 +92,9 @@ void throw_hdf5(const std::string& backend, std::string_view doing) {
   const auto has = [&](hid_t minor) {
     return std::find(stack.minors.begin(), stack.minors.end(), minor) != stack.minors.end();
   };
-  const auto mentions = [&](const char* text) { return stack.full.find(text) != std::string::npos; };
+  const auto mentions = [&](const char* text) {
+    return stack.full.find(text) != std::string::npos;
+  };
   if (has(H5E_NOTHDF5) || has(H5E_BADFILE)) throw CorruptData(message, backend, code);
   if (mentions("checksum") || has(H5E_CANTFILTER) || (has(H5E_NOTFOUND) && has(H5E_CANTDECODE))) {
     throw CorruptData(message, backend, code);

@@ -25,6 +25,18 @@
 // commit, so every store that returned survives a process crash (not a
 // power loss: nothing is fsynced except by sync()). The file uses HDF5's
 // default (earliest) format, whose superblock has no status flag to clear.
+// A write that fails (a full disk, EFBIG, EIO) fails its store with
+// "writing <file>: <errno text>"; the file is then closed, rolled back to
+// its last commit and reopened by the next call, so nothing stored before
+// is lost and no open file is left for HDF5's exit handler.
+//
+// Files that are not engram's are left alone: before anything is written
+// at or beside file_path (the lock file, the journal), the file must be
+// absent (its folders are created), empty (0 bytes, or an HDF5 file with
+// nothing in it: a new store), have engram's journal beside it, or be HDF5
+// in the seed's layout; anything else is CorruptData. Reads allocate no
+// more than max_record_bytes per dataset, nor more than the dataset's
+// stored bytes can decompress to (engram/record_limits.h).
 //
 // enable_swmr (HDF5 1.10 cannot create groups or datasets in SWMR-write
 // mode, and the layout makes one per record, so engram defines it): when
@@ -514,11 +526,10 @@ class File {
       }
       held += (held.empty() ? "" : ", ") + printable(name);
     }
-    throw CorruptData("opening " + path_.string() +
-                          ": an HDF5 file without the traces layout (its root holds " +
-                          (held.empty() ? std::string("attributes only") : held) +
-                          "); engram leaves it alone",
-                      backend_);
+    throw CorruptData(
+        "opening " + path_.string() + ": an HDF5 file without the traces layout (its root holds " +
+            (held.empty() ? std::string("attributes only") : held) + "); engram leaves it alone",
+        backend_);
   }
 
   // Opens the file at path(), creating it (with the seed's groups and file
@@ -562,9 +573,9 @@ class File {
         throw;
       }
     } else {
-      file_ = Hid(H5Fcreate(path_.c_str(), empty ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT,
-                            fapl.get()),
-                  H5Fclose);
+      file_ = Hid(
+          H5Fcreate(path_.c_str(), empty ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()),
+          H5Fclose);
       if (!file_) {
         discard_create(present);
         throw_hdf5(backend_, "creating " + path_.string());
@@ -594,7 +605,8 @@ class File {
   void close() {
     if (!file_) return;
     try {
-      if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0) throw_hdf5(backend_, "closing " + path_.string());
+      if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0)
+        throw_hdf5(backend_, "closing " + path_.string());
       check_writes(file_.get(), backend_, path_);
     } catch (...) {
       abandon();
@@ -626,8 +638,8 @@ class File {
             backend_ + ": " + path_.string() + ": rolled back to the last completed store");
       }
     } catch (const std::exception& e) {
-      log(LogLevel::kWarn, backend_ + ": " + path_.string() +
-                               ": rollback deferred to the next open: " + e.what());
+      log(LogLevel::kWarn,
+          backend_ + ": " + path_.string() + ": rollback deferred to the next open: " + e.what());
     }
     take_io_failure();
   }
@@ -1015,12 +1027,13 @@ class Attributes {
   // at least one).
   std::size_t checked_count(hid_t attr, const char* name, std::size_t element_size) const {
     Hid space(H5Aget_space(attr), H5Sclose);
-    const hssize_t n = file_.ok(H5Sget_simple_extent_npoints(space.get()), "sizing attribute", name);
+    const hssize_t n =
+        file_.ok(H5Sget_simple_extent_npoints(space.get()), "sizing attribute", name);
     const auto count = static_cast<std::uint64_t>(n);
     std::uint64_t bytes = 0;
     if (__builtin_mul_overflow(count, element_size, &bytes)) bytes = UINT64_MAX;
-    const std::string what = "reading attribute " + printable(name) + " in " +
-                             file_.path().string();
+    const std::string what =
+        "reading attribute " + printable(name) + " in " + file_.path().string();
     check_declared_size(file_.backend(), what, bytes, file_.record_limit());
     check_declared_size(file_.backend(), what, count, file_.record_limit(),
                         H5Aget_storage_size(attr), kMaxRatioNone);
@@ -1171,8 +1184,8 @@ std::uint64_t max_expansion(hid_t dcpl) {
     unsigned flags = 0;
     std::size_t values = 0;
     unsigned config = 0;
-    const H5Z_filter_t filter =
-        H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &values, nullptr, 0, nullptr, &config);
+    const H5Z_filter_t filter = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &values,
+                                               nullptr, 0, nullptr, &config);
     std::uint64_t step = kMaxRatioUnbounded;
     if (filter == H5Z_FILTER_SHUFFLE || filter == H5Z_FILTER_FLETCHER32) step = kMaxRatioNone;
     if (filter == H5Z_FILTER_DEFLATE) step = kMaxRatioDeflate;

@@ -541,7 +541,6 @@ bool commit(hid_t file, std::string* error) {
   return true;
 }
 
-
 bool write_failed(hid_t file) noexcept {
   const JournaledFile* f = state_of(file);
   return f != nullptr && dropping(f);

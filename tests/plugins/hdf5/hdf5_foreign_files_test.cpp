@@ -105,8 +105,9 @@ TEST_CASE("hdf5: a 0-byte file is a new, empty store", "[hdf5][foreign]") {
     REQUIRE(fs::file_size(file) == 0);
     require_store(file, swmr);
     // h5py reads it as the seed's layout.
-    CHECK(hdf5_test::run(hdf5_test::python_script("describe " + hdf5_test::shell_quote(file.string())) +
-                         " > /dev/null") == 0);
+    CHECK(hdf5_test::run(
+              hdf5_test::python_script("describe " + hdf5_test::shell_quote(file.string())) +
+              " > /dev/null") == 0);
   }
 }
 

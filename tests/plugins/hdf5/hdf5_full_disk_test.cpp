@@ -94,10 +94,9 @@ void fill(const fs::path& filler, std::uintmax_t leave) {
 // environment `env` ("K=V K2=V2", quoted), its output in `log`. Returns its
 // exit status, -1 when it ended through a signal.
 int run_helper(const std::string& name, const std::string& env, const fs::path& log) {
-  const std::string command = env + " " +
-                              hdf5_test::shell_quote(fs::read_symlink("/proc/self/exe").string()) +
-                              " " + hdf5_test::shell_quote(name) + " > " +
-                              hdf5_test::shell_quote(log.string()) + " 2>&1";
+  const std::string command =
+      env + " " + hdf5_test::shell_quote(fs::read_symlink("/proc/self/exe").string()) + " " +
+      hdf5_test::shell_quote(name) + " > " + hdf5_test::shell_quote(log.string()) + " 2>&1";
   return hdf5_test::run(command);
 }
 
@@ -178,9 +177,8 @@ TEST_CASE("hdf5 helper: store until the disk is full", "[.][hdf5-full-disk-helpe
   std::int64_t n = 0;
   for (; n < 100000 && !failure; n += 3) {
     try {
-      const std::string id = s->store_network_snapshot(kT + static_cast<double>(n), noisy(n),
-                                                       noisy(n + 1), noisy(n + 2, 8),
-                                                       Json{{"n", n}});
+      const std::string id = s->store_network_snapshot(
+          kT + static_cast<double>(n), noisy(n), noisy(n + 1), noisy(n + 2, 8), Json{{"n", n}});
       out << "snapshot " << id << " " << n << std::endl;
       const std::string train = s->store_spike_train(
           kT + static_cast<double>(n), Array(std::vector<double>{0.5, static_cast<double>(n)}),
@@ -280,8 +278,8 @@ void full_disk_round(bool use_tmpfs) {
   if (use_tmpfs) fs::remove(filler);
   engram::Storage storage = hdf5_test::open_hdf5(file, ", compression: none");
   auto s = storage.traces();
-  const std::string id = s->store_network_snapshot(kT, noisy(-9), noisy(-8), noisy(-7, 8),
-                                                    Json{{"n", -9}});
+  const std::string id =
+      s->store_network_snapshot(kT, noisy(-9), noisy(-8), noisy(-7, 8), Json{{"n", -9}});
   check_acked(*s, acked);
   check_acked(*s, {{"snapshot", id, -9}});
 }
@@ -309,12 +307,13 @@ TEST_CASE("hdf5: a create on a full disk leaves no file that later opens refuse"
   }
   const fs::path file = disk / "new.h5";
   const fs::path filler = disk / "filler";
-  for (const std::uintmax_t leave : {std::uintmax_t{0}, std::uintmax_t{1200}, std::uintmax_t{6000}}) {
+  for (const std::uintmax_t leave :
+       {std::uintmax_t{0}, std::uintmax_t{1200}, std::uintmax_t{6000}}) {
     INFO("free bytes left: " << leave);
     fill(filler, leave);
-    const int status = run_helper(
-        "hdf5 helper: create on a full disk",
-        "ENGRAM_HDF5_HELPER_FILE=" + hdf5_test::shell_quote(file.string()), dir / "log");
+    const int status =
+        run_helper("hdf5 helper: create on a full disk",
+                   "ENGRAM_HDF5_HELPER_FILE=" + hdf5_test::shell_quote(file.string()), dir / "log");
     INFO(read_all(dir / "log"));
     CHECK(status == 0);
     fs::remove(filler);

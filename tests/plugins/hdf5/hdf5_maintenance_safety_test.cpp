@@ -56,8 +56,8 @@ TEST_CASE("hdf5: files() lists the data file and every file beside it, absolute"
   const std::vector<fs::path> files = s->maintenance().files();
   const std::set<fs::path> listed(files.begin(), files.end());
   for (const fs::path& p : files) CHECK(p.is_absolute());
-  for (const char* name : {"traces.h5", "traces.h5.journal", "traces.h5.lock",
-                           "traces.h5.compact", "traces.h5.compact.journal"}) {
+  for (const char* name : {"traces.h5", "traces.h5.journal", "traces.h5.lock", "traces.h5.compact",
+                           "traces.h5.compact.journal"}) {
     INFO(name);
     CHECK(listed.count(dir / name) == 1);
   }

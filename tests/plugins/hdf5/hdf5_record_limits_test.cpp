@@ -45,8 +45,7 @@ void add_hostile(const fs::path& file, const std::string& id, const std::string&
       id + "', shape=" + shape + ", dtype='f8', chunks=" + chunks + filters +
       ")\n"
       "    d[:" +
-      std::to_string(written) +
-      "] = np.arange(" + std::to_string(written) +
+      std::to_string(written) + "] = np.arange(" + std::to_string(written) +
       ")\n"
       "    d.attrs['timestamp'] = 1.0\n"
       "    d.attrs['plasticity_type'] = 'stdp'\n";
