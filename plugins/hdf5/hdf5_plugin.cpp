@@ -753,6 +753,9 @@ class File {
         if (fs::file_size(path_, ec) == 0 && !ec) fs::remove(path_, ec);  // never created
       }
     } catch (const std::system_error& e) {
+      if (e.code().value() == EBADMSG) {
+        throw CorruptData(std::string("recovering ") + path_.string() + ": " + e.what(), backend_);
+      }
       throw_errno(backend_, "recovering " + path_.string(), e.code().value());
     }
   }

@@ -468,26 +468,57 @@ bool recover(const std::filesystem::path& file) {
   }
   const std::uint64_t base_eof = get_u64(header + 8);
   const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    // The file is gone (a failed create removed it): nothing to restore.
+    if (::ftruncate(jfd, 0) != 0) {
+      throw std::system_error(errno, std::generic_category(), "emptying " + journal.string());
+    }
+    return false;
+  }
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "opening " + file.string());
   struct Closer close_file {
     fd
   };
-  std::uint64_t at = sizeof header;
-  std::vector<unsigned char> buffer;
-  for (;;) {
+  // The whole records, checked before anything is restored: each lies below
+  // the committed size (the driver saves nothing else), so the first that
+  // does not ends the journal (a torn record), and the committed size is no
+  // more than the file's size or the end of a saved range (bytes cut off
+  // are saved first). A journal claiming more is damaged: restoring it
+  // could grow the file without bound.
+  struct Record {
+    std::uint64_t at, offset, length;
+  };
+  std::vector<Record> records;
+  std::uint64_t end = 0;
+  for (std::uint64_t at = sizeof header;;) {
     unsigned char record[kRecordHeaderSize];
     if (read_upto(jfd, record, sizeof record, at) != static_cast<ssize_t>(sizeof record)) break;
     const std::uint64_t offset = get_u64(record);
     const std::uint64_t length = get_u64(record + 8);
-    if (length > kCopyBlock) break;
-    buffer.resize(length);
-    if (read_upto(jfd, buffer.data(), length, at + sizeof record) != static_cast<ssize_t>(length)) {
+    if (length > kCopyBlock || offset > base_eof || length > base_eof - offset) break;
+    records.push_back({at + sizeof record, offset, length});
+    end = std::max(end, offset + length);
+    at += sizeof record + length;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    throw std::system_error(errno, std::generic_category(), "restoring " + file.string());
+  }
+  if (base_eof > std::max<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), end)) {
+    throw std::system_error(EBADMSG, std::generic_category(),
+                            journal.string() + " is damaged (it claims " +
+                                std::to_string(base_eof) + " committed bytes); remove it to open " +
+                                file.string() + " as it is");
+  }
+  std::vector<unsigned char> buffer;
+  for (const Record& r : records) {
+    buffer.resize(r.length);
+    if (read_upto(jfd, buffer.data(), r.length, r.at) != static_cast<ssize_t>(r.length)) {
       break;  // torn: its bytes were never overwritten
     }
-    if (!write_all(fd, buffer.data(), length, offset)) {
+    if (!write_all(fd, buffer.data(), r.length, r.offset)) {
       throw std::system_error(errno, std::generic_category(), "restoring " + file.string());
     }
-    at += sizeof record + length;
   }
   if (::ftruncate(fd, static_cast<off_t>(base_eof)) != 0 || ::fsync(fd) != 0 ||
       ::ftruncate(jfd, 0) != 0) {

@@ -53,9 +53,11 @@ herr_t set_journaled_driver(hid_t fapl);
 std::filesystem::path journal_path(const std::filesystem::path& file);
 
 // Undoes the interrupted transaction `file`'s journal holds, if any, and
-// empties the journal. Returns true iff it rolled something back. Throws
-// std::system_error when it cannot read the journal or write the file, or
-// (EWOULDBLOCK) when a writer in another process has the file open.
+// empties the journal (also when `file` is gone). Returns true iff it rolled
+// something back. Throws std::system_error when it cannot read the journal
+// or write the file, (EWOULDBLOCK) when a writer in another process has the
+// file open, or (EBADMSG, nothing changed) when the journal is damaged: it
+// claims a committed size the file never had.
 bool recover(const std::filesystem::path& file);
 
 // Makes everything written to `file` (an open file on this driver, just

@@ -164,3 +164,22 @@ TEST_CASE("hdf5: the folders of file_path are created", "[hdf5][foreign]") {
   std::ofstream(blocked) << "x";
   CHECK_THROWS_AS(hdf5_test::open_hdf5(blocked / "sub" / "traces.h5"), engram::StorageError);
 }
+
+TEST_CASE("hdf5: a damaged journal is CorruptData and grows nothing", "[hdf5][foreign]") {
+  hdf5_test::TempDir dir;
+  const fs::path file = dir / "traces.h5";
+  require_store(file);
+  const auto size = fs::file_size(file);
+  const Snapshot before(file);
+  // A journal claiming a committed size of 1 TiB, with no record that
+  // could have cut the file: restoring it would make a 1 TiB sparse file.
+  std::string journal("EJRNL001", 8);
+  for (int i = 0; i < 8; ++i) journal += static_cast<char>(i == 5 ? 1 : 0);
+  std::ofstream(fs::path(file.string() + ".journal"), std::ios::binary) << journal;
+  CHECK_THROWS_AS(hdf5_test::open_hdf5(file), engram::CorruptData);
+  CHECK(fs::file_size(file) == size);
+  CHECK(Snapshot(file) == before);
+  // Removing the journal, as the message says, opens the file as it is.
+  fs::remove(fs::path(file.string() + ".journal"));
+  require_store(file);
+}
