@@ -25,6 +25,18 @@
 // commit, so every store that returned survives a process crash (not a
 // power loss: nothing is fsynced except by sync()). The file uses HDF5's
 // default (earliest) format, whose superblock has no status flag to clear.
+// A write that fails (a full disk, EFBIG, EIO) fails its store with
+// "writing <file>: <errno text>"; the file is then closed, rolled back to
+// its last commit and reopened by the next call, so nothing stored before
+// is lost and no open file is left for HDF5's exit handler.
+//
+// Files that are not engram's are left alone: before anything is written
+// at or beside file_path (the lock file, the journal), the file must be
+// absent (its folders are created), empty (0 bytes, or an HDF5 file with
+// nothing in it: a new store), have engram's journal beside it, or be HDF5
+// in the seed's layout; anything else is CorruptData. Reads allocate no
+// more than max_record_bytes per dataset, nor more than the dataset's
+// stored bytes can decompress to (engram/record_limits.h).
 //
 // enable_swmr (HDF5 1.10 cannot create groups or datasets in SWMR-write
 // mode, and the layout makes one per record, so engram defines it): when
@@ -42,6 +54,7 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +63,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -73,7 +87,9 @@
 #include "engram/options.h"
 #include "engram/page.h"
 #include "engram/plugin.h"
+#include "engram/record_limits.h"
 #include "engram/trace_store.h"
+#include "hdf5_errors.h"
 #include "journaled_driver.h"
 
 namespace engram::hdf5 {
@@ -91,6 +107,7 @@ struct Hdf5Options {
   std::int64_t chunk_size = 1024;
   std::int64_t max_file_size = std::int64_t{10} * 1024 * 1024 * 1024;
   bool enable_swmr = true;
+  std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
 };
 
 const auto kOptions =
@@ -105,7 +122,9 @@ const auto kOptions =
         .add("max_file_size", &Hdf5Options::max_file_size,
              "bytes past which rotate_if_needed (check_file_size) rotates the file")
         .add("enable_swmr", &Hdf5Options::enable_swmr,
-             "let readers in other processes open the file while engram writes (see README)");
+             "let readers in other processes open the file while engram writes (see README)")
+        .add("max_record_bytes", &Hdf5Options::max_record_bytes,
+             "largest record a read may allocate; never more than the machine's memory");
 
 // ---------------------------------------------------------------- handles
 
@@ -131,6 +150,8 @@ class Hid {
 
   hid_t get() const noexcept { return id_; }
   explicit operator bool() const noexcept { return id_ >= 0; }
+  // Forgets the id without closing it (the caller closed it).
+  void release() noexcept { id_ = H5I_INVALID_HID; }
   // Closes now; returns false when HDF5 reported an error.
   bool reset() noexcept {
     bool ok = true;
@@ -169,67 +190,6 @@ class FileLock {
 };
 
 // ---------------------------------------------------------------- errors
-
-// Stops HDF5 printing its error stack, on this thread (the thread-safe
-// library keeps that setting per thread).
-void silence_hdf5() noexcept {
-  thread_local bool silenced = false;
-  if (!silenced) {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    silenced = true;
-  }
-}
-
-struct ErrorStack {
-  std::string text;
-  hid_t major = H5I_INVALID_HID;
-  hid_t minor = H5I_INVALID_HID;
-  std::vector<hid_t> minors;
-};
-
-herr_t collect_error(unsigned n, const H5E_error2_t* error, void* data) {
-  auto* stack = static_cast<ErrorStack*>(data);
-  if (n == 0) {
-    stack->major = error->maj_num;
-    stack->minor = error->min_num;
-  }
-  stack->minors.push_back(error->min_num);
-  if (stack->text.size() < 1024 && error->desc != nullptr && *error->desc != '\0') {
-    if (!stack->text.empty()) stack->text += "; ";
-    stack->text += error->desc;
-  }
-  return 0;
-}
-
-// The one error mapper: throws the engram error for what HDF5's error stack
-// (this thread's) says went wrong while `doing`.
-[[noreturn]] void throw_hdf5(const std::string& backend, const std::string& doing) {
-  ErrorStack stack;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &stack);
-  H5Eclear2(H5E_DEFAULT);
-  const std::string message =
-      doing + ": " + (stack.text.empty() ? std::string("HDF5 error") : stack.text);
-  const auto code = static_cast<std::int64_t>(stack.major);
-  const auto has = [&](hid_t minor) {
-    return std::find(stack.minors.begin(), stack.minors.end(), minor) != stack.minors.end();
-  };
-  if (has(H5E_NOTHDF5) || has(H5E_BADFILE)) {
-    throw CorruptData(message, backend, code);
-  }
-  if (stack.text.find("checksum") != std::string::npos || has(H5E_CANTFILTER) ||
-      (has(H5E_NOTFOUND) && has(H5E_CANTDECODE))) {
-    throw CorruptData(message, backend, code);
-  }
-  if (has(H5E_CANTLOCKFILE)) {
-    throw AccessDenied(message + " (the file is open in another process)", backend, code);
-  }
-  if (stack.text.find("Permission denied") != std::string::npos ||
-      stack.text.find("Read-only") != std::string::npos) {
-    throw AccessDenied(message, backend, code);
-  }
-  if (has(H5E_CANTLOAD)) throw NotSupported(message, backend, code);
-  throw BackendError(message, backend, code);
-}
 
 // Checks an HDF5 return: a negative value throws through throw_hdf5.
 template <class Result>
@@ -343,6 +303,16 @@ Hid utf8_string_type() {
   H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   return type;
+}
+
+// Throws the failed write the journaled driver recorded for `file` since
+// its last commit, if any ("writing <file>: <errno text>").
+void check_writes(hid_t file, const std::string& backend, const fs::path& path) {
+  if (const auto failure = write_failure(file)) {
+    take_io_failure();
+    throw_errno(backend, "writing " + (failure->path.empty() ? path.string() : failure->path),
+                failure->error);
+  }
 }
 
 // ---------------------------------------------------------------- codecs
@@ -474,8 +444,9 @@ class File {
                         backend_);
     }
     share_hdf5_symbols();
-    silence_hdf5();
+    begin_hdf5_call();
     check_codec_available(codec_, backend_);
+    recognise();
     FileLock turn = writer_turn();
     open();
   }
@@ -499,94 +470,196 @@ class File {
   const Codec& codec() const noexcept { return codec_; }
   hid_t id() const noexcept { return file_.get(); }
   bool is_open() const noexcept { return static_cast<bool>(file_); }
+  // True iff a write of the open file failed since its last commit.
+  bool write_failed() const noexcept { return file_ && hdf5::write_failed(file_.get()); }
 
   template <class Result>
   Result ok(Result result, const char* doing, std::string_view what = {}) const {
     return check(result, backend_, doing, what);
   }
 
-  // Opens the file at path(), creating it (with the seed's groups and file
-  // attributes) when absent, after rolling back a store a crash interrupted.
-  // Throws AccessDenied for a file engram may not write (or that another
-  // process has open for writing), CorruptData for one that is not HDF5.
-  // REQUIRES: writer_turn() is held.
-  void open() {
+  // Tells what is at path() without writing anything, there or beside it:
+  // nothing (its folders are created), an empty file (a new store), a file
+  // engram opened before (it has a journal beside it), or an HDF5 file with
+  // the seed's layout (or none: an empty HDF5 file). Anything else throws,
+  // the file untouched: CorruptData for a file that is not HDF5 or an HDF5
+  // file of another layout, AccessDenied for one engram may not write.
+  void recognise() const {
     std::error_code ec;
-    // A store a crash interrupted is undone first (journaled_driver.h).
-    try {
-      if (recover(path_)) {
-        log(LogLevel::kWarn,
-            backend_ + ": " + path_.string() + ": rolled back a store interrupted by a crash");
-        if (fs::file_size(path_, ec) == 0 && !ec) fs::remove(path_, ec);  // never created
-      }
-    } catch (const std::system_error& e) {
-      if (e.code() == std::errc::permission_denied ||
-          e.code() == std::errc::read_only_file_system ||
-          e.code() == std::errc::operation_would_block) {
-        throw AccessDenied("recovering " + path_.string() + ": " + e.what(), backend_,
-                           e.code().value());
-      }
-      throw BackendError("recovering " + path_.string() + ": " + e.what(), backend_,
-                         e.code().value());
+    const fs::file_status status = fs::status(path_, ec);
+    if (!fs::exists(status)) {
+      create_folders();
+      return;
     }
-    const bool exists = fs::exists(path_, ec);
-    if (exists) {
-      if (!fs::is_regular_file(path_, ec)) {
-        throw AccessDenied("opening " + path_.string() + ": not a regular file", backend_);
+    if (!fs::is_regular_file(status)) {
+      throw AccessDenied("opening " + path_.string() + ": not a regular file", backend_);
+    }
+    check_writable();
+    if (fs::exists(journal_path(path_), ec)) return;  // engram's: recovered in open()
+    if (fs::file_size(path_, ec) == 0 && !ec) return;
+    const htri_t is_hdf5 = H5Fis_hdf5(path_.c_str());
+    H5Eclear2(H5E_DEFAULT);
+    if (is_hdf5 <= 0) {
+      throw CorruptData("opening " + path_.string() + ": not an HDF5 file", backend_);
+    }
+    // Read-only, on the default driver: nothing is written.
+    Hid file(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    if (!file) throw_hdf5(backend_, "opening " + path_.string());
+    Hid root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
+    if (!root) throw_hdf5(backend_, "opening " + path_.string());
+    H5G_info_t info{};
+    ok(H5Gget_info(root.get(), &info), "reading the root group of", path_.string());
+    H5O_info_t object{};
+    ok(H5Oget_info2(root.get(), &object, H5O_INFO_NUM_ATTRS), "reading the root group of",
+       path_.string());
+    if (info.nlinks == 0 && object.num_attrs == 0) return;  // an empty HDF5 file
+    for (const char* group : kTopGroups) {
+      if (H5Lexists(root.get(), group, H5P_DEFAULT) > 0) return;
+    }
+    if (H5Aexists(root.get(), "created_at") > 0 && H5Aexists(root.get(), "version") > 0) return;
+    H5Eclear2(H5E_DEFAULT);
+    std::string held;
+    for (const std::string& name : names(root.get())) {
+      if (held.size() > 80) {
+        held += ", ...";
+        break;
       }
-      if (::access(path_.c_str(), R_OK | W_OK) != 0) {
-        throw AccessDenied("opening " + path_.string() + ": " +
-                               std::error_code(errno, std::generic_category()).message() +
-                               " (the traces file must be writable)",
-                           backend_, errno);
-      }
-      const htri_t is_hdf5 = H5Fis_hdf5(path_.c_str());
-      H5Eclear2(H5E_DEFAULT);
-      if (is_hdf5 <= 0) {
-        throw CorruptData("opening " + path_.string() + ": not an HDF5 file", backend_);
+      held += (held.empty() ? "" : ", ") + printable(name);
+    }
+    throw CorruptData(
+        "opening " + path_.string() + ": an HDF5 file without the traces layout (its root holds " +
+            (held.empty() ? std::string("attributes only") : held) + "); engram leaves it alone",
+        backend_);
+  }
+
+  // Opens the file at path(), creating it (with the seed's groups and file
+  // attributes) when absent or empty, after rolling back a store a crash or
+  // a failed write interrupted, and removes a compaction's leftovers. A
+  // create that fails leaves no file behind (or the empty file it found).
+  // Throws AccessDenied for a file engram may not write (or that another
+  // process has open for writing), CorruptData for one that is not HDF5,
+  // BackendError when the disk is full.
+  // REQUIRES: writer_turn() is held; the file is not open.
+  void open() {
+    roll_back();
+    std::error_code ec;
+    const fs::file_status status = fs::status(path_, ec);
+    const bool present = fs::exists(status);
+    if (present && !fs::is_regular_file(status)) {
+      throw AccessDenied("opening " + path_.string() + ": not a regular file", backend_);
+    }
+    const bool empty = present && fs::file_size(path_, ec) == 0 && !ec;
+    if (present) {
+      check_writable();
+      if (!empty) {
+        const htri_t is_hdf5 = H5Fis_hdf5(path_.c_str());
+        H5Eclear2(H5E_DEFAULT);
+        if (is_hdf5 <= 0) {
+          throw CorruptData("opening " + path_.string() + ": not an HDF5 file", backend_);
+        }
       }
     } else {
-      const fs::path parent = path_.has_parent_path() ? path_.parent_path() : fs::path(".");
-      fs::create_directories(parent, ec);
-      if (::access(parent.c_str(), W_OK | X_OK) != 0) {
-        throw AccessDenied("creating " + path_.string() + ": " +
-                               std::error_code(errno, std::generic_category()).message() +
-                               " (the folder must be writable)",
-                           backend_, errno);
-      }
+      create_folders();
     }
     Hid fapl = access_plist();
-    if (exists) {
+    if (present && !empty) {
       file_ = Hid(H5Fopen(path_.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose);
       if (!file_) throw_hdf5(backend_, "opening " + path_.string());
+      try {
+        for (const char* group : kAllGroups) ensure_group(group);
+        flush();
+      } catch (...) {
+        abandon();
+        throw;
+      }
     } else {
-      file_ = Hid(H5Fcreate(path_.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()), H5Fclose);
-      if (!file_) throw_hdf5(backend_, "creating " + path_.string());
-      write_file_attributes(
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-              .count());
+      file_ = Hid(
+          H5Fcreate(path_.c_str(), empty ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()),
+          H5Fclose);
+      if (!file_) {
+        discard_create(present);
+        throw_hdf5(backend_, "creating " + path_.string());
+      }
+      try {
+        write_file_attributes(
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count());
+        for (const char* group : kAllGroups) ensure_group(group);
+        flush();
+      } catch (...) {
+        abandon();
+        discard_create(present);
+        throw;
+      }
     }
-    for (const char* group : kAllGroups) ensure_group(group);
-    flush();
+    remove_compact_leftovers();
   }
 
   // Writes the seed's file attributes (created_at, version, compression,
   // chunk_size) on a new file.
   void write_file_attributes(double created_at);
 
-  // Closes the file (idempotent). Throws when HDF5 fails to write it out.
+  // Writes the file out and closes it (idempotent). When the write fails,
+  // the file is abandoned (rolled back to its last commit) and the error
+  // thrown; either way it is closed.
   void close() {
-    if (file_ && !file_.reset()) throw_hdf5(backend_, "closing " + path_.string());
+    if (!file_) return;
+    try {
+      if (H5Fflush(file_.get(), H5F_SCOPE_LOCAL) < 0)
+        throw_hdf5(backend_, "closing " + path_.string());
+      check_writes(file_.get(), backend_, path_);
+    } catch (...) {
+      abandon();
+      throw;
+    }
+    const bool closed = H5Fclose(file_.get()) >= 0;
+    file_.release();
+    if (!closed) throw_hdf5(backend_, "closing " + path_.string());
+  }
+
+  // Closes the file without writing anything more to it, whatever state a
+  // failed write left HDF5 in, and rolls it back to its last commit
+  // (journaled_driver.h). Never throws: a rollback that fails now is done by
+  // the next open(). The next call reopens the file.
+  void abandon() noexcept {
+    if (file_) {
+      const hid_t id = file_.get();
+      hdf5::abandon(id);
+      close_objects(id);
+      if (H5Fclose(id) < 0) {
+        log(LogLevel::kWarn, backend_ + ": " + path_.string() + ": HDF5 could not close the file");
+      }
+      file_.release();
+      H5Eclear2(H5E_DEFAULT);
+    }
+    try {
+      if (recover(path_)) {
+        log(LogLevel::kInfo,
+            backend_ + ": " + path_.string() + ": rolled back to the last completed store");
+      }
+    } catch (const std::exception& e) {
+      log(LogLevel::kWarn,
+          backend_ + ": " + path_.string() + ": rollback deferred to the next open: " + e.what());
+    }
+    take_io_failure();
   }
 
   // Writes everything out and commits it: from here a crash leaves the
   // file as it is now.
   void flush() {
     ok(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "flushing", path_.string());
+    check_writes(file_.get(), backend_, path_);
     std::string error;
     if (!commit(file_.get(), &error)) {
       throw BackendError("committing " + path_.string() + ": " + error, backend_);
     }
+  }
+
+  // The temporary copy compact() writes: "<file>.compact".
+  fs::path compact_path() const {
+    fs::path temp = path_;
+    temp += ".compact";
+    return temp;
   }
 
   // The file-access properties: earliest format (no status flag to clear
@@ -660,7 +733,112 @@ class File {
   // The dataset `name` in `parent` as an Array (one copy, HDF5's read).
   Array read_array(hid_t parent, const std::string& name) const;
 
+  // Throws CorruptData when a read of `dataset` (`declared` bytes in
+  // memory) would allocate more than max_record_bytes, or more than the
+  // file can back: its stored bytes times its filters' largest expansion.
+  void check_record_size(hid_t dataset, std::uint64_t declared) const;
+  // The effective max_record_bytes.
+  std::uint64_t record_limit() const noexcept {
+    return effective_record_limit(options_.max_record_bytes);
+  }
+
  private:
+  // Rolls back a store a crash or a failed write interrupted.
+  void roll_back() const {
+    try {
+      if (recover(path_)) {
+        log(LogLevel::kWarn,
+            backend_ + ": " + path_.string() + ": rolled back an interrupted store");
+        std::error_code ec;
+        if (fs::file_size(path_, ec) == 0 && !ec) fs::remove(path_, ec);  // never created
+      }
+    } catch (const std::system_error& e) {
+      if (e.code().value() == EBADMSG) {
+        throw CorruptData(std::string("recovering ") + path_.string() + ": " + e.what(), backend_);
+      }
+      throw_errno(backend_, "recovering " + path_.string(), e.code().value());
+    }
+  }
+
+  // Creates the folders of path() (the folder must then be writable).
+  void create_folders() const {
+    const fs::path parent = path_.has_parent_path() ? path_.parent_path() : fs::path(".");
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) throw_errno(backend_, "creating the folder " + parent.string(), ec.value());
+    if (::access(parent.c_str(), W_OK | X_OK) != 0) {
+      throw AccessDenied("creating " + path_.string() + ": " +
+                             std::error_code(errno, std::generic_category()).message() +
+                             " (the folder must be writable)",
+                         backend_, errno);
+    }
+  }
+
+  void check_writable() const {
+    if (::access(path_.c_str(), R_OK | W_OK) != 0) {
+      throw AccessDenied("opening " + path_.string() + ": " +
+                             std::error_code(errno, std::generic_category()).message() +
+                             " (the traces file must be writable)",
+                         backend_, errno);
+    }
+  }
+
+  // After a failed create (the file abandoned): removes the file it made,
+  // or leaves the empty file it found empty, so no broken file stays.
+  void discard_create(bool was_present) const noexcept {
+    std::error_code ec;
+    const auto size = fs::file_size(path_, ec);
+    if (ec) return;
+    if (!was_present && size == 0) {
+      fs::remove(path_, ec);
+    } else if (was_present && size != 0) {
+      log(LogLevel::kWarn, backend_ + ": " + path_.string() +
+                               ": a failed create left bytes behind; the next open rolls back");
+    }
+  }
+
+  // Removes what a compaction killed midway left: its copy (and, from
+  // builds that journaled the copy, the copy's journal). Only engram's own
+  // names, and only while this process has the file open (no other writer
+  // can be compacting it).
+  void remove_compact_leftovers() const noexcept {
+    std::error_code ec;
+    const fs::path temp = compact_path();
+    if (fs::remove(temp, ec)) {
+      log(LogLevel::kInfo, backend_ + ": removed " + temp.string() + " (an interrupted compact)");
+    }
+    fs::remove(journal_path(temp), ec);
+  }
+
+  // Closes every object of `file` still open (a failed call's leftovers).
+  static void close_objects(hid_t file) noexcept {
+    const unsigned kinds =
+        H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR | H5F_OBJ_LOCAL;
+    const ssize_t count = H5Fget_obj_count(file, kinds);
+    if (count <= 0) return;
+    std::vector<hid_t> ids(static_cast<std::size_t>(count));
+    const ssize_t got = H5Fget_obj_ids(file, kinds, ids.size(), ids.data());
+    for (ssize_t i = 0; i < got; ++i) {
+      const hid_t id = ids[static_cast<std::size_t>(i)];
+      switch (H5Iget_type(id)) {
+        case H5I_DATASET:
+          H5Dclose(id);
+          break;
+        case H5I_GROUP:
+          H5Gclose(id);
+          break;
+        case H5I_DATATYPE:
+          H5Tclose(id);
+          break;
+        case H5I_ATTR:
+          H5Aclose(id);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
   std::string backend_;
   Hdf5Options options_;
   fs::path path_;
@@ -756,10 +934,8 @@ class Attributes {
   }
   std::vector<std::int64_t> get_ints(const char* name) const {
     Hid attr = open(name);
-    Hid space(H5Aget_space(attr.get()), H5Sclose);
-    const hssize_t n =
-        file_.ok(H5Sget_simple_extent_npoints(space.get()), "sizing attribute", name);
-    std::vector<std::int64_t> values(static_cast<std::size_t>(n));
+    const std::size_t n = checked_count(attr.get(), name, sizeof(std::int64_t));
+    std::vector<std::int64_t> values(n);
     if (n > 0)
       file_.ok(H5Aread(attr.get(), H5T_NATIVE_INT64, values.data()), "reading attribute", name);
     return values;
@@ -812,8 +988,8 @@ class Attributes {
       }
       case H5T_FLOAT: {
         if (scalar) return get_double(name);
-        const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-        std::vector<double> values(static_cast<std::size_t>(std::max<hssize_t>(n, 0)));
+        const std::size_t n = checked_count(attr.get(), name, sizeof(double));
+        std::vector<double> values(n);
         if (n > 0) file_.ok(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, values.data()), "reading", name);
         return values;
       }
@@ -848,14 +1024,32 @@ class Attributes {
     if (!attr) throw_hdf5(file_.backend(), std::string("opening attribute ") + printable(name));
     return attr;
   }
+  // The elements attribute `attr` declares, checked before anything is
+  // allocated for them (`element_size` bytes each in memory): within
+  // max_record_bytes, and no more than its stored bytes (each element takes
+  // at least one).
+  std::size_t checked_count(hid_t attr, const char* name, std::size_t element_size) const {
+    Hid space(H5Aget_space(attr), H5Sclose);
+    const hssize_t n =
+        file_.ok(H5Sget_simple_extent_npoints(space.get()), "sizing attribute", name);
+    const auto count = static_cast<std::uint64_t>(n);
+    std::uint64_t bytes = 0;
+    if (__builtin_mul_overflow(count, element_size, &bytes)) bytes = UINT64_MAX;
+    const std::string what =
+        "reading attribute " + printable(name) + " in " + file_.path().string();
+    check_declared_size(file_.backend(), what, bytes, file_.record_limit());
+    check_declared_size(file_.backend(), what, count, file_.record_limit(),
+                        H5Aget_storage_size(attr), kMaxRatioNone);
+    return static_cast<std::size_t>(count);
+  }
   std::vector<std::string> read_strings(hid_t attr, const char* name) const {
     Hid type(H5Aget_type(attr), H5Tclose);
     if (H5Tget_class(type.get()) != H5T_STRING) {
       throw CorruptData(std::string("attribute ") + name + " is not a string", file_.backend());
     }
     Hid space(H5Aget_space(attr), H5Sclose);
-    const auto n = static_cast<std::size_t>(
-        file_.ok(H5Sget_simple_extent_npoints(space.get()), "sizing attribute", name));
+    const std::size_t n =
+        checked_count(attr, name, std::max<std::size_t>(H5Tget_size(type.get()), sizeof(char*)));
     std::vector<std::string> out;
     if (n == 0) return out;
     if (H5Tis_variable_str(type.get()) > 0) {
@@ -964,9 +1158,16 @@ Array File::read_array(hid_t parent, const std::string& name) const {
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   if (rank > 0)
     ok(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), "reading dims", name);
+  // The bytes the read allocates, saturating (a hostile extent overflows).
+  std::uint64_t declared = dtype_size(*dtype);
+  for (const hsize_t d : dims) {
+    if (d == 0) declared = 0;
+    if (declared != 0 && __builtin_mul_overflow(declared, d, &declared)) declared = UINT64_MAX;
+  }
   Shape shape(dims.begin(), dims.end());
+  if (declared == 0) return Array(*dtype, std::move(shape));
+  check_record_size(dataset.get(), declared);
   const std::size_t nbytes = element_count(shape, dtype_size(*dtype));
-  if (nbytes == 0) return Array(*dtype, std::move(shape));
   // HDF5 fills every byte: the buffer is not zeroed first.
   std::shared_ptr<std::byte[]> buffer(new std::byte[nbytes]);
   Hid memtype = type_of(*dtype);
@@ -974,6 +1175,63 @@ Array File::read_array(hid_t parent, const std::string& name) const {
      "reading dataset", name);
   void* data = buffer.get();
   return Array::adopt(*dtype, std::move(shape), std::shared_ptr<void>(buffer, data), data, nbytes);
+}
+
+// The most a dataset's filter pipeline can expand its stored bytes, as
+// engram/record_limits.h gives it per codec; kMaxRatioUnbounded for a codec
+// without a documented bound (bzip2, blosc, szip, lzf, scale-offset, ...).
+std::uint64_t max_expansion(hid_t dcpl) {
+  std::uint64_t ratio = kMaxRatioNone;
+  const int filters = H5Pget_nfilters(dcpl);
+  for (int i = 0; i < filters; ++i) {
+    unsigned flags = 0;
+    std::size_t values = 0;
+    unsigned config = 0;
+    const H5Z_filter_t filter = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &values,
+                                               nullptr, 0, nullptr, &config);
+    std::uint64_t step = kMaxRatioUnbounded;
+    if (filter == H5Z_FILTER_SHUFFLE || filter == H5Z_FILTER_FLETCHER32) step = kMaxRatioNone;
+    if (filter == H5Z_FILTER_DEFLATE) step = kMaxRatioDeflate;
+    if (filter == kLz4Filter) step = kMaxRatioLz4;
+    if (step == kMaxRatioUnbounded) return kMaxRatioUnbounded;
+    if (__builtin_mul_overflow(ratio, step, &ratio)) return kMaxRatioUnbounded;
+  }
+  H5Eclear2(H5E_DEFAULT);
+  return ratio;
+}
+
+void File::check_record_size(hid_t dataset, std::uint64_t declared) const {
+  char name[512] = {};
+  if (H5Iget_name(dataset, name, sizeof name) < 0) name[0] = '\0';
+  const std::string what = "reading " + printable(name) + " in " + path_.string();
+  Hid dcpl(H5Dget_create_plist(dataset), H5Pclose);
+  if (!dcpl) throw_hdf5(backend_, what);
+  // HDF5 allocates a whole chunk to read one: that counts too.
+  std::uint64_t needed = declared;
+  std::uint64_t ratio = kMaxRatioNone;
+  if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) {
+    hsize_t chunk[H5S_MAX_RANK] = {};
+    const int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk);
+    Hid type(H5Dget_type(dataset), H5Tclose);
+    std::uint64_t chunk_bytes = type ? H5Tget_size(type.get()) : 1;
+    for (int i = 0; i < rank; ++i) {
+      if (__builtin_mul_overflow(chunk_bytes, chunk[i], &chunk_bytes)) chunk_bytes = UINT64_MAX;
+    }
+    needed = std::max(needed, chunk_bytes);
+    ratio = max_expansion(dcpl.get());
+  }
+  // What the file holds for it, never more than the file's size (a header
+  // may claim any storage size). A dataset nothing was written to reads as
+  // its fill value: only the limit bounds it.
+  std::optional<std::uint64_t> stored;
+  const std::uint64_t storage = H5Dget_storage_size(dataset);
+  if (storage > 0) {
+    hsize_t file_size = 0;
+    ok(H5Fget_filesize(file_.get(), &file_size), "sizing", path_.string());
+    stored = std::min<std::uint64_t>(storage, file_size);
+  }
+  H5Eclear2(H5E_DEFAULT);
+  check_declared_size(backend_, what, needed, record_limit(), stored, ratio);
 }
 
 // ---------------------------------------------------------------- records
@@ -1416,24 +1674,37 @@ class Records {
 class Shared {
  public:
   Shared(std::string name, Hdf5Options options)
-      : name_(std::move(name)), file_(name_, std::move(options)), records_(file_) {}
+      : name_(std::move(name)), file_(name_, std::move(options)), records_(file_) {
+    std::error_code ec;
+    fs::path base = fs::absolute(file_.path(), ec);
+    if (ec) base = file_.path();
+    base = base.lexically_normal();
+    files_.push_back(base);
+    for (const char* suffix : {".journal", ".lock", ".compact", ".compact.journal"}) {
+      files_.push_back(fs::path(base.string() + suffix));
+    }
+  }
 
   const std::string& name() const noexcept { return name_; }
+  // The data file and every file engram writes beside it, absolute.
+  const std::vector<fs::path>& files() const noexcept { return files_; }
 
   // Runs `read` with the file, the lock held.
   template <class Fn>
   auto read(Fn&& fn) {
     std::lock_guard<std::mutex> lock(mutex_);
-    silence_hdf5();
+    begin_hdf5_call();
     check_open();
-    return fn(file_, records_);
+    return guarded([&] { return fn(file_, records_); });
   }
   // Runs `write` with the file, the lock held (and with SWMR the sidecar
-  // lock), removes what it created if it throws, flushes after.
+  // lock), flushes after. When it throws, what it created is removed again;
+  // when a write of the file failed (a full disk), the file is abandoned
+  // instead: rolled back to its last commit, and reopened by the next call.
   template <class Fn>
   auto write(Fn&& fn) {
     std::lock_guard<std::mutex> lock(mutex_);
-    silence_hdf5();
+    begin_hdf5_call();
     check_open();
     FileLock turn = writer_turn();
     records_.forget_names();
@@ -1443,18 +1714,8 @@ class Shared {
       file_.flush();
       return result;
     } catch (...) {
-      for (auto it = created.rbegin(); it != created.rend(); ++it) {
-        try {
-          records_.remove(it->group, it->name);
-        } catch (const std::exception& e) {
-          log(LogLevel::kWarn,
-              name_ + ": could not undo " + it->group + "/" + it->name + ": " + e.what());
-        }
-      }
-      try {
-        file_.flush();
-      } catch (const std::exception&) {
-      }
+      if (file_.is_open() && !file_.write_failed()) undo(created);
+      if (file_.write_failed()) file_.abandon();
       throw;
     }
   }
@@ -1462,30 +1723,60 @@ class Shared {
   template <class Fn>
   auto maintain(Fn&& fn) {
     std::lock_guard<std::mutex> lock(mutex_);
-    silence_hdf5();
+    begin_hdf5_call();
     check_open();
     FileLock turn = writer_turn();
     records_.forget_names();
-    return fn(file_, records_);
+    return guarded([&] { return fn(file_, records_); });
   }
 
   void close() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closed_) return;
     closed_ = true;
-    silence_hdf5();
+    begin_hdf5_call();
     file_.close();
   }
 
  private:
-  void check_open() const {
+  // Runs `fn`; when it throws after a write of the file failed, abandons
+  // the file before the error goes on.
+  template <class Fn>
+  auto guarded(Fn&& fn) {
+    try {
+      return fn();
+    } catch (...) {
+      if (file_.write_failed()) file_.abandon();
+      throw;
+    }
+  }
+
+  // Removes what a failed store created and commits that; when this fails
+  // too, the file is abandoned (the rollback removes it).
+  void undo(const std::vector<Created>& created) noexcept {
+    try {
+      for (auto it = created.rbegin(); it != created.rend(); ++it) {
+        records_.remove(it->group, it->name);
+      }
+      file_.flush();
+    } catch (const std::exception& e) {
+      log(LogLevel::kWarn, name_ + ": could not undo a failed store (" + e.what() +
+                               "); rolling the file back to its last commit");
+      file_.abandon();
+    }
+  }
+
+  // Throws unless the file is open, reopening it after a failure abandoned
+  // it (so a full disk that has space again takes stores).
+  void check_open() {
     if (closed_) {
       throw StorageError("the backend is closed (file " + file_.path().string() + ")", name_);
     }
     if (!file_.is_open()) {
-      throw BackendError("the file " + file_.path().string() +
-                             " is not open (a maintenance call failed to reopen it)",
-                         name_);
+      FileLock turn = writer_turn();
+      records_.forget_names();
+      records_.forget_suffixes();
+      file_.open();
     }
   }
   FileLock writer_turn() const { return file_.writer_turn(); }
@@ -1495,6 +1786,7 @@ class Shared {
   bool closed_ = false;
   File file_;
   Records records_;
+  std::vector<fs::path> files_;
 };
 
 // ---------------------------------------------------------------- role
@@ -1661,11 +1953,63 @@ fs::path free_sibling(const fs::path& path, const std::string& tag) {
   return candidate;
 }
 
-void fsync_path(const fs::path& path) {
+// fsyncs `path` (a file or folder); false (errno set) when that fails.
+bool fsync_path(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
+  if (fd < 0) return false;
+  const bool synced = ::fsync(fd) == 0;
+  const int error = errno;
   ::close(fd);
+  errno = error;
+  return synced;
+}
+
+// Copies `from` to the new file `to` (never an existing one) and fsyncs
+// it. Returns 0 or the errno of the call that failed (the write's, so a
+// full disk is ENOSPC); then `to` may hold part of the copy.
+int copy_new(const fs::path& from, const fs::path& to) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return errno;
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (out < 0) {
+    const int error = errno;
+    ::close(in);
+    return error;
+  }
+  int error = 0;
+  std::vector<char> buffer(std::size_t{1} << 20);
+  for (;;) {
+    const ssize_t got = ::read(in, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      if (got < 0) error = errno;
+      break;
+    }
+    for (ssize_t done = 0; done < got && error == 0;) {
+      const ssize_t n = ::write(out, buffer.data() + done, static_cast<std::size_t>(got - done));
+      if (n < 0 && errno != EINTR) error = errno;
+      if (n > 0) done += n;
+    }
+    if (error != 0) break;
+  }
+  if (error == 0 && ::fsync(out) != 0) error = errno;
+  if (::close(out) != 0 && error == 0) error = errno;
+  ::close(in);
+  return error;
+}
+
+// Renames `temp` to `target` unless `target` exists (then EEXIST): never
+// replaces a file. Returns 0 or an errno.
+int publish(const fs::path& temp, const fs::path& target) {
+  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
+    return 0;
+  }
+  if (errno != EINVAL && errno != ENOSYS) return errno;
+  // A filesystem without RENAME_NOREPLACE: link(2) refuses an existing
+  // target too.
+  if (::link(temp.c_str(), target.c_str()) != 0) return errno;
+  ::unlink(temp.c_str());
+  return 0;
 }
 
 // Objects (groups and datasets) in a file, recursively: compact's check.
@@ -1684,6 +2028,26 @@ std::int64_t count_objects(hid_t file) {
 class Hdf5Maintenance final : public Maintenance {
  public:
   explicit Hdf5Maintenance(Shared& shared) : shared_(shared) {}
+
+  // Throws InvalidArgument when `target` exists or is one of this
+  // backend's files (whether or not it exists yet).
+  void check_backup_target(const fs::path& target) const {
+    std::error_code ec;
+    fs::path absolute = fs::absolute(target, ec);
+    if (ec) absolute = target;
+    const fs::path resolved = fs::weakly_canonical(absolute, ec);
+    for (const fs::path& own : shared_.files()) {
+      const fs::path own_resolved = fs::weakly_canonical(own, ec);
+      if (absolute.lexically_normal() == own || (!ec && resolved == own_resolved)) {
+        throw InvalidArgument("refusing to back up onto " + target.string() +
+                                  ": it is one of this backend's own files",
+                              shared_.name());
+      }
+    }
+    if (fs::exists(fs::symlink_status(target, ec))) {
+      throw InvalidArgument("refusing to overwrite " + target.string(), shared_.name());
+    }
+  }
 
   std::string_view backend_name() const noexcept override { return shared_.name(); }
 
@@ -1717,8 +2081,13 @@ class Hdf5Maintenance final : public Maintenance {
     });
   }
 
+  std::vector<fs::path> files() const override { return shared_.files(); }
+
   // A copy of the flushed file: consistent, since every store flushes and
-  // none runs meanwhile.
+  // none runs meanwhile. It never replaces an existing file, nor lands on
+  // one of this backend's files (InvalidArgument): it is written to a
+  // temporary name in the target's folder and renamed to the target only
+  // when whole, so a failed backup leaves nothing behind.
   fs::path backup(std::optional<fs::path> path) override {
     return shared_.maintain([&](File& file, Records&) {
       file.flush();
@@ -1726,14 +2095,25 @@ class Hdf5Maintenance final : public Maintenance {
           path ? *path
                : free_sibling(file.path(),
                               "_backup_" + std::to_string(static_cast<std::int64_t>(wall_now())));
+      check_backup_target(target);
+      const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+      const fs::path temp =
+          folder / ("." + target.filename().string() + ".part-" + std::to_string(::getpid()));
+      const std::string doing = "backing up " + file.path().string() + " to " + target.string();
       std::error_code ec;
-      fs::copy_file(file.path(), target, fs::copy_options::overwrite_existing, ec);
-      if (ec) {
-        throw BackendError(
-            "backing up " + file.path().string() + " to " + target.string() + ": " + ec.message(),
-            shared_.name(), ec.value());
+      if (const int error = copy_new(file.path(), temp); error != 0) {
+        if (error != EEXIST) fs::remove(temp, ec);
+        throw_errno(shared_.name(), doing, error);
       }
-      fsync_path(target);
+      const int error = publish(temp, target);
+      if (error != 0) {
+        fs::remove(temp, ec);
+        if (error == EEXIST) {
+          throw InvalidArgument("refusing to overwrite " + target.string(), shared_.name());
+        }
+        throw_errno(shared_.name(), doing, error);
+      }
+      fsync_path(folder);
       return target;
     });
   }
@@ -1741,13 +2121,15 @@ class Hdf5Maintenance final : public Maintenance {
   // Copies every group into a fresh file, checks the copy holds as many
   // objects as the original, then renames it over the original. Any
   // failure leaves the original in place.
+  // A compaction killed midway leaves "<file>.compact" (and its journal):
+  // removed here, and by the next open.
   void compact() override {
     shared_.maintain([&](File& file, Records& records) {
       file.flush();
-      fs::path temp = file.path();
-      temp += ".compact";
+      const fs::path temp = file.compact_path();
       std::error_code ec;
       fs::remove(temp, ec);
+      fs::remove(journal_path(temp), ec);
       double created_at = wall_now();
       std::int64_t before = 0;
       {
@@ -1756,9 +2138,10 @@ class Hdf5Maintenance final : public Maintenance {
         if (a.has("created_at")) created_at = a.get_double("created_at");
         before = count_objects(file.id());
       }
+      Hid copy;
       try {
         Hid fapl = file.access_plist();
-        Hid copy(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+        copy = Hid(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
         if (!copy) throw_hdf5(shared_.name(), "creating " + temp.string());
         for (const char* group : kTopGroups) {
           file.ok(H5Ocopy(file.id(), group, copy.get(), group, H5P_DEFAULT, H5P_DEFAULT),
@@ -1780,10 +2163,20 @@ class Hdf5Maintenance final : public Maintenance {
                              shared_.name());
         }
         file.ok(H5Fflush(copy.get(), H5F_SCOPE_GLOBAL), "flushing", temp.string());
-        if (!copy.reset()) throw_hdf5(shared_.name(), "closing " + temp.string());
+        check_writes(copy.get(), shared_.name(), temp);
+        const bool closed = H5Fclose(copy.get()) >= 0;
+        copy.release();
+        if (!closed) throw_hdf5(shared_.name(), "closing " + temp.string());
         fs::remove(journal_path(temp), ec);
-        fsync_path(temp);
+        if (!fsync_path(temp)) throw_errno(shared_.name(), "writing " + temp.string(), errno);
       } catch (...) {
+        if (copy) {
+          // Closed without writing more: HDF5 cannot fail on it (and leave
+          // it for its exit handler).
+          hdf5::abandon(copy.get());
+          if (H5Fclose(copy.get()) < 0) H5Eclear2(H5E_DEFAULT);
+          copy.release();
+        }
         fs::remove(temp, ec);
         fs::remove(journal_path(temp), ec);
         throw;

@@ -5,7 +5,9 @@
 // there}. A record is written whole before the file bytes it covers are
 // touched, so a torn last record covers nothing that changed and is
 // ignored. Each committed byte is saved at most once per transaction (the
-// first time it is overwritten or cut off), so records never overlap.
+// first time it is overwritten or cut off), so records never overlap. After
+// a failed write nothing more is appended (a torn record stays the last), so
+// recover() never reads a later record's bytes as a torn one's.
 #include "journaled_driver.h"
 
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <iterator>
 #include <map>
 #include <new>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -46,13 +49,29 @@ struct JournaledFile {
   std::map<haddr_t, haddr_t> saved;  // committed ranges already journaled: start -> end
   dev_t device = 0;
   ino_t inode = 0;
+  std::string path;
+  int failed = 0;           // errno of the first failed write since the commit; 0 if none
+  std::string failed_path;  // what it wrote: the file or the journal
+  bool abandoned = false;   // writes dropped, journal kept (abandon())
 };
+
+// The last failed system call of the driver on this thread.
+thread_local std::optional<IoFailure> last_failure;
+
+void note_failure(bool writing, const std::string& path, int error) noexcept {
+  try {
+    last_failure = IoFailure{writing, path, error};
+  } catch (...) {
+    last_failure.reset();
+  }
+}
 
 JournaledFile* of(H5FD_t* file) { return reinterpret_cast<JournaledFile*>(file); }
 const JournaledFile* of(const H5FD_t* file) { return reinterpret_cast<const JournaledFile*>(file); }
 
 // Pushes an error on HDF5's stack (so the caller's message says why).
 void push_error(hid_t minor, const char* what, int error_number) {
+  if (error_number == 0) error_number = EIO;
   H5Epush2(H5E_DEFAULT, __FILE__, "journaled_driver", __LINE__, H5E_ERR_CLS, H5E_VFL, minor,
            "%s, errno = %d, error message = '%s'", what, error_number, std::strerror(error_number));
 }
@@ -155,6 +174,24 @@ bool save_committed(JournaledFile* f, haddr_t start, haddr_t end) {
   return true;
 }
 
+// Records a failed write of `f` (to `path`, the file or its journal). HDF5
+// is told the write worked: HDF5 1.10 leaves its metadata cache unable to
+// flush, so its file unable to close, after a flush that failed, and its
+// exit handler then crashes on it. Instead the write is dropped, as is
+// every later one, the commit refuses (so the failure is reported by
+// write_failure()) and the next recover() undoes what reached the file.
+void fail(JournaledFile* f, const std::string& path, int error) {
+  if (error == 0) error = EIO;
+  if (f->failed == 0) {
+    f->failed = error;
+    f->failed_path = path;
+  }
+  note_failure(true, path, error);
+}
+
+// True iff writes of `f` are dropped (after a failed write, or abandoned).
+bool dropping(const JournaledFile* f) { return f->failed != 0 || f->abandoned; }
+
 // ---- the driver's callbacks
 
 H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
@@ -163,8 +200,9 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
     push_error(H5E_BADVALUE, "bad file name or address space", EINVAL);
     return nullptr;
   }
+  // H5F_ACC_TRUNC cuts the file only once the journal's lock is held, so
+  // a create never cuts a file another writer has open.
   int o_flags = (flags & H5F_ACC_RDWR) ? O_RDWR : O_RDONLY;
-  if (flags & H5F_ACC_TRUNC) o_flags |= O_TRUNC;
   if (flags & H5F_ACC_CREAT) o_flags |= O_CREAT;
   if (flags & H5F_ACC_EXCL) o_flags |= O_EXCL;
   const int fd = ::open(name, o_flags | O_CLOEXEC, 0666);
@@ -186,6 +224,7 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
     return nullptr;
   }
   f->fd = fd;
+  f->path = name;
   f->eof = static_cast<haddr_t>(st.st_size);
   f->base_eof = f->eof;
   f->device = st.st_dev;
@@ -209,6 +248,14 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
     } else if (::fstat(f->journal_fd, &js) != 0 || js.st_size != 0) {
       failure = "the journal holds an interrupted store: recover() first";
       e = EAGAIN;
+    } else if ((flags & H5F_ACC_TRUNC) && ::ftruncate(fd, 0) != 0) {
+      failure = "unable to truncate the file";
+      e = errno;
+      note_failure(true, f->path, e);
+    }
+    if (failure == nullptr && (flags & H5F_ACC_TRUNC)) {
+      f->eof = 0;
+      f->base_eof = 0;
     }
     if (failure != nullptr) {
       if (f->journal_fd >= 0) ::close(f->journal_fd);
@@ -225,9 +272,11 @@ herr_t driver_close(H5FD_t* file) {
   JournaledFile* f = of(file);
   herr_t result = 0;
   if (f->journal_fd >= 0) {
-    // HDF5 closes the driver after its last flush: the file is whole. The
-    // empty journal stays (unlinking a locked file invites two writers).
-    if (::ftruncate(f->journal_fd, 0) != 0) result = -1;
+    // HDF5 closes the driver after its last flush: unless a write failed
+    // (or the file was abandoned), the file is whole and the journal is
+    // emptied. The empty journal stays (unlinking a locked file invites two
+    // writers). After a failure it keeps the last commit for recover().
+    if (f->failed == 0 && !f->abandoned && ::ftruncate(f->journal_fd, 0) != 0) result = -1;
     ::close(f->journal_fd);
   }
   if (::close(f->fd) != 0) result = -1;
@@ -266,9 +315,18 @@ herr_t driver_get_handle(H5FD_t* file, hid_t, void** handle) {
 
 herr_t driver_read(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, size_t size, void* buffer) {
   JournaledFile* f = of(file);
+  if (f->failed != 0 && !f->abandoned) {
+    // The file on disk is not what HDF5 believes it wrote: reading it back
+    // could feed HDF5 torn metadata. (An abandoned file reads on, so that
+    // HDF5 can close it.)
+    push_error(H5E_READERROR, "a write of this file failed earlier", f->failed);
+    return -1;
+  }
   const ssize_t got = read_upto(f->fd, buffer, size, addr);
   if (got < 0) {
-    push_error(H5E_READERROR, "file read failed", errno);
+    const int e = errno;
+    note_failure(false, f->path, e);
+    push_error(H5E_READERROR, "file read failed", e);
     return -1;
   }
   // Past the end of the file reads as zeros, as with sec2.
@@ -283,13 +341,14 @@ herr_t driver_write(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, size_t size,
     push_error(H5E_WRITEERROR, "file is read-only", EBADF);
     return -1;
   }
+  if (dropping(f)) return 0;
   if (!ensure_header(f) || !save_committed(f, addr, addr + size)) {
-    push_error(H5E_WRITEERROR, "journal write failed", errno);
-    return -1;
+    fail(f, f->journal, errno);
+    return 0;
   }
   if (!write_all(f->fd, buffer, size, addr)) {
-    push_error(H5E_WRITEERROR, "file write failed", errno);
-    return -1;
+    fail(f, f->path, errno);
+    return 0;
   }
   f->eof = std::max<haddr_t>(f->eof, addr + size);
   return 0;
@@ -298,14 +357,14 @@ herr_t driver_write(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, size_t size,
 herr_t driver_truncate(H5FD_t* file, hid_t, hbool_t) {
   JournaledFile* f = of(file);
   if (f->eoa == f->eof) return 0;
-  if (f->journal_fd < 0) return 0;
+  if (f->journal_fd < 0 || dropping(f)) return 0;
   if (!ensure_header(f) || !save_committed(f, f->eoa, f->eof)) {
-    push_error(H5E_WRITEERROR, "journal write failed", errno);
-    return -1;
+    fail(f, f->journal, errno);
+    return 0;
   }
   if (::ftruncate(f->fd, static_cast<off_t>(f->eoa)) != 0) {
-    push_error(H5E_SEEKERROR, "unable to extend or truncate file", errno);
-    return -1;
+    fail(f, f->path, errno);
+    return 0;
   }
   f->eof = f->eoa;
   return 0;
@@ -360,10 +419,16 @@ struct Registration {
   }
 };
 
+// The one registration, made on first use.
+Registration& registered() {
+  static Registration registration;
+  return registration;
+}
+
 }  // namespace
 
 herr_t set_journaled_driver(hid_t fapl) {
-  static Registration registration;
+  Registration& registration = registered();
   if (registration.id < 0) return -1;
   return H5Pset_driver(fapl, registration.id, nullptr);
 }
@@ -403,26 +468,57 @@ bool recover(const std::filesystem::path& file) {
   }
   const std::uint64_t base_eof = get_u64(header + 8);
   const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    // The file is gone (a failed create removed it): nothing to restore.
+    if (::ftruncate(jfd, 0) != 0) {
+      throw std::system_error(errno, std::generic_category(), "emptying " + journal.string());
+    }
+    return false;
+  }
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "opening " + file.string());
   struct Closer close_file {
     fd
   };
-  std::uint64_t at = sizeof header;
-  std::vector<unsigned char> buffer;
-  for (;;) {
+  // The whole records, checked before anything is restored: each lies below
+  // the committed size (the driver saves nothing else), so the first that
+  // does not ends the journal (a torn record), and the committed size is no
+  // more than the file's size or the end of a saved range (bytes cut off
+  // are saved first). A journal claiming more is damaged: restoring it
+  // could grow the file without bound.
+  struct Record {
+    std::uint64_t at, offset, length;
+  };
+  std::vector<Record> records;
+  std::uint64_t end = 0;
+  for (std::uint64_t at = sizeof header;;) {
     unsigned char record[kRecordHeaderSize];
     if (read_upto(jfd, record, sizeof record, at) != static_cast<ssize_t>(sizeof record)) break;
     const std::uint64_t offset = get_u64(record);
     const std::uint64_t length = get_u64(record + 8);
-    if (length > kCopyBlock) break;
-    buffer.resize(length);
-    if (read_upto(jfd, buffer.data(), length, at + sizeof record) != static_cast<ssize_t>(length)) {
+    if (length > kCopyBlock || offset > base_eof || length > base_eof - offset) break;
+    records.push_back({at + sizeof record, offset, length});
+    end = std::max(end, offset + length);
+    at += sizeof record + length;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    throw std::system_error(errno, std::generic_category(), "restoring " + file.string());
+  }
+  if (base_eof > std::max<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), end)) {
+    throw std::system_error(EBADMSG, std::generic_category(),
+                            journal.string() + " is damaged (it claims " +
+                                std::to_string(base_eof) + " committed bytes); remove it to open " +
+                                file.string() + " as it is");
+  }
+  std::vector<unsigned char> buffer;
+  for (const Record& r : records) {
+    buffer.resize(r.length);
+    if (read_upto(jfd, buffer.data(), r.length, r.at) != static_cast<ssize_t>(r.length)) {
       break;  // torn: its bytes were never overwritten
     }
-    if (!write_all(fd, buffer.data(), length, offset)) {
+    if (!write_all(fd, buffer.data(), r.length, r.offset)) {
       throw std::system_error(errno, std::generic_category(), "restoring " + file.string());
     }
-    at += sizeof record + length;
   }
   if (::ftruncate(fd, static_cast<off_t>(base_eof)) != 0 || ::fsync(fd) != 0 ||
       ::ftruncate(jfd, 0) != 0) {
@@ -431,14 +527,39 @@ bool recover(const std::filesystem::path& file) {
   return true;
 }
 
-bool commit(hid_t file, std::string* error) {
+namespace {
+
+// The driver's state of an open file; nullptr when it is not on this driver.
+JournaledFile* state_of(hid_t file) noexcept {
+  hid_t fapl = H5Fget_access_plist(file);
+  if (fapl < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return nullptr;
+  }
+  const hid_t driver = H5Pget_driver(fapl);
+  H5Pclose(fapl);
+  static Registration& registration = registered();
   void* handle = nullptr;
-  if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == nullptr) {
+  if (driver != registration.id || H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return nullptr;
+  }
+  return static_cast<JournaledFile*>(handle);
+}
+
+}  // namespace
+
+bool commit(hid_t file, std::string* error) {
+  JournaledFile* f = state_of(file);
+  if (f == nullptr) {
     *error = "the file is not on the journaled driver";
     return false;
   }
-  auto* f = static_cast<JournaledFile*>(handle);
   if (f->journal_fd < 0) return true;
+  if (f->failed != 0 || f->abandoned) {
+    *error = std::string("an earlier write failed: ") + std::strerror(f->failed ? f->failed : EIO);
+    return false;
+  }
   struct stat st {};
   if (::fstat(f->fd, &st) != 0 || ::ftruncate(f->journal_fd, 0) != 0) {
     *error = std::strerror(errno);
@@ -449,6 +570,31 @@ bool commit(hid_t file, std::string* error) {
   f->base_eof = static_cast<haddr_t>(st.st_size);
   f->eof = f->base_eof;
   return true;
+}
+
+bool write_failed(hid_t file) noexcept {
+  const JournaledFile* f = state_of(file);
+  return f != nullptr && dropping(f);
+}
+
+std::optional<IoFailure> write_failure(hid_t file) noexcept {
+  const JournaledFile* f = state_of(file);
+  if (f == nullptr || f->failed == 0) return std::nullopt;
+  try {
+    return IoFailure{true, f->failed_path, f->failed};
+  } catch (...) {
+    return IoFailure{true, {}, f->failed};
+  }
+}
+
+void abandon(hid_t file) noexcept {
+  if (JournaledFile* f = state_of(file)) f->abandoned = true;
+}
+
+std::optional<IoFailure> take_io_failure() noexcept {
+  std::optional<IoFailure> out = std::move(last_failure);
+  last_failure.reset();
+  return out;
 }
 
 }  // namespace engram::hdf5
