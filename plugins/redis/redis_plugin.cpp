@@ -69,6 +69,7 @@
 #include "engram/options.h"
 #include "engram/page.h"
 #include "engram/plugin.h"
+#include "engram/record_limits.h"
 #include "engram/working_memory.h"
 #include "round_trip.h"
 #include "value_codec.h"
@@ -98,6 +99,7 @@ struct RedisOptions {
   double attention_ttl = 600.0;
   double spike_ttl = 300.0;
   std::int64_t max_reply_bytes = std::int64_t{512} << 20;
+  std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
 };
 
 const auto kOptions =
@@ -136,7 +138,10 @@ const auto kOptions =
         .add("spike_ttl", &RedisOptions::spike_ttl,
              "seconds a cached spike train lives when cache_spike_train gives no ttl")
         .add("max_reply_bytes", &RedisOptions::max_reply_bytes,
-             "largest reply a call accepts; larger is CorruptData before it is buffered");
+             "largest reply a call accepts; larger is CorruptData before it is buffered")
+        .add("max_record_bytes", &RedisOptions::max_record_bytes,
+             "largest decoded array value a read accepts (never more than the machine's "
+             "memory); larger is CorruptData before it is allocated");
 
 using Millis = std::chrono::milliseconds;
 constexpr double kMaxTtlSeconds = 1e12;
@@ -154,6 +159,8 @@ struct Settings {
   RoundTripLimits limits;
   // "host:port" or the socket path, for messages.
   std::string where;
+  // The most bytes a decoded array value may declare.
+  std::uint64_t record_limit = 0;
 };
 
 [[noreturn]] void throw_bad_option(std::string_view key, const std::string& why) {
@@ -217,9 +224,11 @@ Settings settings_of(const Json& json) {
   s.connect_timeout = timeout_option("connect_timeout", o.connect_timeout);
   s.command_timeout = timeout_option("command_timeout", o.command_timeout);
   if (o.max_reply_bytes < 1) throw_bad_option("max_reply_bytes", "must be at least 1");
+  if (o.max_record_bytes < 0) throw_bad_option("max_record_bytes", "must not be negative");
   s.limits.command_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(o.command_timeout));
   s.limits.max_reply_bytes = static_cast<std::uint64_t>(o.max_reply_bytes);
+  s.record_limit = effective_record_limit(o.max_record_bytes);
   s.where = o.unix_socket.empty() ? o.host + ":" + std::to_string(o.port) : o.unix_socket;
   return s;
 }
@@ -780,12 +789,12 @@ Json json_field(const Stored& stored, std::string_view name, std::string_view ke
 // cannot read stays NotSupported, anything undecodable is CorruptData; both
 // name the key.
 Array array_field(const Stored& stored, std::string_view name, std::string_view key,
-                  const std::string& backend) {
+                  std::uint64_t record_limit, const std::string& backend) {
   const std::string_view value = field(stored, name, key, backend);
   const std::string where =
       std::string("reading ") + printable(key) + " field " + std::string(name) + ": ";
   try {
-    return decode_value(value);
+    return decode_value(value, record_limit);
   } catch (const NotSupported& e) {
     throw NotSupported(where + e.what(), backend);
   } catch (const CorruptData& e) {
@@ -951,7 +960,7 @@ class RedisWorkingMemory final : public WorkingMemory {
                                   const std::string& key) const {
     WorkingMemoryPattern record;
     record.pattern_hash = std::move(hash);
-    record.pattern = array_field(stored, "pattern", key, name());
+    record.pattern = array_field(stored, "pattern", key, settings_.record_limit, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     record.metadata = json_field(stored, "metadata", key, name());
     if (stored.fields.contains("last_accessed")) {
@@ -965,7 +974,7 @@ class RedisWorkingMemory final : public WorkingMemory {
                                 const std::string& key) const {
     AttentionWeights record;
     record.context = std::move(context);
-    record.weights = array_field(stored, "weights", key, name());
+    record.weights = array_field(stored, "weights", key, settings_.record_limit, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     record.ttl = stored.ttl;
     return record;
@@ -973,7 +982,7 @@ class RedisWorkingMemory final : public WorkingMemory {
 
   CachedSpikeTrain train_of(const Stored& stored, const std::string& key) const {
     CachedSpikeTrain record;
-    record.spike_data = array_field(stored, "spikes", key, name());
+    record.spike_data = array_field(stored, "spikes", key, settings_.record_limit, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     if (!parse_id_list(field(stored, "neuron_ids", key, name()), record.neuron_ids)) {
       const Json ids = json_field(stored, "neuron_ids", key, name());

@@ -196,7 +196,9 @@ TEST_CASE("redis: a stored value larger than max_reply_bytes is CorruptData; the
   storage.maintenance("fast")->clear_all();
 }
 
-TEST_CASE("redis: max_reply_bytes must be sensible", "[redis][hostile]") {
+TEST_CASE("redis: max_reply_bytes and max_record_bytes must be sensible", "[redis][hostile]") {
   CHECK_THROWS_AS(open_redis(shared_port(), unique_prefix("opt"), ", max_reply_bytes: 0"),
+                  engram::ConfigError);
+  CHECK_THROWS_AS(open_redis(shared_port(), unique_prefix("opt"), ", max_record_bytes: -1"),
                   engram::ConfigError);
 }
