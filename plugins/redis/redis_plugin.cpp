@@ -28,6 +28,14 @@
 // above compression_threshold with the codec `compression` names, behind the
 // header value_codec.h documents.
 //
+// Hostile or broken servers: hiredis only encodes commands and parses
+// replies; the plugin does the I/O itself (round_trip.h), so each round
+// trip has command_timeout in all however slowly the server sends, and a
+// reply declaring more than max_reply_bytes (reply_budget.h) or that is not
+// RESP is CorruptData before hiredis buffers it. Pool::run states the bound
+// a whole call obeys. A decoded array value is checked against
+// max_record_bytes before it is allocated (value_codec.h).
+//
 // Thread safety: a pool of up to max_connections contexts, each used by one
 // call at a time. A call whose connection fails is retried on a reconnected
 // context retry_attempts times in all, with exponential backoff from

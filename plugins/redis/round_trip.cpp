@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -99,6 +100,15 @@ RoundTrip::Status RoundTrip::next(ReplyPtr& reply) noexcept {
       reply.reset(static_cast<redisReply*>(raw));
       return Status::kOk;
     }
+    if (fed_ < filled_) {
+      // Bytes read and scanned but not yet given to hiredis: the next slice.
+      const std::size_t slice = std::min(kFeedSlice, filled_ - fed_);
+      if (redisReaderFeed(reader, buffer_.data() + fed_, slice) != REDIS_OK) {
+        return fail(REDIS_ERR_OOM, "out of memory");
+      }
+      fed_ += slice;
+      continue;
+    }
     // A peer sending without pause must still stop at the deadline.
     if (Clock::now() >= deadline_) {
       fail(REDIS_ERR_IO, "no complete reply within command_timeout");
@@ -116,6 +126,8 @@ RoundTrip::Status RoundTrip::next(ReplyPtr& reply) noexcept {
     if (n == 0) return fail(REDIS_ERR_EOF, "Server closed the connection");
     const auto size = static_cast<std::size_t>(n);
     read_full_ = size == buffer_.size();
+    fed_ = 0;
+    filled_ = size;
     switch (budget_.scan(buffer_.data(), size)) {
       case ReplyBudget::Verdict::kOk:
         break;
@@ -126,15 +138,13 @@ RoundTrip::Status RoundTrip::next(ReplyPtr& reply) noexcept {
         fail(REDIS_ERR_PROTOCOL, "reply is not RESP");
         return Status::kNotResp;
     }
-    if (redisReaderFeed(reader, buffer_.data(), size) != REDIS_OK) {
-      return fail(REDIS_ERR_OOM, "out of memory");
-    }
   }
 }
 
 void RoundTrip::finish() noexcept {
   const redisReader* const reader = context_->reader;
-  if (context_->err == 0 && (reader->pos < reader->len || !budget_.at_reply_boundary())) {
+  if (context_->err == 0 &&
+      (fed_ < filled_ || reader->pos < reader->len || !budget_.at_reply_boundary())) {
     fail(REDIS_ERR_IO, "the server sent bytes nobody asked for");
   }
 }

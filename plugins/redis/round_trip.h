@@ -90,9 +90,17 @@ class RoundTrip {
   redisContext* const context_;
   const std::chrono::steady_clock::time_point deadline_;
   ReplyBudget budget_;
+  // hiredis's reader moves the bytes it holds to the front of its buffer
+  // after each reply taken from it: it is given what it needs a slice at a
+  // time (the size of its own reads), not a whole read at once.
+  static constexpr std::size_t kFeedSlice = 16 * 1024;
+
   // The last recv filled the buffer: more is likely waiting, so the next
   // read tries before polling.
   bool read_full_ = false;
+  // buffer_[0, filled_) was read and scanned; [0, fed_) given to hiredis.
+  std::size_t filled_ = 0;
+  std::size_t fed_ = 0;
   std::array<char, 64 * 1024> buffer_;
 };
 
