@@ -28,6 +28,14 @@
 // above compression_threshold with the codec `compression` names, behind the
 // header value_codec.h documents.
 //
+// Hostile or broken servers: hiredis only encodes commands and parses
+// replies; the plugin does the I/O itself (round_trip.h), so each round
+// trip has command_timeout in all however slowly the server sends, and a
+// reply declaring more than max_reply_bytes (reply_budget.h) or that is not
+// RESP is CorruptData before hiredis buffers it. Pool::run states the bound
+// a whole call obeys. A decoded array value is checked against
+// max_record_bytes before it is allocated (value_codec.h).
+//
 // Thread safety: a pool of up to max_connections contexts, each used by one
 // call at a time. A call whose connection fails is retried on a reconnected
 // context retry_attempts times in all, with exponential backoff from
@@ -69,7 +77,9 @@
 #include "engram/options.h"
 #include "engram/page.h"
 #include "engram/plugin.h"
+#include "engram/record_limits.h"
 #include "engram/working_memory.h"
+#include "round_trip.h"
 #include "value_codec.h"
 
 namespace engram::redis {
@@ -96,6 +106,8 @@ struct RedisOptions {
   double pattern_ttl = 3600.0;
   double attention_ttl = 600.0;
   double spike_ttl = 300.0;
+  std::int64_t max_reply_bytes = std::int64_t{512} << 20;
+  std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
 };
 
 const auto kOptions =
@@ -125,13 +137,19 @@ const auto kOptions =
              "seconds before the first retry, doubling for each further one")
         .add("connect_timeout", &RedisOptions::connect_timeout, "seconds a connect may take")
         .add("command_timeout", &RedisOptions::command_timeout,
-             "seconds a command may wait for its reply")
+             "seconds one round trip (commands sent together and all their replies) may take "
+             "in all, however the server dribbles its bytes")
         .add("pattern_ttl", &RedisOptions::pattern_ttl,
              "seconds a working-memory pattern lives after its store")
         .add("attention_ttl", &RedisOptions::attention_ttl,
              "seconds attention weights live after their store")
         .add("spike_ttl", &RedisOptions::spike_ttl,
-             "seconds a cached spike train lives when cache_spike_train gives no ttl");
+             "seconds a cached spike train lives when cache_spike_train gives no ttl")
+        .add("max_reply_bytes", &RedisOptions::max_reply_bytes,
+             "largest reply a call accepts; larger is CorruptData before it is buffered")
+        .add("max_record_bytes", &RedisOptions::max_record_bytes,
+             "largest decoded array value a read accepts (never more than the machine's "
+             "memory); larger is CorruptData before it is allocated");
 
 using Millis = std::chrono::milliseconds;
 constexpr double kMaxTtlSeconds = 1e12;
@@ -145,6 +163,12 @@ struct Settings {
   timeval connect_timeout{};
   timeval command_timeout{};
   ValueFormat value_format;
+  // What each round trip obeys (round_trip.h).
+  RoundTripLimits limits;
+  // "host:port" or the socket path, for messages.
+  std::string where;
+  // The most bytes a decoded array value may declare.
+  std::uint64_t record_limit = 0;
 };
 
 [[noreturn]] void throw_bad_option(std::string_view key, const std::string& why) {
@@ -207,20 +231,25 @@ Settings settings_of(const Json& json) {
   s.spike_ttl = ttl_option("spike_ttl", o.spike_ttl);
   s.connect_timeout = timeout_option("connect_timeout", o.connect_timeout);
   s.command_timeout = timeout_option("command_timeout", o.command_timeout);
+  if (o.max_reply_bytes < 1) throw_bad_option("max_reply_bytes", "must be at least 1");
+  if (o.max_record_bytes < 0) throw_bad_option("max_record_bytes", "must not be negative");
+  s.limits.command_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(o.command_timeout));
+  s.limits.max_reply_bytes = static_cast<std::uint64_t>(o.max_reply_bytes);
+  s.record_limit = effective_record_limit(o.max_record_bytes);
+  s.where = o.unix_socket.empty() ? o.host + ":" + std::to_string(o.port) : o.unix_socket;
   return s;
 }
 
 // ---------------------------------------------------------------- handles
+//
+// ContextPtr and ReplyPtr are round_trip.h's. A Link is a checked-out
+// context with what its round trips obey.
 
-struct ContextDeleter {
-  void operator()(redisContext* context) const noexcept { redisFree(context); }
+struct Link {
+  redisContext* context;
+  const Settings* settings;
 };
-using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
-
-struct ReplyDeleter {
-  void operator()(redisReply* reply) const noexcept { freeReplyObject(reply); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
 // ---------------------------------------------------------------- errors
 //
@@ -230,8 +259,8 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
   throw StorageError("the backend is closed", backend);
 }
 
-// A context whose `err` is set: I/O, EOF and timeouts (REDIS_ERR_IO with
-// EAGAIN) are ConnectionError, anything else BackendError.
+// A context whose `err` is set: I/O, EOF and timeouts are ConnectionError,
+// a reply that is not RESP CorruptData, anything else BackendError.
 [[noreturn]] void throw_context_error(const redisContext* context, std::string_view doing,
                                       const std::string& backend) {
   const int code = context ? context->err : REDIS_ERR_OOM;
@@ -240,7 +269,46 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
   if (code == REDIS_ERR_IO || code == REDIS_ERR_EOF) {
     throw ConnectionError(message, backend, code);
   }
+  if (code == REDIS_ERR_PROTOCOL) throw CorruptData(message, backend, code);
   throw BackendError(message, backend, code);
+}
+
+std::string seconds_text(double seconds) {
+  char buffer[32];
+  return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, seconds).ptr);
+}
+
+// A round trip that failed (round_trip.h) while sending, or reading the
+// reply to `command`: the deadline passed or the connection failed
+// (ConnectionError), or the reply declared more than max_reply_bytes or was
+// not RESP (CorruptData). The context is marked failed either way.
+[[noreturn]] void throw_trip_error(Link link, const RoundTrip& trip, RoundTrip::Status status,
+                                   bool sending, std::string_view command,
+                                   const std::string& backend) {
+  const Settings& settings = *link.settings;
+  const std::string doing = (sending ? "sending " : "reading reply to ") + std::string(command) +
+                            (sending ? " to " : " from ") + settings.where;
+  switch (status) {
+    case RoundTrip::Status::kTimedOut:
+      throw ConnectionError(doing + ": " + link.context->errstr + " (" +
+                                seconds_text(settings.options.command_timeout) + " s)",
+                            backend, REDIS_ERR_IO);
+    case RoundTrip::Status::kTooLarge:
+      throw CorruptData(doing + ": reply declares " + std::to_string(trip.budget().declared()) +
+                            " bytes, more than max_reply_bytes (" +
+                            std::to_string(trip.budget().max_reply_bytes()) + ")",
+                        backend);
+    case RoundTrip::Status::kNotResp:
+      // Refused by the budget's scan, else by hiredis's reader.
+      if (trip.budget().verdict() == ReplyBudget::Verdict::kNotResp) {
+        throw CorruptData(doing + ": " + trip.budget().why(), backend, REDIS_ERR_PROTOCOL);
+      }
+      break;
+    case RoundTrip::Status::kOk:
+    case RoundTrip::Status::kFailed:
+      break;
+  }
+  throw_context_error(link.context, doing, backend);
 }
 
 // An error reply: NOAUTH, WRONGPASS, NOPERM, a pre-6 server's invalid
@@ -285,10 +353,12 @@ Command make_command(Args&&... args) {
   return command;
 }
 
-// Sends `commands` in one pipeline and returns their replies, error replies
-// included. Throws through the mapper when the context fails.
-std::vector<ReplyPtr> pipeline(redisContext* context, const std::vector<const Command*>& commands,
+// Sends `commands` in one pipeline, one round trip, and returns their
+// replies, error replies included. Throws through the mapper when the
+// context fails or the round trip passes its limits.
+std::vector<ReplyPtr> pipeline(Link link, const std::vector<const Command*>& commands,
                                const std::string& backend) {
+  redisContext* const context = link.context;
   std::vector<const char*> argv;
   std::vector<std::size_t> lengths;
   for (const Command* command_pointer : commands) {
@@ -304,24 +374,32 @@ std::vector<ReplyPtr> pipeline(redisContext* context, const std::vector<const Co
       throw_context_error(context, "sending " + command.front(), backend);
     }
   }
+  RoundTrip trip(context, link.settings->limits);
+  if (const auto status = trip.send(); status != RoundTrip::Status::kOk) {
+    throw_trip_error(link, trip, status, true, commands.front()->front(), backend);
+  }
   std::vector<ReplyPtr> replies;
   replies.reserve(commands.size());
-  for (const Command* command : commands) {
-    void* raw = nullptr;
-    if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
-      throw_context_error(context, "reading the reply to " + command->front(), backend);
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    ReplyPtr& reply = replies.emplace_back();
+    if (const auto status = trip.next(reply); status != RoundTrip::Status::kOk) {
+      // The budget may have refused a later reply than the one awaited.
+      const std::size_t failed = std::max(i, trip.budget().replies_done());
+      throw_trip_error(link, trip, status, false,
+                       failed < commands.size() ? commands[failed]->front() : "(unasked)",
+                       backend);
     }
-    replies.emplace_back(static_cast<redisReply*>(raw));
   }
+  trip.finish();
   return replies;
 }
 
-std::vector<ReplyPtr> pipeline(redisContext* context, const std::vector<Command>& commands,
+std::vector<ReplyPtr> pipeline(Link link, const std::vector<Command>& commands,
                                const std::string& backend) {
   std::vector<const Command*> pointers;
   pointers.reserve(commands.size());
   for (const Command& command : commands) pointers.push_back(&command);
-  return pipeline(context, pointers, backend);
+  return pipeline(link, pointers, backend);
 }
 
 // The reply, or a throw for an error reply.
@@ -331,10 +409,10 @@ const redisReply& checked(const ReplyPtr& reply, std::string_view doing,
   return *reply;
 }
 
-ReplyPtr command(redisContext* context, Command args, const std::string& backend) {
+ReplyPtr command(Link link, Command args, const std::string& backend) {
   std::vector<Command> one;
   one.push_back(std::move(args));
-  auto replies = pipeline(context, one, backend);
+  auto replies = pipeline(link, one, backend);
   checked(replies.front(), one.front().front(), backend);
   return std::move(replies.front());
 }
@@ -342,8 +420,7 @@ ReplyPtr command(redisContext* context, Command args, const std::string& backend
 // Runs the commands of `parts`, in order, as one MULTI/EXEC: all applied or
 // none. The commands are sent from where they are (a retry sends them again
 // without copying a payload).
-void transaction(redisContext* context,
-                 std::initializer_list<const std::vector<Command>*> parts,
+void transaction(Link link, std::initializer_list<const std::vector<Command>*> parts,
                  const std::string& backend) {
   static const Command kMulti{"MULTI"};
   static const Command kExec{"EXEC"};
@@ -352,7 +429,7 @@ void transaction(redisContext* context,
     for (const Command& command : *part) all.push_back(&command);
   }
   all.push_back(&kExec);
-  const auto replies = pipeline(context, all, backend);
+  const auto replies = pipeline(link, all, backend);
   for (std::size_t i = 0; i + 1 < replies.size(); ++i) {
     checked(replies[i], "queueing " + all[i]->front(), backend);
   }
@@ -367,9 +444,8 @@ void transaction(redisContext* context,
   }
 }
 
-void transaction(redisContext* context, const std::vector<Command>& commands,
-                 const std::string& backend) {
-  transaction(context, {&commands}, backend);
+void transaction(Link link, const std::vector<Command>& commands, const std::string& backend) {
+  transaction(link, {&commands}, backend);
 }
 
 std::string text_of(const redisReply& reply) {
@@ -400,8 +476,24 @@ class Pool {
     ContextPtr context_;
   };
 
-  // Runs `work(context)` on a live context, retrying on ConnectionError as
-  // the options say; returns what it returns.
+  // Runs `work(link)` on a live context, retrying on ConnectionError as the
+  // options say; returns what it returns.
+  //
+  // What a call may take, once it holds a context (waiting for one of the
+  // pool's max_connections is not counted): at most retry_attempts
+  // attempts; an attempt that must (re)connect waits up to connect_timeout
+  // for the connection and then, when password or db is set, one round
+  // trip for AUTH and SELECT; each round trip (the commands sent together
+  // and all their replies) has command_timeout in all; between attempts it
+  // sleeps retry_delay, doubling. A call of one round trip (every store,
+  // retrieve and delete, and the open's PING) therefore returns within
+  //   retry_attempts × (connect_timeout + 2 × command_timeout)
+  //     + retry_delay × (2^(retry_attempts−1) − 1),
+  // and against a server that accepts connections at once but answers
+  // slowly, without password or db, within about
+  //   retry_attempts × command_timeout + retry_delay × (2^(retry_attempts−1) − 1)
+  // (6.3 s with the defaults). Calls that page (listings, stats, clear_all)
+  // take one command_timeout per round trip.
   template <class Work>
   auto run(Work&& work) {
     Checkout checkout = take();
@@ -415,7 +507,7 @@ class Pool {
         } else if (context->err != 0) {
           reconnect(context.get());
         }
-        return work(context.get());
+        return work(Link{context.get(), &settings_});
       } catch (const ConnectionError&) {
         if (attempt >= attempts) throw;
         std::this_thread::sleep_for(std::chrono::duration<double>(delay));
@@ -479,10 +571,7 @@ class Pool {
                            : redisConnectUnixWithTimeout(o.unix_socket.c_str(),
                                                          settings_.connect_timeout));
     if (!context || context->err != 0) {
-      const std::string where = o.unix_socket.empty()
-                                    ? o.host + ":" + std::to_string(o.port)
-                                    : o.unix_socket;
-      throw_context_error(context.get(), "connecting to " + where, backend_);
+      throw_context_error(context.get(), "connecting to " + settings_.where, backend_);
     }
     handshake(context.get());
     return context;
@@ -492,23 +581,30 @@ class Pool {
   // authenticate and select again.
   void reconnect(redisContext* context) {
     if (redisReconnect(context) != REDIS_OK) {
-      throw_context_error(context, "reconnecting", backend_);
+      throw_context_error(context, "reconnecting to " + settings_.where, backend_);
     }
     handshake(context);
   }
 
+  // AUTH and SELECT, when set, in one round trip.
   void handshake(redisContext* context) {
     const RedisOptions& o = settings_.options;
     if (redisSetTimeout(context, settings_.command_timeout) != REDIS_OK) {
       throw_context_error(context, "setting the command timeout", backend_);
     }
+    std::vector<Command> commands;
     if (!o.password.empty()) {
       Command auth{"AUTH"};
       if (!o.username.empty()) auth.push_back(o.username);
       auth.push_back(o.password);
-      command(context, std::move(auth), backend_);
+      commands.push_back(std::move(auth));
     }
-    if (o.db != 0) command(context, {"SELECT", std::to_string(o.db)}, backend_);
+    if (o.db != 0) commands.push_back({"SELECT", std::to_string(o.db)});
+    if (commands.empty()) return;
+    const auto replies = pipeline(Link{context, &settings_}, commands, backend_);
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      checked(replies[i], commands[i].front(), backend_);
+    }
   }
 
   const Settings& settings_;
@@ -617,8 +713,9 @@ constexpr std::size_t kFetchChunk = 256;
 // throw, the context is marked failed (its remaining replies are unread)
 // and the pool remakes it.
 template <class Visit>
-void fetch_each(redisContext* context, const std::vector<std::string>& keys,
-                const std::string& backend, Visit&& visit) {
+void fetch_each(Link link, const std::vector<std::string>& keys, const std::string& backend,
+                Visit&& visit) {
+  redisContext* const context = link.context;
   static const std::string kHgetall = "HGETALL";
   static const std::string kPttl = "PTTL";
   for (std::size_t begin = 0; begin < keys.size(); begin += kFetchChunk) {
@@ -632,14 +729,19 @@ void fetch_each(redisContext* context, const std::vector<std::string>& keys,
         }
       }
     }
+    RoundTrip trip(context, link.settings->limits);
+    if (const auto status = trip.send(); status != RoundTrip::Status::kOk) {
+      throw_trip_error(link, trip, status, true, kHgetall, backend);
+    }
     for (std::size_t i = begin; i < end; ++i) {
       ReplyPtr replies[2];
       for (ReplyPtr& reply : replies) {
-        void* raw = nullptr;
-        if (redisGetReply(context, &raw) != REDIS_OK || raw == nullptr) {
-          throw_context_error(context, "reading a record", backend);
+        if (const auto status = trip.next(reply); status != RoundTrip::Status::kOk) {
+          // Replies alternate HGETALL, PTTL; the budget may have refused a
+          // later one than awaited.
+          throw_trip_error(link, trip, status, false,
+                           trip.budget().replies_done() % 2 == 0 ? kHgetall : kPttl, backend);
         }
-        reply.reset(static_cast<redisReply*>(raw));
       }
       try {
         visit(i, stored_of(std::move(replies[0]), replies[1], backend));
@@ -651,16 +753,18 @@ void fetch_each(redisContext* context, const std::vector<std::string>& keys,
         throw;
       }
     }
+    trip.finish();
   }
 }
 
 // HGETALL and PTTL for each of `keys`, all held.
-std::vector<std::optional<Stored>> fetch(redisContext* context, const std::vector<std::string>& keys,
+std::vector<std::optional<Stored>> fetch(Link link, const std::vector<std::string>& keys,
                                          const std::string& backend) {
   std::vector<std::optional<Stored>> found;
   found.reserve(keys.size());
-  fetch_each(context, keys, backend,
-             [&](std::size_t, std::optional<Stored>&& stored) { found.push_back(std::move(stored)); });
+  fetch_each(link, keys, backend, [&](std::size_t, std::optional<Stored>&& stored) {
+    found.push_back(std::move(stored));
+  });
   return found;
 }
 
@@ -693,12 +797,12 @@ Json json_field(const Stored& stored, std::string_view name, std::string_view ke
 // cannot read stays NotSupported, anything undecodable is CorruptData; both
 // name the key.
 Array array_field(const Stored& stored, std::string_view name, std::string_view key,
-                  const std::string& backend) {
+                  std::uint64_t record_limit, const std::string& backend) {
   const std::string_view value = field(stored, name, key, backend);
   const std::string where =
       std::string("reading ") + printable(key) + " field " + std::string(name) + ": ";
   try {
-    return decode_value(value);
+    return decode_value(value, record_limit);
   } catch (const NotSupported& e) {
     throw NotSupported(where + e.what(), backend);
   } catch (const CorruptData& e) {
@@ -713,7 +817,7 @@ constexpr const char* kPruneScript =
     "if redis.call('EXISTS', KEYS[1]) == 0 then "
     "return redis.call('ZREM', KEYS[2], ARGV[1]) end return 0";
 
-std::int64_t prune(redisContext* context, const std::string& index,
+std::int64_t prune(Link link, const std::string& index,
                    const std::vector<std::pair<std::string, std::string>>& members_and_keys,
                    const std::string& backend) {
   if (members_and_keys.empty()) return 0;
@@ -722,7 +826,7 @@ std::int64_t prune(redisContext* context, const std::string& index,
     commands.push_back({"EVAL", kPruneScript, "2", key, index, member});
   }
   std::int64_t removed = 0;
-  for (const auto& reply : pipeline(context, commands, backend)) {
+  for (const auto& reply : pipeline(link, commands, backend)) {
     removed += checked(reply, "EVAL (prune)", backend).integer;
   }
   return removed;
@@ -749,16 +853,16 @@ class RedisWorkingMemory final : public WorkingMemory {
 
   // For the maintenance: drops index members of expired records; returns
   // how many.
-  std::int64_t prune_indexes(redisContext* context) {
-    return prune_lex_index(context, pattern_index_, "wm:") +
-           prune_lex_index(context, attention_index_, "attention:") +
-           prune_spike_index(context);
+  std::int64_t prune_indexes(Link c) {
+    return prune_lex_index(c, pattern_index_, "wm:") +
+           prune_lex_index(c, attention_index_, "attention:") +
+           prune_spike_index(c);
   }
   // The live record counts, after prune_indexes.
-  void count(redisContext* context, Json& stats) {
+  void count(Link c, Json& stats) {
     const std::vector<Command> commands{
         {"ZCARD", pattern_index_}, {"ZCARD", spike_index_}, {"ZCARD", attention_index_}};
-    const auto replies = pipeline(context, commands, name());
+    const auto replies = pipeline(c, commands, name());
     stats["working_memory"] = checked(replies[0], "ZCARD", name()).integer;
     stats["spike_trains"] = checked(replies[1], "ZCARD", name()).integer;
     stats["attention_weights"] = checked(replies[2], "ZCARD", name()).integer;
@@ -819,13 +923,13 @@ class RedisWorkingMemory final : public WorkingMemory {
   void do_store_working_memory_pattern(const WorkingMemoryPatternView& record) override {
     std::vector<Command> commands;
     store_commands(record, commands);
-    pool_.run([&](redisContext* c) { transaction(c, commands, name()); });
+    pool_.run([&](Link c) { transaction(c, commands, name()); });
   }
 
   void do_store_attention_weights(const AttentionWeightsView& record) override {
     std::vector<Command> commands;
     store_commands(record, commands);
-    pool_.run([&](redisContext* c) { transaction(c, commands, name()); });
+    pool_.run([&](Link c) { transaction(c, commands, name()); });
   }
 
   // A train's sequence number is drawn before, and apart from, the
@@ -834,10 +938,10 @@ class RedisWorkingMemory final : public WorkingMemory {
   void do_cache_spike_train(const CachedSpikeTrainView& record) override {
     const double cached_at = now();
     const std::int64_t seq =
-        pool_.run([&](redisContext* c) { return command(c, {"INCR", spike_seq_}, name())->integer; });
+        pool_.run([&](Link c) { return command(c, {"INCR", spike_seq_}, name())->integer; });
     std::vector<Command> commands;
     store_commands(record, seq, cached_at, commands);
-    pool_.run([&](redisContext* c) { transaction(c, commands, name()); });
+    pool_.run([&](Link c) { transaction(c, commands, name()); });
   }
 
   void do_store_batch(const WorkingMemoryBatch& batch) override {
@@ -848,14 +952,14 @@ class RedisWorkingMemory final : public WorkingMemory {
     if (!trains.empty()) {
       const double cached_at = now();
       // Sequence numbers last-n+1..last are this batch's, in order.
-      const std::int64_t last = pool_.run([&](redisContext* c) {
+      const std::int64_t last = pool_.run([&](Link c) {
         return command(c, {"INCRBY", spike_seq_, std::to_string(trains.size())}, name())->integer;
       });
       std::int64_t seq = last - static_cast<std::int64_t>(trains.size());
       for (const auto& train : trains) store_commands(train, ++seq, cached_at, commands);
     }
     if (commands.empty()) return;
-    pool_.run([&](redisContext* c) { transaction(c, commands, name()); });
+    pool_.run([&](Link c) { transaction(c, commands, name()); });
   }
 
   // --- lookups ---
@@ -864,7 +968,7 @@ class RedisWorkingMemory final : public WorkingMemory {
                                   const std::string& key) const {
     WorkingMemoryPattern record;
     record.pattern_hash = std::move(hash);
-    record.pattern = array_field(stored, "pattern", key, name());
+    record.pattern = array_field(stored, "pattern", key, settings_.record_limit, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     record.metadata = json_field(stored, "metadata", key, name());
     if (stored.fields.contains("last_accessed")) {
@@ -878,7 +982,7 @@ class RedisWorkingMemory final : public WorkingMemory {
                                 const std::string& key) const {
     AttentionWeights record;
     record.context = std::move(context);
-    record.weights = array_field(stored, "weights", key, name());
+    record.weights = array_field(stored, "weights", key, settings_.record_limit, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     record.ttl = stored.ttl;
     return record;
@@ -886,7 +990,7 @@ class RedisWorkingMemory final : public WorkingMemory {
 
   CachedSpikeTrain train_of(const Stored& stored, const std::string& key) const {
     CachedSpikeTrain record;
-    record.spike_data = array_field(stored, "spikes", key, name());
+    record.spike_data = array_field(stored, "spikes", key, settings_.record_limit, name());
     record.timestamp = number_field(stored, "timestamp", key, name());
     if (!parse_id_list(field(stored, "neuron_ids", key, name()), record.neuron_ids)) {
       const Json ids = json_field(stored, "neuron_ids", key, name());
@@ -904,14 +1008,14 @@ class RedisWorkingMemory final : public WorkingMemory {
   std::optional<WorkingMemoryPattern> do_retrieve_working_memory_pattern(
       std::string_view pattern_hash) override {
     const std::string key = pattern_key(pattern_hash);
-    auto stored = pool_.run([&](redisContext* c) { return fetch(c, {key}, name()); });
+    auto stored = pool_.run([&](Link c) { return fetch(c, {key}, name()); });
     if (!stored.front()) return std::nullopt;
     return pattern_of(std::string(pattern_hash), *stored.front(), key);
   }
 
   std::optional<AttentionWeights> do_retrieve_attention_weights(std::string_view context) override {
     const std::string key = attention_key(context);
-    auto stored = pool_.run([&](redisContext* c) { return fetch(c, {key}, name()); });
+    auto stored = pool_.run([&](Link c) { return fetch(c, {key}, name()); });
     if (!stored.front()) return std::nullopt;
     return attention_of(std::string(context), *stored.front(), key);
   }
@@ -922,13 +1026,13 @@ class RedisWorkingMemory final : public WorkingMemory {
         "if redis.call('EXISTS', KEYS[1]) == 1 then "
         "redis.call('HSET', KEYS[1], 'last_accessed', ARGV[1]) return 1 end return 0";
     const std::string key = pattern_key(pattern_hash);
-    return pool_.run([&](redisContext* c) {
+    return pool_.run([&](Link c) {
       return command(c, {"EVAL", kScript, "1", key, number_text(now)}, name())->integer == 1;
     });
   }
 
   // The index members in [min, max] by score, in (timestamp, sequence) order.
-  std::vector<std::string> spike_members(redisContext* c, const std::string& min,
+  std::vector<std::string> spike_members(Link c, const std::string& min,
                                          const std::string& max) const {
     const auto reply = command(c, {"ZRANGEBYSCORE", spike_index_, min, max}, name());
     std::vector<std::string> members;
@@ -945,7 +1049,7 @@ class RedisWorkingMemory final : public WorkingMemory {
 
   std::optional<CachedSpikeTrain> do_retrieve_spike_train(double timestamp) override {
     const std::string ts = number_text(timestamp);
-    return pool_.run([&](redisContext* c) -> std::optional<CachedSpikeTrain> {
+    return pool_.run([&](Link c) -> std::optional<CachedSpikeTrain> {
       const auto members = spike_members(c, ts, ts);
       const auto keys = keys_of(members);
       const auto stored = fetch(c, keys, name());
@@ -957,7 +1061,7 @@ class RedisWorkingMemory final : public WorkingMemory {
   }
 
   std::vector<CachedSpikeTrain> do_get_spike_trains_since(double since) override {
-    return pool_.run([&](redisContext* c) {
+    return pool_.run([&](Link c) {
       const auto members = spike_members(c, number_text(since), "+inf");
       const auto keys = keys_of(members);
       std::vector<CachedSpikeTrain> trains;
@@ -997,7 +1101,7 @@ class RedisWorkingMemory final : public WorkingMemory {
       from = "(" + member;
     }
     const std::size_t batch = std::min<std::size_t>(limit + 1, 1000);
-    return pool_.run([&](redisContext* c) {
+    return pool_.run([&](Link c) {
       Page<Record> page;
       std::string start = from;
       std::string last;
@@ -1078,7 +1182,7 @@ class RedisWorkingMemory final : public WorkingMemory {
       if (!score) throw_bad_cursor(cursor, name());
       after.emplace(*score, std::move(member));
     }
-    return pool_.run([&](redisContext* c) {
+    return pool_.run([&](Link c) {
       Page<CachedSpikeTrain> page;
       auto passed = after;
       std::string last;
@@ -1124,7 +1228,7 @@ class RedisWorkingMemory final : public WorkingMemory {
   }
 
   // Drops members of a lex index whose record is gone.
-  std::int64_t prune_lex_index(redisContext* c, const std::string& index, std::string_view kind) {
+  std::int64_t prune_lex_index(Link c, const std::string& index, std::string_view kind) {
     std::int64_t removed = 0;
     std::string start = "-";
     for (;;) {
@@ -1142,7 +1246,7 @@ class RedisWorkingMemory final : public WorkingMemory {
     }
   }
 
-  std::int64_t prune_spike_index(redisContext* c) {
+  std::int64_t prune_spike_index(Link c) {
     std::int64_t removed = 0;
     std::int64_t offset = 0;
     for (;;) {
@@ -1187,7 +1291,7 @@ class RedisMaintenance final : public Maintenance {
 
   // Live records per kind, "total", and the server's used_memory (bytes).
   Json stats() override {
-    return pool_.run([&](redisContext* c) {
+    return pool_.run([&](Link c) {
       working_memory_.prune_indexes(c);
       Json stats = Json::object();
       working_memory_.count(c, stats);
@@ -1212,7 +1316,7 @@ class RedisMaintenance final : public Maintenance {
   // Redis expires the records itself; this drops the index entries of
   // expired records and returns how many went.
   std::int64_t clear_expired() override {
-    return pool_.run([&](redisContext* c) { return working_memory_.prune_indexes(c); });
+    return pool_.run([&](Link c) { return working_memory_.prune_indexes(c); });
   }
 
   // Deletes engram's keys under key_prefix and nothing else: the record
@@ -1226,7 +1330,7 @@ class RedisMaintenance final : public Maintenance {
       prefix += ch;
     }
     const std::string& p = settings_.options.key_prefix;
-    pool_.run([&](redisContext* c) {
+    pool_.run([&](Link c) {
       for (const char* shape : {"wm:*", "attention:*", "spikes:*"}) {
         const std::string pattern = prefix + shape;
         std::string cursor = "0";
@@ -1267,7 +1371,7 @@ class RedisBackend final : public Backend {
   // refused AUTH (AccessDenied) fails the open.
   explicit RedisBackend(const BackendContext& context)
       : settings_(settings_of(context.options)), pool_(settings_, context.name) {
-    pool_.run([&](redisContext* c) { command(c, {"PING"}, pool_.backend()); });
+    pool_.run([&](Link c) { command(c, {"PING"}, pool_.backend()); });
   }
 
   WorkingMemory* working_memory() noexcept override { return &working_memory_; }

@@ -18,6 +18,7 @@
 
 #include "engram/errors.h"
 #include "engram/npy.h"
+#include "engram/record_limits.h"
 
 namespace engram::redis {
 namespace {
@@ -25,8 +26,6 @@ namespace {
 constexpr std::array<char, 6> kMagic{'\x93', 'E', 'N', 'G', 'Z', '\0'};
 constexpr std::uint8_t kVersion = 1;
 constexpr std::size_t kHeaderSize = 24;
-// deflate never expands better than 1032:1; a larger claim is corrupt.
-constexpr std::uint64_t kZlibMaxRatio = 1032;
 
 void put_u64(char* out, std::uint64_t value) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
@@ -247,7 +246,7 @@ std::string encode_value(const ArrayView& view, const ValueFormat& format) {
   return value;
 }
 
-Array decode_value(std::span<const char> value) {
+Array decode_value(std::span<const char> value, std::uint64_t record_limit) {
   const auto bytes = std::as_bytes(value);
   if (!is_compressed_value(value)) return npy::decode(bytes);
   if (value.size() < kHeaderSize) corrupt("the header is truncated");
@@ -264,6 +263,15 @@ Array decode_value(std::span<const char> value) {
             std::to_string(value.size() - kHeaderSize));
   }
   const std::span<const char> frame = value.subspan(kHeaderSize);
+  // The declared size against the limit and what the frame can expand to,
+  // before anything is allocated or decompressed.
+  std::uint64_t max_ratio = kMaxRatioUnbounded;
+  if (codec == static_cast<std::uint8_t>(Codec::kLz4)) max_ratio = kMaxRatioLz4;
+  if (codec == static_cast<std::uint8_t>(Codec::kZlib)) max_ratio = kMaxRatioDeflate;
+  if (codec >= static_cast<std::uint8_t>(Codec::kLz4) &&
+      codec <= static_cast<std::uint8_t>(Codec::kZlib)) {
+    check_declared_size({}, "compressed value", npy_size, record_limit, frame_size, max_ratio);
+  }
   // LZ4: the frame header is read first (its content size must be the
   // header's, refusing an absurd claim before allocating); decompression
   // then goes on with the same context.
@@ -281,9 +289,7 @@ Array decode_value(std::span<const char> value) {
     if (ZSTD_getFrameContentSize(frame.data(), frame.size()) != npy_size) {
       corrupt("the zstd frame's size disagrees with the header");
     }
-  } else if (codec == static_cast<std::uint8_t>(Codec::kZlib)) {
-    if (npy_size > frame_size * kZlibMaxRatio + 64) corrupt("the header's size is impossible");
-  } else {
+  } else if (codec != static_cast<std::uint8_t>(Codec::kZlib)) {
     throw NotSupported("compressed value: codec " + std::to_string(codec) + " is unknown");
   }
   if (npy_size > std::numeric_limits<std::size_t>::max() / 2) corrupt("the header's size is impossible");

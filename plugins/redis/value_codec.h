@@ -22,7 +22,8 @@
 // Decoding looks at the magic and never guesses.
 //
 // Errors (no backend named: the caller adds it and the key): a value that
-// is neither, a header whose sizes disagree with the value, a frame that
+// is neither, a header whose sizes disagree with the value or pass the
+// record limit (decode_value), a frame that
 // does not decompress to exactly the declared size, or a bad .npy are
 // CorruptData; an unknown codec number or a later format version is
 // NotSupported.
@@ -39,6 +40,7 @@
 #include <string_view>
 
 #include "engram/array.h"
+#include "engram/record_limits.h"
 
 namespace engram::redis {
 
@@ -63,8 +65,15 @@ struct ValueFormat {
 std::string encode_value(const ArrayView& view, const ValueFormat& format);
 
 // The array a value holds: one copy of the payload (decompression writes
-// the .npy once, which then becomes the Array's buffer). Throws as above.
-Array decode_value(std::span<const char> value);
+// the .npy once, which then becomes the Array's buffer). Throws as above;
+// before allocating, a compressed value whose header declares more than
+// `record_limit` bytes of .npy (by default the default max_record_bytes,
+// never more than the machine's memory), or more than its frame can hold
+// (LZ4: 255 times the frame's size, zlib: 1032 times; zstd is not bounded
+// by ratio, but its frame's content size must be the header's), is
+// CorruptData.
+Array decode_value(std::span<const char> value,
+                   std::uint64_t record_limit = effective_record_limit(kDefaultMaxRecordBytes));
 
 // True iff `value` starts with the compressed header's magic.
 bool is_compressed_value(std::span<const char> value);

@@ -6,7 +6,9 @@
         "Redis plugin"), and the array numpy loads from it: dtype, shape,
         values.
     redis_values.py PORT damage KEY FIELD MODE
-        rewrites the field: MODE truncate | flip | codec9 | version2 | huge
+        rewrites the field: MODE truncate | flip | codec9 | version2 | huge |
+        ratio (an LZ4 frame declaring 64 MiB, cut to its first 4 KiB: more
+        than LZ4 can expand)
 
 Only Debian's python3-redis, python3-numpy, python3-lz4 and
 python3-zstandard are used, and zlib from the standard library.
@@ -71,6 +73,10 @@ def main():
         data[6] = 2
     elif mode == "huge":
         struct.pack_into("<Q", data, 8, 1 << 62)
+    elif mode == "ratio":
+        npy_size = 64 << 20
+        frame = lz4.frame.compress(bytes(npy_size), store_size=True)[:4096]
+        data = bytearray(MAGIC + struct.pack("<BBQQ", 1, 1, npy_size, len(frame)) + frame)
     else:
         raise SystemExit(f"unknown mode {mode}")
     client.hset(key, field, bytes(data))

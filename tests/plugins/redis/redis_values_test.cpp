@@ -165,6 +165,44 @@ TEST_CASE("redis: damaged compressed values are CorruptData or NotSupported, oth
   }
 }
 
+TEST_CASE("redis: a compressed value declaring more than max_record_bytes is CorruptData",
+          "[redis][values]") {
+  const std::vector<float> big(512 * 1024, 0.25f);  // 2 MiB of .npy, compressing to little
+  for (const std::string codec : {"lz4", "zstd", "zlib"}) {
+    DYNAMIC_SECTION(codec) {
+      const std::string prefix = unique_prefix("recordlimit");
+      const std::string options = ", compression: " + codec;
+      auto storage = open_redis(shared_port(), prefix, options + ", max_record_bytes: 1048576");
+      auto wm = storage.working_memory();
+      wm->store_working_memory_pattern("big", ArrayView(big), 1.0);
+      CHECK(python_read(prefix + "wm:big", "pattern").at("kind") == "compressed");
+      CHECK_THROWS_AS(wm->retrieve_working_memory_pattern("big"), engram::CorruptData);
+      CHECK_THROWS_WITH(wm->retrieve_working_memory_pattern("big"),
+                        Catch::Contains("wm:big") && Catch::Contains("declares 2097280 bytes") &&
+                            Catch::Contains("more than max_record_bytes (1048576)"));
+      // The same value under the default limit reads back.
+      auto roomy = open_redis(shared_port(), prefix, options);
+      const auto read = roomy.working_memory()->retrieve_working_memory_pattern("big");
+      REQUIRE(read.has_value());
+      CHECK(floats(read->pattern) == big);
+      storage.maintenance("fast")->clear_all();
+    }
+  }
+}
+
+TEST_CASE("redis: an LZ4 value declaring more than its frame can hold is refused unallocated",
+          "[redis][values]") {
+  const std::string prefix = unique_prefix("ratio");
+  auto storage = open_redis(shared_port(), prefix, ", compression: lz4, compression_threshold: 0");
+  auto wm = storage.working_memory();
+  wm->store_working_memory_pattern("victim", ArrayView(compressible_pattern()), 1.0);
+  python_damage(prefix + "wm:victim", "pattern", "ratio");
+  CHECK_THROWS_AS(wm->retrieve_working_memory_pattern("victim"), engram::CorruptData);
+  CHECK_THROWS_WITH(wm->retrieve_working_memory_pattern("victim"),
+                    Catch::Contains("declares 67108864 bytes but holds only 4096 stored bytes"));
+  storage.maintenance("fast")->clear_all();
+}
+
 TEST_CASE("redis: bytes another client wrote under engram's keys are typed errors",
           "[redis][values]") {
   const std::string prefix = unique_prefix("foreign");
