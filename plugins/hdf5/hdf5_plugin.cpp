@@ -1670,19 +1670,25 @@ class Records {
 
 // ---------------------------------------------------------------- shared state
 
+// The data file `path` and every file engram writes beside it, absolute.
+std::vector<fs::path> owned_files(const fs::path& path) {
+  std::error_code ec;
+  fs::path base = fs::absolute(path, ec);
+  if (ec) base = path;
+  base = base.lexically_normal();
+  std::vector<fs::path> files{base};
+  for (const char* suffix : {".journal", ".lock", ".compact", ".compact.journal"}) {
+    files.push_back(fs::path(base.string() + suffix));
+  }
+  return files;
+}
+
 // The file behind one mutex, and whether the backend was closed.
 class Shared {
  public:
   Shared(std::string name, Hdf5Options options)
       : name_(std::move(name)), file_(name_, std::move(options)), records_(file_) {
-    std::error_code ec;
-    fs::path base = fs::absolute(file_.path(), ec);
-    if (ec) base = file_.path();
-    base = base.lexically_normal();
-    files_.push_back(base);
-    for (const char* suffix : {".journal", ".lock", ".compact", ".compact.journal"}) {
-      files_.push_back(fs::path(base.string() + suffix));
-    }
+    files_ = owned_files(file_.path());
   }
 
   const std::string& name() const noexcept { return name_; }
@@ -2317,6 +2323,7 @@ const PluginDescriptor& descriptor() {
     d.create = [](const BackendContext& context) -> std::unique_ptr<Backend> {
       return std::make_unique<Hdf5Backend>(context);
     };
+    d.files = [](const Json& options) { return owned_files(kOptions.bind(options).file_path); };
     return d;
   }();
   return kDescriptor;
