@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -128,7 +129,9 @@ int run_migrate_command(const std::string& from_file, const std::string& to_file
   }
   Storage from = Storage::open(from_file);
   Storage to = Storage::open(to_file);
-  return run_migrate(from, to, options, stdout);
+  MigrateCommandOptions with_state = options;
+  if (with_state.state_file.empty()) with_state.state_file = default_state_file(to_file);
+  return run_migrate(from, to, with_state, stdout);
 }
 
 struct BenchArgs {
@@ -239,6 +242,17 @@ int main(int argc, char** argv) {
                    "default: every role of the source");
   migrate->add_option("--page-size", migrate_options.page_size, "records per batch (default 256)")
       ->check(CLI::Range(1, 1000000));
+  migrate
+      ->add_option("--on-conflict", migrate_options.on_conflict,
+                   "a record the target already holds under the same key: fail (before "
+                   "writing anything; the default), skip (keep the target's) or replace")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, engram::OnConflict>{{"fail", engram::OnConflict::kFail},
+                                                    {"skip", engram::OnConflict::kSkip},
+                                                    {"replace", engram::OnConflict::kReplace}}));
+  migrate->add_option("--state", migrate_options.state_file,
+                      "where to keep the progress, so an interrupted run continues "
+                      "(default: <--to>.migrate-state.json)");
   migrate->add_flag("--json", migrate_options.json, "JSON on stdout");
 
   BenchArgs bench_args;
