@@ -867,6 +867,45 @@ void check_state_file_is_not_data(const std::filesystem::path& file, const Stora
   }
 }
 
+// The source's fingerprint (see MigrationState::fingerprint) for `roles`.
+Json fingerprint_of(const Storage& from, const std::vector<Role>& roles) {
+  Json out = Json::object();
+  auto first = [&](std::string_view kind, const auto& page) {
+    out[std::string(kind)] = page.items.empty() ? std::string() : content_digest(page.items[0]);
+  };
+  guarded("migrate (reading the source's first records)", [&] {
+    for (Role role : roles) {
+      if (role == Role::kEpisodes) {
+        first("episodes", from.episodes()->list_episodes({}, 1));
+        first("learning_events", from.episodes()->list_learning_events({}, 1));
+      } else if (role == Role::kConcepts) {
+        first("concepts", from.concepts()->list_concepts({}, 1));
+        first("relationships", from.concepts()->list_relationships({}, 1));
+      } else if (role == Role::kTraces) {
+        const auto traces = from.traces();
+        first("network_snapshots", traces->list_network_snapshots({}, 1));
+        first("spike_trains", traces->list_spike_trains({}, 1));
+        first("compressed_spike_trains", traces->list_compressed_spike_trains({}, 1));
+        first("reservoir_states", traces->list_reservoir_states({}, 1));
+        first("layer_outputs", traces->list_layer_outputs({}, 1));
+        first("plasticity_traces", traces->list_plasticity_traces({}, 1));
+        first("homeostatic_traces", traces->list_homeostatic_traces({}, 1));
+        first("performance_metrics", traces->list_performance_metrics({}, 1));
+      }
+    }
+    return 0;
+  });
+  return out;
+}
+
+// True iff the fingerprints agree on every kind both have.
+bool same_fingerprint(const Json& a, const Json& b) {
+  for (const auto& [kind, digest] : a.items()) {
+    if (b.contains(kind) && b.at(kind) != digest) return false;
+  }
+  return true;
+}
+
 std::vector<std::string> role_names_of(const std::vector<Role>& roles) {
   std::vector<std::string> out;
   for (Role role : roles) out.emplace_back(role_name(role));
@@ -888,21 +927,28 @@ MigrationState starting_state(const MigrationOptions& options, const Storage& fr
   fresh.target = identity_of(to);
   fresh.roles = role_names_of(roles);
   if (options.state_file.empty()) return fresh;
+  fresh.fingerprint = fingerprint_of(from, roles);
   check_state_file_is_not_data(options.state_file, from, to);
   std::optional<MigrationState> kept = detail::load_migration_state(options.state_file);
   if (!kept) return fresh;
   const std::string file = options.state_file.string();
-  const bool same_storages = kept->source == fresh.source && kept->target == fresh.target;
-  if (!same_storages) {
-    if (kept->finished()) {
-      log(LogLevel::kInfo, "migrate: " + file + " holds a finished migration of other storages; starting afresh");
-      return fresh;
-    }
-    throw ConfigError("migrate: " + file + " holds an unfinished migration from " +
-                      describe(kept->source) + " to " + describe(kept->target) + " (roles " +
-                      joined(kept->roles) +
-                      "); run that one again to finish it, or delete the file to start over "
-                      "(what it copied stays in its target)");
+  const bool same_backends = kept->source == fresh.source && kept->target == fresh.target;
+  const bool same_source = same_fingerprint(kept->fingerprint, fresh.fingerprint);
+  if (!same_backends && kept->finished()) {
+    log(LogLevel::kInfo,
+        "migrate: " + file + " holds a finished migration of other storages; starting afresh");
+    return fresh;
+  }
+  if (!same_backends || !same_source) {
+    throw ConfigError(
+        "migrate: " + file + " holds " + (kept->finished() ? "a finished" : "an unfinished") +
+        " migration from " + describe(kept->source) + " to " + describe(kept->target) +
+        " (roles " + joined(kept->roles) + ")" +
+        (same_backends ? ", whose source held other records than this one's" : "") +
+        (kept->finished() ? "; delete the file to copy again (into a target that already holds "
+                            "what it copied)"
+                          : "; run that one again to finish it, or delete the file to start "
+                            "over (what it copied stays in its target)"));
   }
   if (!kept->finished() && kept->roles != fresh.roles) {
     throw ConfigError("migrate: " + file + " holds an unfinished migration of roles " +
@@ -912,6 +958,7 @@ MigrationState starting_state(const MigrationOptions& options, const Storage& fr
                       "in the target)");
   }
   kept->roles = fresh.roles;
+  kept->fingerprint.update(fresh.fingerprint);
   return std::move(*kept);
 }
 

@@ -80,6 +80,7 @@ Json to_json(const MigrationState& state) {
               {"source", state.source},
               {"target", state.target},
               {"roles", state.roles},
+              {"fingerprint", state.fingerprint},
               {"kinds", kinds},
               {"concept_ids", ids},
               {"joined_concepts", state.joined_concepts},
@@ -106,6 +107,8 @@ MigrationState from_json(const Json& j) {
   state.source = j.at("source");
   state.target = j.at("target");
   state.roles = j.at("roles").get<std::vector<std::string>>();
+  state.fingerprint = j.at("fingerprint");
+  if (!state.fingerprint.is_object()) throw Json::type_error::create(302, "fingerprint", nullptr);
   for (const auto& [kind, progress] : j.at("kinds").items()) {
     state.kinds[kind] = progress_of(progress);
   }

@@ -67,6 +67,10 @@ struct MigrationState {
   Json target = Json::array();
   // The roles of the last run (role names).
   std::vector<std::string> roles;
+  // Per kind of record that lasts (working memory's expire), the content
+  // digest of the source's first record ("" for none): a source replaced
+  // by another under the same names is told apart.
+  Json fingerprint = Json::object();
   // Per kind ("concepts", ...), in the order started.
   std::map<std::string, KindProgress> kinds;
   // Concept ids the target changed (source id → target id).

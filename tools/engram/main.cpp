@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -242,14 +241,12 @@ int main(int argc, char** argv) {
                    "default: every role of the source");
   migrate->add_option("--page-size", migrate_options.page_size, "records per batch (default 256)")
       ->check(CLI::Range(1, 1000000));
+  std::string on_conflict = "fail";
   migrate
-      ->add_option("--on-conflict", migrate_options.on_conflict,
+      ->add_option("--on-conflict", on_conflict,
                    "a record the target already holds under the same key: fail (before "
                    "writing anything; the default), skip (keep the target's) or replace")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, engram::OnConflict>{{"fail", engram::OnConflict::kFail},
-                                                    {"skip", engram::OnConflict::kSkip},
-                                                    {"replace", engram::OnConflict::kReplace}}));
+      ->check(CLI::IsMember({"fail", "skip", "replace"}));
   migrate->add_option("--state", migrate_options.state_file,
                       "where to keep the progress, so an interrupted run continues "
                       "(default: <--to>.migrate-state.json)");
@@ -283,6 +280,9 @@ int main(int argc, char** argv) {
       throw CLI::ValidationError("--to", "needs --backend: one path cannot take every backend");
     }
     migrate_options.roles = roles_of(migrate_roles);
+    migrate_options.on_conflict = on_conflict == "skip"      ? engram::OnConflict::kSkip
+                                  : on_conflict == "replace" ? engram::OnConflict::kReplace
+                                                             : engram::OnConflict::kFail;
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
