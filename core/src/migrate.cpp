@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <functional>
-#include <type_traits>
 #include <map>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <variant>
 
@@ -167,17 +167,16 @@ class Migration {
  private:
   template <class Record, class Batch>
   std::int64_t count_target(const KindSpec<Record, Batch>& spec) const {
-    return guarded("migrating " + std::string(spec.kind) + " (counting the target's records)",
-                   [&] {
-                     std::int64_t count = 0;
-                     std::string cursor;
-                     do {
-                       auto page = spec.list_target(cursor, spec.page_size);
-                       count += static_cast<std::int64_t>(page.items.size());
-                       cursor = std::move(page.next_cursor);
-                     } while (!cursor.empty());
-                     return count;
-                   });
+    return guarded("migrating " + std::string(spec.kind) + " (counting the target's records)", [&] {
+      std::int64_t count = 0;
+      std::string cursor;
+      do {
+        auto page = spec.list_target(cursor, spec.page_size);
+        count += static_cast<std::int64_t>(page.items.size());
+        cursor = std::move(page.next_cursor);
+      } while (!cursor.empty());
+      return count;
+    });
   }
 
   template <class Record, class Batch>
@@ -259,10 +258,10 @@ class Migration {
       progress.cursor = batch.cursor_after;
       progress.at_end = batch.cursor_after.empty();
       log(LogLevel::kInfo, "migrate: the page of " + std::string(spec.kind) +
-               " left unconfirmed was stored; going on after it");
+                               " left unconfirmed was stored; going on after it");
     } else {
       log(LogLevel::kInfo, "migrate: the page of " + std::string(spec.kind) +
-               " left unconfirmed was not stored; copying it again");
+                               " left unconfirmed was not stored; copying it again");
     }
     state_.unconfirmed.reset();
     save();
@@ -286,7 +285,8 @@ class Migration {
         if (is_conflict(spec, lookup(spec, mapped))) {
           auto& count = conflicts_[std::string(spec.kind)];
           if (first_conflict_.empty()) {
-            first_conflict_ = "is " + std::string(spec.kind) + " `" + printable(spec.key(record)) + "`";
+            first_conflict_ =
+                "is " + std::string(spec.kind) + " `" + printable(spec.key(record)) + "`";
           }
           ++count;
         }
@@ -407,8 +407,8 @@ class Migration {
     if (after != expected) {
       throw BackendError(doing + ": the target changed under the migration: it holds " +
                          std::to_string(after) + " records where " + std::to_string(expected) +
-                         " were expected (" + std::to_string(progress.target_before) +
-                         " before, " + std::to_string(progress.added) +
+                         " were expected (" + std::to_string(progress.target_before) + " before, " +
+                         std::to_string(progress.added) +
                          " added); another writer, or records that expired");
     }
     progress.done = true;
@@ -454,7 +454,7 @@ void migrate_working_memory(Migration& m, WorkingMemory& from, WorkingMemory& to
   auto equal_or_different = [](const auto& there, const auto& record) {
     if (!there) return Lookup{};
     return Lookup{content_digest(*there) == content_digest(record) ? Found::kEqual
-                                                                  : Found::kDifferent};
+                                                                   : Found::kDifferent};
   };
   {
     KindSpec<WorkingMemoryPattern, WorkingMemoryBatch> spec;
@@ -505,7 +505,9 @@ void migrate_working_memory(Migration& m, WorkingMemory& from, WorkingMemory& to
     spec.role = role;
     spec.kind = "attention_weights";
     spec.page_size = n;
-    spec.list = [&](std::string_view c, std::size_t l) { return from.list_attention_weights(c, l); };
+    spec.list = [&](std::string_view c, std::size_t l) {
+      return from.list_attention_weights(c, l);
+    };
     spec.list_target = [&](std::string_view c, std::size_t l) {
       return to.list_attention_weights(c, l);
     };
@@ -594,7 +596,8 @@ class ConceptNames {
     std::string cursor;
     do {
       auto page = to_.list_concepts(cursor, page_size_);
-      for (const Concept& c : page.items) index_.emplace_back(std::hash<std::string>{}(c.name), c.id);
+      for (const Concept& c : page.items)
+        index_.emplace_back(std::hash<std::string>{}(c.name), c.id);
       cursor = std::move(page.next_cursor);
     } while (!cursor.empty());
     std::sort(index_.begin(), index_.end());
@@ -778,11 +781,11 @@ void migrate_traces(Migration& m, TraceStore& from, TraceStore& to) {
        &TraceStore::list_compressed_spike_trains, &TraceStore::list_compressed_spike_trains,
        &TraceStore::retrieve_compressed_spike_train, fixed("compressed"),
        &TraceBatchIds::compressed_spike_trains, array_bytes(&CompressedSpikeTrain::spike_data));
-  copy(std::type_identity<ReservoirStates>{}, "reservoir_states",
-       &TraceStore::list_reservoir_states, &TraceStore::list_reservoir_states,
-       &TraceStore::retrieve_reservoir_states,
-       [](const ReservoirStates& r) { return r.reservoir_id; }, &TraceBatchIds::reservoir_states,
-       array_bytes(&ReservoirStates::reservoir_states));
+  copy(
+      std::type_identity<ReservoirStates>{}, "reservoir_states", &TraceStore::list_reservoir_states,
+      &TraceStore::list_reservoir_states, &TraceStore::retrieve_reservoir_states,
+      [](const ReservoirStates& r) { return r.reservoir_id; }, &TraceBatchIds::reservoir_states,
+      array_bytes(&ReservoirStates::reservoir_states));
   copy(std::type_identity<LayerOutputs>{}, "layer_outputs", &TraceStore::list_layer_outputs,
        &TraceStore::list_layer_outputs, &TraceStore::retrieve_layer_outputs, fixed("outputs"),
        &TraceBatchIds::layer_outputs, [](const LayerOutputs& r) {
@@ -790,21 +793,24 @@ void migrate_traces(Migration& m, TraceStore& from, TraceStore& to) {
          for (const auto& [name, array] : r.layer_outputs) total += array.nbytes();
          return total;
        });
-  copy(std::type_identity<PlasticityTrace>{}, "plasticity_traces",
-       &TraceStore::list_plasticity_traces, &TraceStore::list_plasticity_traces,
-       &TraceStore::retrieve_plasticity_trace,
-       [](const PlasticityTrace& r) { return r.plasticity_type; },
-       &TraceBatchIds::plasticity_traces, array_bytes(&PlasticityTrace::synapse_changes));
-  copy(std::type_identity<HomeostaticTrace>{}, "homeostatic_traces",
-       &TraceStore::list_homeostatic_traces, &TraceStore::list_homeostatic_traces,
-       &TraceStore::retrieve_homeostatic_trace,
-       [](const HomeostaticTrace& r) { return r.mechanism; }, &TraceBatchIds::homeostatic_traces,
-       array_bytes(&HomeostaticTrace::homeostatic_changes));
-  copy(std::type_identity<PerformanceMetrics>{}, "performance_metrics",
-       &TraceStore::list_performance_metrics, &TraceStore::list_performance_metrics,
-       &TraceStore::retrieve_performance_metrics,
-       [](const PerformanceMetrics& r) { return r.task_type; }, &TraceBatchIds::performance_metrics,
-       [](const PerformanceMetrics&) { return std::size_t{0}; });
+  copy(
+      std::type_identity<PlasticityTrace>{}, "plasticity_traces",
+      &TraceStore::list_plasticity_traces, &TraceStore::list_plasticity_traces,
+      &TraceStore::retrieve_plasticity_trace,
+      [](const PlasticityTrace& r) { return r.plasticity_type; }, &TraceBatchIds::plasticity_traces,
+      array_bytes(&PlasticityTrace::synapse_changes));
+  copy(
+      std::type_identity<HomeostaticTrace>{}, "homeostatic_traces",
+      &TraceStore::list_homeostatic_traces, &TraceStore::list_homeostatic_traces,
+      &TraceStore::retrieve_homeostatic_trace,
+      [](const HomeostaticTrace& r) { return r.mechanism; }, &TraceBatchIds::homeostatic_traces,
+      array_bytes(&HomeostaticTrace::homeostatic_changes));
+  copy(
+      std::type_identity<PerformanceMetrics>{}, "performance_metrics",
+      &TraceStore::list_performance_metrics, &TraceStore::list_performance_metrics,
+      &TraceStore::retrieve_performance_metrics,
+      [](const PerformanceMetrics& r) { return r.task_type; }, &TraceBatchIds::performance_metrics,
+      [](const PerformanceMetrics&) { return std::size_t{0}; });
 }
 
 // The backends of `storage` as the state file names them.
@@ -817,10 +823,8 @@ Json identity_of(const Storage& storage) {
     if (backend.maintenance) {
       for (const auto& file : backend.maintenance->files()) files.push_back(file.string());
     }
-    out.push_back({{"name", backend.name},
-                   {"plugin", backend.plugin},
-                   {"roles", roles},
-                   {"files", files}});
+    out.push_back(
+        {{"name", backend.name}, {"plugin", backend.plugin}, {"roles", roles}, {"files", files}});
   }
   return out;
 }
@@ -942,8 +946,8 @@ MigrationState starting_state(const MigrationOptions& options, const Storage& fr
   if (!same_backends || !same_source) {
     throw ConfigError(
         "migrate: " + file + " holds " + (kept->finished() ? "a finished" : "an unfinished") +
-        " migration from " + describe(kept->source) + " to " + describe(kept->target) +
-        " (roles " + joined(kept->roles) + ")" +
+        " migration from " + describe(kept->source) + " to " + describe(kept->target) + " (roles " +
+        joined(kept->roles) + ")" +
         (same_backends ? ", whose source held other records than this one's" : "") +
         (kept->finished() ? "; delete the file to copy again (into a target that already holds "
                             "what it copied)"
@@ -970,10 +974,10 @@ MigrationReport migrate(const Storage& from, const Storage& to, const MigrationO
   }
   std::vector<Role> roles;
   for (Role role : kAllRoles) {
-    const bool chosen = options.roles.empty()
-                            ? from.has(role)
-                            : std::find(options.roles.begin(), options.roles.end(), role) !=
-                                  options.roles.end();
+    const bool chosen =
+        options.roles.empty()
+            ? from.has(role)
+            : std::find(options.roles.begin(), options.roles.end(), role) != options.roles.end();
     if (chosen) roles.push_back(role);
   }
   for (Role role : options.roles) {

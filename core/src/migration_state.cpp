@@ -49,10 +49,11 @@ class Fd {
 }
 
 Json progress_json(const KindProgress& p) {
-  return {{"done", p.done},         {"cursor", p.cursor},     {"at_end", p.at_end},
-          {"target_before", p.target_before},
-          {"added", p.added},       {"copied", p.copied},     {"skipped", p.skipped},
-          {"replaced", p.replaced}, {"remapped", p.remapped}, {"bytes", p.bytes}};
+  return {{"done", p.done},         {"cursor", p.cursor},
+          {"at_end", p.at_end},     {"target_before", p.target_before},
+          {"added", p.added},       {"copied", p.copied},
+          {"skipped", p.skipped},   {"replaced", p.replaced},
+          {"remapped", p.remapped}, {"bytes", p.bytes}};
 }
 
 KindProgress progress_of(const Json& j) {
@@ -75,16 +76,11 @@ Json to_json(const MigrationState& state) {
   for (const auto& [kind, progress] : state.kinds) kinds[kind] = progress_json(progress);
   Json ids = Json::array();
   for (const auto& [from, to] : state.concept_ids) ids.push_back({from, to});
-  Json out = {{"format", kFormat},
-              {"version", kVersion},
-              {"source", state.source},
-              {"target", state.target},
-              {"roles", state.roles},
-              {"fingerprint", state.fingerprint},
-              {"kinds", kinds},
-              {"concept_ids", ids},
-              {"joined_concepts", state.joined_concepts},
-              {"unconfirmed", nullptr}};
+  Json out = {
+      {"format", kFormat},      {"version", kVersion},  {"source", state.source},
+      {"target", state.target}, {"roles", state.roles}, {"fingerprint", state.fingerprint},
+      {"kinds", kinds},         {"concept_ids", ids},   {"joined_concepts", state.joined_concepts},
+      {"unconfirmed", nullptr}};
   if (state.unconfirmed) {
     Json records = Json::array();
     for (const auto& r : state.unconfirmed->records) {

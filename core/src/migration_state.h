@@ -55,9 +55,9 @@ struct KindProgress {
 // The page whose store_batch was sent last and not yet confirmed.
 struct UnconfirmedBatch {
   std::string kind;
-  std::string cursor_after;  // the source's cursor past the page
+  std::string cursor_after;       // the source's cursor past the page
   std::int64_t page_records = 0;  // records the source's page held
-  KindProgress delta;        // what it adds to the kind's progress (copied ... bytes, added)
+  KindProgress delta;             // what it adds to the kind's progress (copied ... bytes, added)
   std::vector<UnconfirmedRecord> records;  // the records written
 };
 

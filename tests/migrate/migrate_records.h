@@ -22,7 +22,6 @@
 
 namespace migrate_records {
 
-
 using engram::Array;
 using engram::ArrayView;
 using engram::Json;
@@ -70,8 +69,8 @@ inline void populate_episodes(engram::EpisodeStore& store, int n) {
       store.store_episode(Json{{"observation", i}, {"tags", {"a", "b"}}}, 0.1 * i, "ctx",
                           1000.0 + i);
     }
-    store.store_learning_event("task" + std::to_string(i % 3), 0.01 * i, "strategy",
-                               {{"lr", 0.1}}, 2000.0 + i);
+    store.store_learning_event("task" + std::to_string(i % 3), 0.01 * i, "strategy", {{"lr", 0.1}},
+                               2000.0 + i);
   }
 }
 
@@ -141,7 +140,8 @@ inline std::string num(double value) {
 }
 
 // What each kind holds; `with_ids` includes integer ids.
-inline std::map<std::string, std::vector<std::string>> contents(const Storage& storage, bool with_ids) {
+inline std::map<std::string, std::vector<std::string>> contents(const Storage& storage,
+                                                                bool with_ids) {
   std::map<std::string, std::vector<std::string>> out;
   auto list_all = [](auto&& list_page) {
     std::vector<std::string> rows;
@@ -221,8 +221,8 @@ inline std::map<std::string, std::vector<std::string>> contents(const Storage& s
     auto store = storage.traces();
     out["network_snapshots"] = list_all([&](const std::string& c) {
       return rows_of(store->list_network_snapshots(c, 3), [](const auto& r) {
-        return r.id + "|" + num(r.timestamp) + "|" + digest(r.adjacency_matrix) + digest(r.weight_matrix) +
-               digest(r.neuron_states) + "|" + r.metadata.dump();
+        return r.id + "|" + num(r.timestamp) + "|" + digest(r.adjacency_matrix) +
+               digest(r.weight_matrix) + digest(r.neuron_states) + "|" + r.metadata.dump();
       });
     });
     out["spike_trains"] = list_all([&](const std::string& c) {
@@ -239,7 +239,8 @@ inline std::map<std::string, std::vector<std::string>> contents(const Storage& s
     });
     out["reservoir_states"] = list_all([&](const std::string& c) {
       return rows_of(store->list_reservoir_states(c, 3), [](const auto& r) {
-        return r.id + "|" + num(r.timestamp) + "|" + digest(r.reservoir_states) + "|" + r.reservoir_id;
+        return r.id + "|" + num(r.timestamp) + "|" + digest(r.reservoir_states) + "|" +
+               r.reservoir_id;
       });
     });
     out["layer_outputs"] = list_all([&](const std::string& c) {
@@ -251,12 +252,14 @@ inline std::map<std::string, std::vector<std::string>> contents(const Storage& s
     });
     out["plasticity_traces"] = list_all([&](const std::string& c) {
       return rows_of(store->list_plasticity_traces(c, 3), [](const auto& r) {
-        return r.id + "|" + num(r.timestamp) + "|" + digest(r.synapse_changes) + "|" + r.plasticity_type;
+        return r.id + "|" + num(r.timestamp) + "|" + digest(r.synapse_changes) + "|" +
+               r.plasticity_type;
       });
     });
     out["homeostatic_traces"] = list_all([&](const std::string& c) {
       return rows_of(store->list_homeostatic_traces(c, 3), [](const auto& r) {
-        return r.id + "|" + num(r.timestamp) + "|" + digest(r.homeostatic_changes) + "|" + r.mechanism;
+        return r.id + "|" + num(r.timestamp) + "|" + digest(r.homeostatic_changes) + "|" +
+               r.mechanism;
       });
     });
     out["performance_metrics"] = list_all([&](const std::string& c) {

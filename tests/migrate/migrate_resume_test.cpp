@@ -3,12 +3,13 @@
 // anything is written, or are skipped or replaced as asked; an interrupted
 // migration run again with its state file copies every record exactly once;
 // the state file is refused where it would harm.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "engram/errors.h"
@@ -32,15 +33,17 @@ std::string files_config(const engram_test::TempDir& dir, const std::string& tag
   if (!working_memory) {
     return "version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"" +
            (dir / (tag + ".db")).string() + "\"}\n  arrays: {plugin: hdf5, file_path: \"" +
-           (dir / (tag + ".h5")).string() + "\"}\nroles: {episodes: db, concepts: db, traces: arrays}\n";
+           (dir / (tag + ".h5")).string() +
+           "\"}\nroles: {episodes: db, concepts: db, traces: arrays}\n";
   }
   if (const char* port = std::getenv("ENGRAM_TEST_REDIS_PORT")) {
     wm = "  mem: {plugin: redis, host: 127.0.0.1, port: " + std::string(port) +
          ", key_prefix: \"migrate-resume:" + std::to_string(::getpid()) + ":" + tag + ":\"}\n";
   }
-  return "version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"" + (dir / (tag + ".db")).string() +
-         "\"}\n  arrays: {plugin: hdf5, file_path: \"" + (dir / (tag + ".h5")).string() + "\"}\n" +
-         wm + "roles: {working_memory: mem, episodes: db, concepts: db, traces: arrays}\n";
+  return "version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"" +
+         (dir / (tag + ".db")).string() + "\"}\n  arrays: {plugin: hdf5, file_path: \"" +
+         (dir / (tag + ".h5")).string() + "\"}\n" + wm +
+         "roles: {working_memory: mem, episodes: db, concepts: db, traces: arrays}\n";
 }
 
 bool uses_redis() { return std::getenv("ENGRAM_TEST_REDIS_PORT") != nullptr; }
@@ -103,7 +106,8 @@ std::int64_t concept_id(const Storage& storage, const std::string& name) {
 double strength(const Storage& storage, const std::string& from, const std::string& to,
                 const std::string& type) {
   const auto target = concept_id(storage, to);
-  for (const auto& r : storage.concepts()->get_concept_relationships(concept_id(storage, from), type)) {
+  for (const auto& r :
+       storage.concepts()->get_concept_relationships(concept_id(storage, from), type)) {
     if (r.target_id == target) return r.strength;
   }
   return -1.0;
@@ -177,8 +181,9 @@ TEST_CASE("migrate: --on-conflict skip keeps the target's records and copies the
   // The target's own records are as they were.
   CHECK(embedding_of(to, "concept3") == kOther);
   CHECK(strength(to, "concept3", "concept4", "next") == 0.9);
-  CHECK(to.working_memory()->retrieve_working_memory_pattern("pattern1")->pattern.values<float>()[0] ==
-        42.0f);
+  CHECK(to.working_memory()
+            ->retrieve_working_memory_pattern("pattern1")
+            ->pattern.values<float>()[0] == 42.0f);
   CHECK(to.working_memory()->retrieve_attention_weights("context2")->weights.values<float>()[0] ==
         42.0f);
   // The source's other relationships join the target's concepts of those names.
@@ -225,12 +230,11 @@ TEST_CASE("migrate: interrupted after any page and run again, every record exact
   engram_test::TempDir dir("engram-migrate");
   const bool files = GENERATE(false, true);
   const int stop_after = GENERATE(1, 4, 10, 16, 19, 23, 36);
-  INFO((files ? "sqlite/hdf5 target, reopened" : "memory target") << ", stopped after page "
-                                                                  << stop_after);
+  INFO((files ? "sqlite/hdf5 target, reopened" : "memory target")
+       << ", stopped after page " << stop_after);
   Storage from = populated_source();
   // Working memory only where it outlives a reopening: memory, or redis.
-  const std::string target_yaml =
-      files ? files_config(dir, "t", uses_redis()) : memory_config();
+  const std::string target_yaml = files ? files_config(dir, "t", uses_redis()) : memory_config();
   std::optional<Storage> to;
   to.emplace(Storage::from_yaml(target_yaml));
   MigrationOptions options;
@@ -283,9 +287,9 @@ TEST_CASE("migrate: resumed into a target that renumbers, relationships still jo
   const int stop_after = GENERATE(2, 4, 5, 6, 8);
   INFO("stopped after page " << stop_after);
   Storage from = populated_source(2);
-  const std::string target_yaml =
-      "version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"" + (dir / "t.db").string() +
-      "\"}\nroles: {episodes: db, concepts: db}\n";
+  const std::string target_yaml = "version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"" +
+                                  (dir / "t.db").string() +
+                                  "\"}\nroles: {episodes: db, concepts: db}\n";
   std::optional<Storage> to;
   to.emplace(Storage::from_yaml(target_yaml));
   for (int i = 0; i < 3; ++i) {
@@ -366,9 +370,9 @@ TEST_CASE("migrate: a state file of another unfinished migration is refused, nam
   Storage other = Storage::from_yaml(sqlite_config(dir / "other.db"));
   populate_episodes(*other.episodes(), 3);
   CHECK_THROWS_AS(engram::migrate(other, to, options), engram::ConfigError);
-  CHECK_THROWS_WITH(engram::migrate(other, to, options),
-                    Catch::Contains("unfinished migration") && Catch::Contains("delete the file") &&
-                        Catch::Contains("state.json"));
+  CHECK_THROWS_WITH(engram::migrate(other, to, options), Catch::Contains("unfinished migration") &&
+                                                             Catch::Contains("delete the file") &&
+                                                             Catch::Contains("state.json"));
   // The right one finishes; then another migration may use the file.
   engram::migrate(from, to, options);
   Storage fresh = Storage::from_yaml(sqlite_config(dir / "fresh.db"));

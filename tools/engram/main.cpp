@@ -251,6 +251,13 @@ int main(int argc, char** argv) {
                       "where to keep the progress, so an interrupted run continues "
                       "(default: <--to>.migrate-state.json)");
   migrate->add_flag("--json", migrate_options.json, "JSON on stdout");
+  migrate->footer(
+      "A conflict is a record the target already holds under the same key: a pattern hash,\n"
+      "an attention context, a concept name, a relationship, a trace of equal content.\n"
+      "With --on-conflict fail (the default) they are looked for before anything is written.\n"
+      "Progress is kept in the state file; killed or failed, the same command run again\n"
+      "continues where it stopped and copies nothing twice. A finished migration run again\n"
+      "copies nothing; delete the state file to copy again.");
 
   BenchArgs bench_args;
   CLI::App* bench = app.add_subcommand(

@@ -49,11 +49,16 @@ int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOpti
   if (options.json) {
     Json rows = Json::array();
     for (const auto& kind : report.kinds) {
-      rows.push_back({{"role", role_name(kind.role)}, {"kind", kind.kind},
-                      {"records", kind.records}, {"bytes", kind.bytes},
-                      {"remapped", kind.remapped}, {"skipped", kind.skipped},
-                      {"replaced", kind.replaced}, {"resumed", kind.resumed},
-                      {"done_before", kind.done_before}, {"verified", kind.verified}});
+      rows.push_back({{"role", role_name(kind.role)},
+                      {"kind", kind.kind},
+                      {"records", kind.records},
+                      {"bytes", kind.bytes},
+                      {"remapped", kind.remapped},
+                      {"skipped", kind.skipped},
+                      {"replaced", kind.replaced},
+                      {"resumed", kind.resumed},
+                      {"done_before", kind.done_before},
+                      {"verified", kind.verified}});
     }
     fmt::print(out, "{}\n",
                Json{{"kinds", rows},
@@ -73,8 +78,8 @@ int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOpti
       continue;
     }
     fmt::print(out, "{:<16} {:<24} {:>10} {:>12} {:>9} {:>8} {:>8} {:>8}\n", role_name(kind.role),
-               kind.kind, kind.records, human_bytes(static_cast<double>(kind.bytes)),
-               kind.remapped, kind.skipped, kind.replaced, kind.resumed);
+               kind.kind, kind.records, human_bytes(static_cast<double>(kind.bytes)), kind.remapped,
+               kind.skipped, kind.replaced, kind.resumed);
   }
   if (report.done_before()) {
     fmt::print(out,
