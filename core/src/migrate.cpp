@@ -399,8 +399,10 @@ class Migration {
       progress.cursor = next_cursor;
       progress.at_end = next_cursor.empty();
       cursor = std::move(next_cursor);
+      // Confirmed in memory; the file says so with its next write (the next
+      // page's, or this kind's end), one durable write per page. Until then
+      // a crash leaves this page unconfirmed there, which resume resolves.
       state_.unconfirmed.reset();
-      save();
     }
     const std::int64_t after = count_target(spec);
     const std::int64_t expected = progress.target_before + progress.added;

@@ -43,8 +43,9 @@
 // (JSON; see below): which kinds are done, each kind's source cursor, the
 // counts, the concept ids the target changed, and the page being stored.
 // Before each store_batch the page's records (key and content digest) are
-// written to the file as "unconfirmed"; after the store returns (and
-// on_progress), the page is confirmed. Each write replaces the file
+// written to the file as "unconfirmed", with the progress up to the page
+// before (so a page is confirmed in the file by the next one's write, or
+// the kind's end: one durable write per page). Each write replaces the file
 // atomically (temporary file, fsync, rename, fsync of the folder). Run
 // again after an interruption (a kill, a failure, a throw from
 // on_progress) with the same storages and roles, the migration starts each
