@@ -434,3 +434,46 @@ TEST_CASE("migrate: a target changed under the migration fails the count check, 
                              Catch::Contains("holds 9 records where 8 were expected"));
   }
 }
+
+TEST_CASE("migrate: a trace id the target uses for another record is remapped, not a conflict",
+          "[migrate][conflict]") {
+  engram_test::TempDir dir("engram-migrate");
+  const bool files = GENERATE(false, true);
+  INFO((files ? "hdf5 target" : "memory target"));
+  Storage from = Storage::from_yaml(
+      "version: 1\nbackends:\n  mem: {plugin: memory}\nroles: {traces: mem}\n");
+  populate_traces(*from.traces(), 3);
+  Storage to = Storage::from_yaml(files ? "version: 1\nbackends:\n  arrays: {plugin: hdf5, "
+                                          "file_path: \"" +
+                                              (dir / "t.h5").string() +
+                                              "\"}\nroles: {traces: arrays}\n"
+                                        : "version: 1\nbackends:\n  mem: {plugin: memory}\nroles: "
+                                          "{traces: mem}\n");
+  // The target's own snapshot in the millisecond of the source's second.
+  const std::vector<std::int64_t> adjacency{1};
+  const std::vector<double> weights{2.0};
+  const std::vector<float> states{3.0f};
+  const std::string theirs = to.traces()->store_network_snapshot(
+      5001.0, ArrayView(adjacency, {1, 1}), ArrayView(weights, {1, 1}), ArrayView(states));
+  REQUIRE(theirs == "snapshot_5001000");
+  MigrationOptions options = only({Role::kTraces});
+  const auto report = engram::migrate(from, to, options);
+  CHECK(row(report, "network_snapshots").records == 3);
+  CHECK(row(report, "network_snapshots").remapped == 1);
+  CHECK(row(report, "network_snapshots").skipped == 0);
+  CHECK(to.traces()->retrieve_network_snapshot("snapshot_5001000")->weight_matrix.values<double>()[0] ==
+        2.0);
+  CHECK(to.traces()->list_network_snapshots({}, 100).items.size() == 4);
+  // Run again without a state file: every trace is there already (the
+  // remapped one under its suffix): conflicts, nothing doubled.
+  const auto before = contents(to, true);
+  CHECK_THROWS_WITH(engram::migrate(from, to, options),
+                    Catch::Contains("24 of the source's records") &&
+                        Catch::Contains("network_snapshots 3"));
+  CHECK(contents(to, true) == before);
+  options.on_conflict = OnConflict::kSkip;
+  const auto skipped = engram::migrate(from, to, options);
+  CHECK(skipped.total_records() == 0);
+  CHECK(row(skipped, "network_snapshots").skipped == 3);
+  CHECK(contents(to, true) == before);
+}
