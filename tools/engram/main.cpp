@@ -132,7 +132,9 @@ int run_migrate_command(const std::string& from_file, const std::string& to_file
   }
   Storage from = Storage::open(from_file);
   Storage to = Storage::open(to_file);
-  return run_migrate(from, to, options, stdout);
+  MigrateCommandOptions with_state = options;
+  if (with_state.state_file.empty()) with_state.state_file = default_state_file(to_file);
+  return run_migrate(from, to, with_state, stdout);
 }
 
 struct BenchArgs {
@@ -245,7 +247,23 @@ int main(int argc, char** argv) {
                    "default: every role of the source");
   migrate->add_option("--page-size", migrate_options.page_size, "records per batch (default 256)")
       ->check(CLI::Range(1, 1000000));
+  std::string on_conflict = "fail";
+  migrate
+      ->add_option("--on-conflict", on_conflict,
+                   "a record the target already holds under the same key: fail (before "
+                   "writing anything; the default), skip (keep the target's) or replace")
+      ->check(CLI::IsMember({"fail", "skip", "replace"}));
+  migrate->add_option("--state", migrate_options.state_file,
+                      "where to keep the progress, so an interrupted run continues "
+                      "(default: <--to>.migrate-state.json)");
   migrate->add_flag("--json", migrate_options.json, "JSON on stdout");
+  migrate->footer(
+      "A conflict is a record the target already holds under the same key: a pattern hash,\n"
+      "an attention context, a concept name, a relationship, a trace of equal content.\n"
+      "With --on-conflict fail (the default) they are looked for before anything is written.\n"
+      "Progress is kept in the state file; killed or failed, the same command run again\n"
+      "continues where it stopped and copies nothing twice. A finished migration run again\n"
+      "copies nothing; delete the state file to copy again.");
 
   BenchArgs bench_args;
   CLI::App* bench = app.add_subcommand(
@@ -275,6 +293,9 @@ int main(int argc, char** argv) {
       throw CLI::ValidationError("--to", "needs --backend: one path cannot take every backend");
     }
     migrate_options.roles = roles_of(migrate_roles);
+    migrate_options.on_conflict = on_conflict == "skip"      ? engram::OnConflict::kSkip
+                                  : on_conflict == "replace" ? engram::OnConflict::kReplace
+                                                             : engram::OnConflict::kFail;
   } catch (const CLI::Success& e) {  // --help
     return app.exit(e);
   } catch (const CLI::ParseError& e) {

@@ -6,16 +6,21 @@
 #include <string>
 
 #include "engram/json.h"
-#include "engram/migrate.h"
 #include "progress.h"
 
 namespace engram::tool {
+
+std::filesystem::path default_state_file(const std::filesystem::path& target_config) {
+  return std::filesystem::path(target_config.string() + ".migrate-state.json");
+}
 
 int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOptions& options,
                 std::FILE* out) {
   MigrationOptions migration;
   migration.roles = options.roles;
   migration.page_size = options.page_size;
+  migration.on_conflict = options.on_conflict;
+  migration.state_file = options.state_file;
   // One progress line per kind, replaced when the next kind starts.
   std::unique_ptr<Progress> progress;
   std::string current;
@@ -31,25 +36,64 @@ int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOpti
   const MigrationReport report = migrate(from, to, migration);
   progress.reset();
 
+  // Every kind this run worked on had its count checked (migrate throws
+  // otherwise); kinds an earlier run finished were checked then.
+  bool verified = true;
+  std::int64_t skipped = 0, replaced = 0, resumed = 0;
+  for (const auto& kind : report.kinds) {
+    if (!kind.done_before && !kind.verified) verified = false;
+    skipped += kind.skipped;
+    replaced += kind.replaced;
+    if (!kind.done_before) resumed += kind.resumed;
+  }
   if (options.json) {
     Json rows = Json::array();
     for (const auto& kind : report.kinds) {
-      rows.push_back({{"role", role_name(kind.role)}, {"kind", kind.kind},
-                      {"records", kind.records}, {"bytes", kind.bytes},
-                      {"remapped", kind.remapped}});
+      rows.push_back({{"role", role_name(kind.role)},
+                      {"kind", kind.kind},
+                      {"records", kind.records},
+                      {"bytes", kind.bytes},
+                      {"remapped", kind.remapped},
+                      {"skipped", kind.skipped},
+                      {"replaced", kind.replaced},
+                      {"resumed", kind.resumed},
+                      {"done_before", kind.done_before},
+                      {"verified", kind.verified}});
     }
-    fmt::print(out, "{}\n", Json{{"kinds", rows}, {"total_records", report.total_records()},
-                                 {"verified", true}}
-                                .dump(2));
+    fmt::print(out, "{}\n",
+               Json{{"kinds", rows},
+                    {"total_records", report.total_records()},
+                    {"done_before", report.done_before()},
+                    {"state_file", report.state_file.string()},
+                    {"verified", verified}}
+                   .dump(2));
     return 0;
   }
-  fmt::print(out, "{:<16} {:<24} {:>10} {:>12} {:>9}\n", "role", "kind", "records", "bytes",
-             "remapped");
+  fmt::print(out, "{:<16} {:<24} {:>10} {:>12} {:>9} {:>8} {:>8} {:>8}\n", "role", "kind",
+             "records", "bytes", "remapped", "skipped", "replaced", "resumed");
   for (const auto& kind : report.kinds) {
-    fmt::print(out, "{:<16} {:<24} {:>10} {:>12} {:>9}\n", role_name(kind.role), kind.kind,
-               kind.records, human_bytes(static_cast<double>(kind.bytes)), kind.remapped);
+    if (kind.done_before) {
+      fmt::print(out, "{:<16} {:<24} {:>10} {:>12}\n", role_name(kind.role), kind.kind,
+                 kind.resumed, "(copied by an earlier run)");
+      continue;
+    }
+    fmt::print(out, "{:<16} {:<24} {:>10} {:>12} {:>9} {:>8} {:>8} {:>8}\n", role_name(kind.role),
+               kind.kind, kind.records, human_bytes(static_cast<double>(kind.bytes)), kind.remapped,
+               kind.skipped, kind.replaced, kind.resumed);
   }
-  fmt::print(out, "{} records copied; the target's counts check out.\n", report.total_records());
+  if (report.done_before()) {
+    fmt::print(out,
+               "This migration finished before ({}): nothing copied. Delete that file to copy "
+               "again.\n",
+               report.state_file.string());
+    return 0;
+  }
+  std::string line = fmt::format("{} records copied", report.total_records());
+  if (resumed > 0) line += fmt::format(" ({} more by an interrupted run, resumed)", resumed);
+  if (skipped > 0) line += fmt::format(", {} skipped (the target's kept)", skipped);
+  if (replaced > 0) line += fmt::format(", {} of them replacing the target's", replaced);
+  if (verified) line += "; the target's counts check out";
+  fmt::print(out, "{}.\n", line);
   return 0;
 }
 

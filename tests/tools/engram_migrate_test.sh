@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Usage: engram_migrate_test.sh <engram binary>
+# `engram migrate` as a user meets it when things go wrong: a target that
+# already holds records of the same key (--on-conflict), a migrate killed
+# with SIGKILL midway and run again (the state file), a finished one run
+# again, a state file that names a database or another migration. Records
+# come from `engram demo`, multiplied with the sqlite3 CLI.
+set -u
+engram=$(realpath "$1")
+python=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
+cd "$work"
+
+write_config() {  # <file> <folder>
+  cat >"$1" <<YAML
+version: 1
+backends:
+  db: {plugin: sqlite, db_path: data/$2/engram.db}
+  arrays: {plugin: hdf5, file_path: data/$2/traces.h5}
+roles: {episodes: db, concepts: db, traces: arrays}
+YAML
+}
+# Every row of the tables migrate copies, without engram's ids (a target
+# may renumber), sorted.
+rows() {  # <database>
+  sqlite3 "$1" "select timestamp, performance_score, context_hash, metadata, hex(experience_data)
+                  from episodes;
+                select task_type, performance_delta, strategy_used, timestamp, parameters
+                  from learning_events;
+                select name, hex(embedding), creation_time, access_count, last_accessed, metadata
+                  from concepts;" | sort
+}
+count() {  # <database> <table>
+  sqlite3 "$1" "select count(*) from $2"
+}
+state_copied() {  # <state file> <kind>: records the state file says were copied
+  "$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['kinds'].get(sys.argv[2], {}).get('copied', 0))" "$1" "$2" 2>/dev/null || echo 0
+}
+
+write_config a.yaml a
+write_config b.yaml b
+write_config c.yaml c
+expect 0 "every record read back as stored" -- "$engram" demo --config a.yaml --steps 4
+# 4 episodes doubled 11 times: 8192, enough for migrate to be killed midway.
+for _ in $(seq 11); do
+  sqlite3 data/a/engram.db "insert into episodes (timestamp, experience_data, performance_score,
+      context_hash, metadata, created_at, experience_format)
+    select timestamp + (select max(id) from episodes), experience_data, performance_score,
+      context_hash, metadata, created_at, experience_format from episodes"
+done
+check "the source holds 8192 episodes" test "$(count data/a/engram.db episodes)" = 8192
+
+# --- killed midway, run again: every record once ---
+"$engram" migrate --from a.yaml --to b.yaml --page-size 2 >killed.out 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  [ "$(state_copied b.yaml.migrate-state.json episodes)" -ge 200 ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.05
+done
+kill -KILL "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+check "migrate was killed midway (rc $rc = SIGKILL)" test "$rc" = 137
+check "the state file is there" test -f b.yaml.migrate-state.json
+copied_before=$(count data/b/engram.db episodes)
+check "the target holds part of the episodes ($copied_before)" \
+  test "$copied_before" -gt 0 -a "$copied_before" -lt 8192
+
+# Another source into this target while that one is unfinished: refused.
+expect 1 "unfinished migration" -- "$engram" migrate --from c.yaml --to b.yaml
+expect 1 "delete the file" -- "$engram" migrate --from c.yaml --to b.yaml
+expect 1 "pass --roles episodes,concepts,traces" -- \
+  "$engram" migrate --from a.yaml --to b.yaml --roles episodes
+check "the refusals wrote nothing" test "$(count data/b/engram.db episodes)" = "$copied_before"
+
+expect 0 "the target's counts check out" -- "$engram" migrate --from a.yaml --to b.yaml
+check "the resumed run says what the killed one copied" grep -q "by an interrupted run, resumed" "$work/out"
+check "sqlite → sqlite after the kill: every episode once" \
+  test "$(count data/b/engram.db episodes)" = 8192
+check "sqlite → sqlite after the kill: the same rows" diff <(rows data/a/engram.db) <(rows data/b/engram.db)
+check "sqlite → sqlite after the kill: the same relationships" \
+  test "$(count data/a/engram.db concept_relationships)" = "$(count data/b/engram.db concept_relationships)"
+check "hdf5 → hdf5 after the kill: the same records, none doubled" \
+  diff <(h5ls -r data/a/traces.h5 | awk '{print $1}') <(h5ls -r data/b/traces.h5 | awk '{print $1}')
+expect 0 "finished before" -- "$engram" migrate --from a.yaml --to b.yaml
+expect 0 "nothing copied" -- "$engram" migrate --from a.yaml --to b.yaml
+check "a finished migrate run again copied nothing" test "$(count data/b/engram.db episodes)" = 8192
+expect 0 '"done_before": true' -- "$engram" migrate --from a.yaml --to b.yaml --json
+
+# --- conflicts: a target holding the source's concepts, one changed ---
+mkdir -p data/c data/d
+sqlite3 data/a/engram.db ".backup data/c/engram.db"
+sqlite3 data/c/engram.db "update concepts set metadata = '{\"mine\": 1}' where id = (select min(id) from concepts)"
+cp data/c/engram.db data/d/engram.db
+write_config d.yaml d
+before=$(sqlite3 data/c/engram.db "select name, hex(embedding), metadata, access_count from concepts order by id")
+expect 1 "--on-conflict" -- "$engram" migrate --from a.yaml --to c.yaml --roles concepts
+check "the refusal names the kind and the count" grep -q "concepts 4" "$work/out"
+check "the refusal wrote nothing" test "$(sqlite3 data/c/engram.db "select name, hex(embedding), metadata, access_count from concepts order by id")" = "$before"
+check "the refusal left no state file" test ! -e c.yaml.migrate-state.json
+expect 0 "7 skipped (the target's kept)" -- "$engram" migrate --from a.yaml --to c.yaml --roles concepts --on-conflict skip
+check "skip kept the target's concepts" test "$(sqlite3 data/c/engram.db "select name, hex(embedding), metadata, access_count from concepts order by id")" = "$before"
+check "skip kept the target's relationships, once" \
+  test "$(count data/a/engram.db concept_relationships)" = "$(count data/c/engram.db concept_relationships)"
+expect 0 "replacing the target's" -- \
+  "$engram" migrate --from a.yaml --to d.yaml --roles concepts --on-conflict replace
+check "replace gave the target the source's concepts" \
+  diff <(sqlite3 data/a/engram.db "select name, hex(embedding), metadata, access_count from concepts order by id") \
+       <(sqlite3 data/d/engram.db "select name, hex(embedding), metadata, access_count from concepts order by id")
+expect 2 "" -- "$engram" migrate --from a.yaml --to d.yaml --on-conflict merge
+
+# --- the state file never goes over a data file ---
+size=$(stat -c %s data/b/engram.db)
+expect 1 "--state" -- "$engram" migrate --from a.yaml --to b.yaml --state data/b/engram.db
+expect 1 "" -- "$engram" migrate --from a.yaml --to b.yaml --state data/a/traces.h5
+check "the database is untouched" test "$(stat -c %s data/b/engram.db)" = "$size"
+check "the database still holds every episode" test "$(count data/b/engram.db episodes)" = 8192
+
+finish
