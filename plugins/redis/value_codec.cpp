@@ -25,8 +25,9 @@ namespace {
 constexpr std::array<char, 6> kMagic{'\x93', 'E', 'N', 'G', 'Z', '\0'};
 constexpr std::uint8_t kVersion = 1;
 constexpr std::size_t kHeaderSize = 24;
-// deflate never expands better than 1032:1; a larger claim is corrupt.
-constexpr std::uint64_t kZlibMaxRatio = 1032;
+// A zstd block holds at most 128 KiB; the smallest (an RLE block: a 3-byte
+// header and the byte) expands 32,768-fold, so no frame expands more.
+constexpr std::uint64_t kZstdMaxRatio = 32768;
 
 void put_u64(char* out, std::uint64_t value) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
@@ -247,7 +248,7 @@ std::string encode_value(const ArrayView& view, const ValueFormat& format) {
   return value;
 }
 
-Array decode_value(std::span<const char> value) {
+Array decode_value(std::span<const char> value, std::uint64_t max_bytes) {
   const auto bytes = std::as_bytes(value);
   if (!is_compressed_value(value)) return npy::decode(bytes);
   if (value.size() < kHeaderSize) corrupt("the header is truncated");
@@ -281,12 +282,17 @@ Array decode_value(std::span<const char> value) {
     if (ZSTD_getFrameContentSize(frame.data(), frame.size()) != npy_size) {
       corrupt("the zstd frame's size disagrees with the header");
     }
-  } else if (codec == static_cast<std::uint8_t>(Codec::kZlib)) {
-    if (npy_size > frame_size * kZlibMaxRatio + 64) corrupt("the header's size is impossible");
-  } else {
+  } else if (codec != static_cast<std::uint8_t>(Codec::kZlib)) {
     throw NotSupported("compressed value: codec " + std::to_string(codec) + " is unknown");
   }
-  if (npy_size > std::numeric_limits<std::size_t>::max() / 2) corrupt("the header's size is impossible");
+  // The claim is checked before the buffer is allocated: against the limit,
+  // and against what the frame can expand to. The frames' own headers (at
+  // most 19 bytes for LZ4, 18 for zstd, 2 for zlib) hold no payload.
+  const std::uint64_t max_ratio = codec == static_cast<std::uint8_t>(Codec::kLz4) ? kMaxRatioLz4
+                                  : codec == static_cast<std::uint8_t>(Codec::kZlib)
+                                      ? kMaxRatioDeflate
+                                      : kZstdMaxRatio;
+  check_declared_size({}, "compressed value", npy_size, max_bytes, frame.size() + 64, max_ratio);
   std::vector<std::byte> npy;
   try {
     npy.resize(npy_size);

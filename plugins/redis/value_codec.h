@@ -39,6 +39,7 @@
 #include <string_view>
 
 #include "engram/array.h"
+#include "engram/record_limits.h"
 
 namespace engram::redis {
 
@@ -63,8 +64,12 @@ struct ValueFormat {
 std::string encode_value(const ArrayView& view, const ValueFormat& format);
 
 // The array a value holds: one copy of the payload (decompression writes
-// the .npy once, which then becomes the Array's buffer). Throws as above.
-Array decode_value(std::span<const char> value);
+// the .npy once, which then becomes the Array's buffer). Throws as above;
+// a compressed value whose declared .npy size passes `max_bytes`, or more
+// than its frame can expand to (LZ4 255:1, zlib 1032:1), is CorruptData
+// before anything is allocated.
+Array decode_value(std::span<const char> value,
+                   std::uint64_t max_bytes = effective_record_limit(kDefaultMaxRecordBytes));
 
 // True iff `value` starts with the compressed header's magic.
 bool is_compressed_value(std::span<const char> value);
