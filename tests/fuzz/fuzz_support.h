@@ -12,9 +12,12 @@
 #ifndef ENGRAM_TESTS_FUZZ_FUZZ_SUPPORT_H_
 #define ENGRAM_TESTS_FUZZ_FUZZ_SUPPORT_H_
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <typeinfo>
 
@@ -27,6 +30,17 @@ namespace engram::fuzz {
   std::fprintf(stderr, "FUZZ FINDING: %s\n", what.c_str());
   std::fflush(stderr);
   std::abort();
+}
+
+// A new folder for a target's files: in /dev/shm when there is one, so that
+// the fsyncs of SQLite and the journal cost nothing.
+inline std::filesystem::path make_temp_dir(const std::string& target) {
+  const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
+                                         ? "/dev/shm"
+                                         : std::filesystem::temp_directory_path();
+  std::string pattern = (base / ("engram-fuzz-" + target + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) finding("cannot make a temporary folder");
+  return pattern;
 }
 
 inline bool expect_valid() {
