@@ -68,6 +68,12 @@ echo "== fuzz: built in $(($(date +%s) - start)) s"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ENGRAM_FUZZ_LIMITS_DIR=$build/library_limits
+# The targets' files (databases, HDF5 copies), removed whatever happens.
+tmp_base=/dev/shm
+[ -d "$tmp_base" ] || tmp_base=${TMPDIR:-/tmp}
+ENGRAM_FUZZ_TMP=$(mktemp -d "$tmp_base/engram-fuzz.XXXXXX")
+export ENGRAM_FUZZ_TMP
+trap 'rm -rf "$ENGRAM_FUZZ_TMP"' EXIT
 failed=0
 summary=()
 

@@ -32,10 +32,13 @@ namespace engram::fuzz {
   std::abort();
 }
 
-// A new folder for a target's files: in /dev/shm when there is one, so that
+// A new folder for a target's files: under $ENGRAM_FUZZ_TMP (tools/fuzz.sh
+// removes it after the run), else in /dev/shm when there is one, so that
 // the fsyncs of SQLite and the journal cost nothing.
 inline std::filesystem::path make_temp_dir(const std::string& target) {
-  const std::filesystem::path base = std::filesystem::is_directory("/dev/shm")
+  const char* chosen = std::getenv("ENGRAM_FUZZ_TMP");
+  const std::filesystem::path base = chosen != nullptr ? chosen
+                                     : std::filesystem::is_directory("/dev/shm")
                                          ? "/dev/shm"
                                          : std::filesystem::temp_directory_path();
   std::string pattern = (base / ("engram-fuzz-" + target + "-XXXXXX")).string();
