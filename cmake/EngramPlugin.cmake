@@ -12,9 +12,10 @@ function(engram_add_plugin name)
     LIBRARY_OUTPUT_DIRECTORY ${ENGRAM_PLUGIN_BUILD_DIR})
   target_link_libraries(${target} PRIVATE engram::core Boost::headers ${PLUGIN_LIBRARIES})
   # No STB_GNU_UNIQUE symbols: glibc never unloads a library that has them,
-  # which would hide lifetime bugs (and keep a closed plugin mapped).
-  target_compile_options(${target} PRIVATE -fno-gnu-unique)
+  # which would hide lifetime bugs (and keep a closed plugin mapped). Clang
+  # never emits them and lacks the flag.
+  target_compile_options(${target} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-fno-gnu-unique>)
   # A missing symbol is a build error, not a load-time surprise.
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  target_link_options(${target} PRIVATE ${ENGRAM_NO_UNDEFINED})
   install(TARGETS ${target} LIBRARY DESTINATION ${ENGRAM_PLUGIN_INSTALL_DIR})
 endfunction()

@@ -4,6 +4,7 @@
 // that is where duplicates, unknown keys and locations are checked.
 #include "engram/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -228,27 +229,63 @@ class Reader {
     return at(entry.value);
   }
 
+  // The one document of `yaml`. Not YAML::LoadAll: yaml-cpp 0.7 (before
+  // jbeder/yaml-cpp#1319) returns an endless run of null documents for some
+  // malformed text (",\n"), growing memory until the process dies; the
+  // documents are counted here instead, stopping where the parser stops
+  // moving.
   YAML::Node load(std::string_view yaml) const {
-    std::vector<YAML::Node> documents;
+    const std::string text(yaml);
+    YAML::Node first;
+    int count = 0;
+    YAML::Mark second;
     try {
-      documents = YAML::LoadAll(std::string(yaml));
+      std::istringstream stream(text);
+      YAML::Parser parser(stream);
+      DocumentCounter counter;
+      while (parser.HandleNextDocument(counter)) {
+        if (count > 0 && counter.start.pos <= counter.previous_start.pos) {
+          fail(at(counter.start), "invalid YAML: the parser stopped moving here");
+        }
+        if (++count == 2) second = counter.start;
+        counter.previous_start = counter.start;
+      }
+      if (count == 1) first = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       fail(at(e.mark), "invalid YAML: " + e.msg);
     }
-    if (documents.empty()) {
+    if (count == 0) {
       fail(at(YAML::Mark()),
            "the config is empty: expected a mapping with " + joined(kTopLevelKeys));
     }
-    if (documents.size() > 1) {
-      fail(at(documents[1]), "the config holds " + std::to_string(documents.size()) +
-                                 " YAML documents; expected one");
+    if (count > 1) {
+      fail(at(second),
+           "the config holds " + std::to_string(count) + " YAML documents; expected one");
     }
-    if (!documents[0].IsMap()) {
-      fail(at(documents[0]), "the config must be a mapping with " + joined(kTopLevelKeys) +
-                                 ", not " + kind_of(documents[0]));
+    if (!first.IsMap()) {
+      fail(at(first), "the config must be a mapping with " + joined(kTopLevelKeys) + ", not " +
+                          kind_of(first));
     }
-    return documents[0];
+    return first;
   }
+
+  // Parser events, dropped but for where each document starts.
+  struct DocumentCounter final : YAML::EventHandler {
+    YAML::Mark start;
+    YAML::Mark previous_start;
+    void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
 
   // The entries of a mapping, in the order written. Throws at the second of
   // two equal keys, and at a key that is not a scalar.

@@ -380,6 +380,10 @@ struct Expiring {
   Record record;
   double expires_at = 0.0;
 };
+// Spelled out for compilers without C++20's aggregate deduction (clang 14,
+// which builds the fuzz targets).
+template <class Record>
+Expiring(Record, double) -> Expiring<Record>;
 
 // A copy of the record with the time it has left (at least a millisecond,
 // so that a put of it is a valid store).

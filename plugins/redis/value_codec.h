@@ -69,9 +69,8 @@ std::string encode_value(const ArrayView& view, const ValueFormat& format);
 // before allocating, a compressed value whose header declares more than
 // `record_limit` bytes of .npy (by default the default max_record_bytes,
 // never more than the machine's memory), or more than its frame can hold
-// (LZ4: 255 times the frame's size, zlib: 1032 times; zstd is not bounded
-// by ratio, but its frame's content size must be the header's), is
-// CorruptData.
+// (LZ4: 255 times the frame's size, zlib: 1032 times, zstd: 32,768 times;
+// and a frame's own content size must be the header's), is CorruptData.
 Array decode_value(std::span<const char> value,
                    std::uint64_t record_limit = effective_record_limit(kDefaultMaxRecordBytes));
 

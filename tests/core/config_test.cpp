@@ -282,6 +282,16 @@ TEST_CASE("config: the top level is one mapping", "[config]") {
   CHECK_THAT(parse_error("? [a, b]\n: 1\n"), Contains("a key must be a name"));
 }
 
+// Found by tests/fuzz (config target): yaml-cpp 0.7's LoadAll turns these
+// into an endless run of null documents, so parsing never returned and
+// memory grew until the process died.
+TEST_CASE("config: text yaml-cpp cannot step past is a ConfigError, not a hang", "[config]") {
+  for (const char* yaml : {",\n", ",e?on: + s}\n", "version: 1\n,\n"}) {
+    const std::string message = parse_error(yaml);
+    CHECK_THAT(message, StartsWith("test.yaml:"));
+  }
+}
+
 TEST_CASE("config: unknown keys are refused with the closest valid one", "[config]") {
   std::string message = parse_error(
       "version: 1\n"

@@ -1,0 +1,68 @@
+// Fuzzes the redis plugin's value decoder (plugins/redis/value_codec.h): a
+// .npy, or a .npy compressed (LZ4, zstd, zlib) behind engram's 24-byte
+// header. Errors must be CorruptData or NotSupported, and a declared size
+// is checked before it is allocated. A decoded array must round-trip
+// through every codec.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+
+#include "fuzz_support.h"
+#include "value_codec.h"
+
+namespace {
+
+using engram::Array;
+using engram::fuzz::finding;
+namespace redis = engram::redis;
+
+// Far below the 4 GiB default so that a claim the decoder believes cannot
+// pass the fuzzer's malloc limit unnoticed.
+constexpr std::uint64_t kMaxBytes = std::uint64_t{64} << 20;
+
+bool same(const Array& a, const Array& b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() && a.nbytes() == b.nbytes() &&
+         (a.nbytes() == 0 || std::memcmp(a.data(), b.data(), a.nbytes()) == 0);
+}
+
+void check_round_trip(std::span<const char> input, const Array& decoded) {
+  for (redis::Codec codec :
+       {redis::Codec::kNone, redis::Codec::kLz4, redis::Codec::kZstd, redis::Codec::kZlib}) {
+    const redis::ValueFormat format{codec, 0, 0};
+    const std::string value = redis::encode_value(decoded, format);
+    Array again;
+    if (!engram::fuzz::only_errors<>("decoding engram's own value",
+                                     [&] { again = redis::decode_value(value, kMaxBytes); })) {
+      finding("engram's own value does not decode");
+    }
+    if (!same(decoded, again)) {
+      finding("decode(encode(a)) differs from a, codec " + std::to_string(static_cast<int>(codec)));
+    }
+  }
+  // A plain .npy as engram writes it is stored as itself.
+  if (!redis::is_compressed_value(input)) {
+    const std::string plain = redis::encode_value(decoded, {redis::Codec::kNone, 0, 0});
+    if (plain.size() == input.size() &&
+        std::memcmp(plain.data(), input.data(), input.size()) != 0 &&
+        plain.compare(0, plain.size() - decoded.nbytes(),
+                      std::string(input.data(), plain.size() - decoded.nbytes())) == 0) {
+      finding(
+          "a plain value with engram's preamble does not re-encode to its "
+          "own bytes");
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const char> input(reinterpret_cast<const char*>(data), size);
+  Array decoded;
+  if (engram::fuzz::only_errors<engram::CorruptData, engram::NotSupported>(
+          "decode_value", [&] { decoded = redis::decode_value(input, kMaxBytes); })) {
+    check_round_trip(input, decoded);
+  }
+  return 0;
+}
