@@ -2,7 +2,8 @@
 # engram's whole test run, from a fresh machine: installs what the build and
 # tests need, builds, and runs every test twice — in a release build and in
 # an AddressSanitizer + UndefinedBehaviorSanitizer build — then the
-# concurrency-heavy suites (conformance, plugins) under ThreadSanitizer.
+# concurrency-heavy suites (conformance, plugins) under ThreadSanitizer;
+# between the two, the libFuzzer targets (tools/fuzz.sh 30).
 #
 #   tools/test.sh            everything
 #   tools/test.sh --quick    the release build only
@@ -44,6 +45,9 @@ export ENGRAM_TEST_REDIS_PORT=$redis_port
 
 run_suite release "" ""
 if ! $quick; then
+  # The libFuzzer targets (tests/fuzz), with the release configuration only:
+  # their seeds and regression inputs replayed, then 30 s of fuzzing each.
+  ENGRAM_FUZZ_BUILD=$build_root/fuzz "$root/tools/fuzz.sh" 30
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite asan "" "" -DENGRAM_SANITIZE=address,undefined
   TSAN_OPTIONS=halt_on_error=1 \
