@@ -18,6 +18,7 @@
 #include "engram/errors.h"
 #include "engram/storage.h"
 #include "engram/trace_store.h"
+#include "file_bytes.h"
 #include "hdf5_test_util.h"
 
 namespace fs = std::filesystem;
@@ -28,11 +29,6 @@ using engram::Array;
 using engram::Json;
 
 constexpr double kT = 1700000000.0;
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // What opening `file` gave, as an exit code for a child process.
 int open_outcome(const fs::path& file, const std::string& options = {}) {
@@ -110,7 +106,7 @@ TEST_CASE("hdf5: a file that is not HDF5 is CorruptData and stays as it was", "[
   for (int i = 0; i < 4096; ++i) garbage += static_cast<char>('A' + i % 26);
   std::ofstream(path, std::ios::binary) << garbage;
   CHECK_THROWS_AS(hdf5_test::open_hdf5(path), engram::CorruptData);
-  CHECK(read_all(path) == garbage);
+  CHECK(engram_test::file_bytes(path) == garbage);
   // (An empty file is a new store: hdf5_foreign_files_test.cpp.)
   // A folder is not a file.
   fs::create_directory(dir / "folder.h5");
@@ -136,11 +132,11 @@ TEST_CASE("hdf5: a read-only file or folder is AccessDenied and keeps its record
       engram::Storage storage = hdf5_test::open_hdf5(file);
       id = storage.traces()->store_plasticity_trace(kT, Array(std::vector<double>{4.0, 2.0}));
     }
-    const std::string before = read_all(file);
+    const std::string before = engram_test::file_bytes(file);
     fs::permissions(file, read_only);
     fs::permissions(ro, read_only_dir);
     require_access_denied(file);
-    CHECK(read_all(file) == before);
+    CHECK(engram_test::file_bytes(file) == before);
     fs::permissions(ro, fs::perms::owner_all, fs::perm_options::add);
     fs::permissions(file, fs::perms::owner_write, fs::perm_options::add);
     engram::Storage storage = hdf5_test::open_hdf5(file);
@@ -220,9 +216,9 @@ TEST_CASE("hdf5: a codec whose filter plugin is missing is NotSupported at open"
       " 'hdf5 helper: codecs from filter plugins are NotSupported at open' > " +
       hdf5_test::shell_quote((dir / "out.txt").string()) + " 2>&1";
   const int status = hdf5_test::run(command);
-  INFO(read_all(dir / "out.txt"));
+  INFO(engram_test::file_bytes(dir / "out.txt"));
   CHECK(status == 0);
-  CHECK(read_all(dir / "out.txt").find("All tests passed") != std::string::npos);
+  CHECK(engram_test::file_bytes(dir / "out.txt").find("All tests passed") != std::string::npos);
 }
 
 TEST_CASE("hdf5: every codec round-trips every kind of array", "[hdf5][codecs]") {
@@ -293,7 +289,7 @@ TEST_CASE("hdf5: a damaged chunk fails its Fletcher-32 check: CorruptData, the r
     damaged = s->store_plasticity_trace(kT, Array(std::vector<std::uint8_t>(4096, 0xAB)));
     intact = s->store_plasticity_trace(kT, Array(std::vector<double>{1.0, 2.0}));
   }
-  std::string bytes = read_all(file);
+  std::string bytes = engram_test::file_bytes(file);
   const std::size_t at = bytes.find(std::string(1024, '\xAB'));
   REQUIRE(at != std::string::npos);
   bytes[at + 100] = '\x00';

@@ -16,6 +16,7 @@
 #include "engram/errors.h"
 #include "engram/storage.h"
 #include "engram/trace_store.h"
+#include "file_bytes.h"
 #include "hdf5_test_util.h"
 
 namespace fs = std::filesystem;
@@ -26,16 +27,11 @@ using engram::Array;
 
 constexpr double kT = 1700000000.0;
 
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // The file's bytes and modification time, to show it was not touched.
 struct Snapshot {
   std::string bytes;
   struct timespec mtime {};
-  explicit Snapshot(const fs::path& path) : bytes(read_all(path)) {
+  explicit Snapshot(const fs::path& path) : bytes(engram_test::file_bytes(path)) {
     struct stat st {};
     ::stat(path.c_str(), &st);
     mtime = st.st_mtim;

@@ -28,6 +28,7 @@
 #include "engram/errors.h"
 #include "engram/storage.h"
 #include "engram/trace_store.h"
+#include "file_bytes.h"
 #include "hdf5_test_util.h"
 
 namespace fs = std::filesystem;
@@ -50,11 +51,6 @@ Array noisy(std::int64_t n, std::size_t side = 48) {
     d = static_cast<double>(x >> 11);
   }
   return Array(std::move(v), {side, side});
-}
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // A small filesystem at `dir`: a tmpfs mounted there (unmounted on
@@ -120,7 +116,7 @@ struct Acked {
 
 std::vector<Acked> read_acked(const fs::path& report) {
   std::vector<Acked> out;
-  std::istringstream in(read_all(report));
+  std::istringstream in(engram_test::file_bytes(report));
   Acked a;
   while (in >> a.kind >> a.id >> a.n) out.push_back(a);
   return out;
@@ -264,7 +260,7 @@ void full_disk_round(bool use_tmpfs) {
   }
 
   const int status = run_helper("hdf5 helper: store until the disk is full", env, dir / "log");
-  INFO(read_all(dir / "log"));
+  INFO(engram_test::file_bytes(dir / "log"));
   CHECK(status == 0);  // -1: it ended through a signal
   const std::vector<Acked> acked = read_acked(report);
   CHECK(acked.size() >= 4);
@@ -314,7 +310,7 @@ TEST_CASE("hdf5: a create on a full disk leaves no file that later opens refuse"
     const int status =
         run_helper("hdf5 helper: create on a full disk",
                    "ENGRAM_HDF5_HELPER_FILE=" + hdf5_test::shell_quote(file.string()), dir / "log");
-    INFO(read_all(dir / "log"));
+    INFO(engram_test::file_bytes(dir / "log"));
     CHECK(status == 0);
     fs::remove(filler);
     // Space is back: the same path opens as a store and keeps what it takes.

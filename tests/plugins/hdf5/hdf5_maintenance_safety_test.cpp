@@ -18,6 +18,7 @@
 #include "engram/errors.h"
 #include "engram/storage.h"
 #include "engram/trace_store.h"
+#include "file_bytes.h"
 #include "hdf5_test_util.h"
 #include "killed_child.h"
 
@@ -29,11 +30,6 @@ using engram::Array;
 using engram::Json;
 
 constexpr double kT = 1700000000.0;
-
-std::string read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 Array matrix(double v, std::size_t n = 16) { return Array(std::vector<double>(n * n, v), {n, n}); }
 
@@ -81,7 +77,7 @@ TEST_CASE("hdf5: backup never overwrites a file, nor the backend's own files",
   // An existing file (say, another backend's database) stays as it was.
   const fs::path other = dir / "engram.db";
   std::ofstream(other, std::ios::binary) << "SQLite format 3 and precious data";
-  const std::string before = read_all(other);
+  const std::string before = engram_test::file_bytes(other);
   try {
     s->maintenance().backup(other);
     FAIL("backup overwrote " << other);
@@ -91,7 +87,7 @@ TEST_CASE("hdf5: backup never overwrites a file, nor the backend's own files",
     CHECK(message.find("refusing to overwrite") != std::string::npos);
     CHECK(message.find(other.string()) != std::string::npos);
   }
-  CHECK(read_all(other) == before);
+  CHECK(engram_test::file_bytes(other) == before);
 
   // Its own files, existing or not, by any spelling.
   for (const fs::path& own :

@@ -24,6 +24,7 @@
 #include "engram/storage.h"
 #include "killed_child.h"
 #include "sqlite_test_util.h"
+#include "file_bytes.h"
 
 namespace fs = std::filesystem;
 
@@ -168,11 +169,6 @@ TEST_CASE("sqlite: backup_if_due honours backup_interval", "[sqlite]") {
 
 namespace {
 
-std::string file_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 std::set<std::string> folder_names(const fs::path& folder) {
   std::set<std::string> names;
   for (const auto& entry : fs::directory_iterator(folder)) {
@@ -209,7 +205,7 @@ TEST_CASE("sqlite: backup(path) never writes over an existing file", "[sqlite]")
   std::ofstream(precious, std::ios::binary) << "somebody's data";
   const auto names = folder_names(dir.path());
   require_backup_refused(*maintenance, precious, "refusing to overwrite");
-  CHECK(file_bytes(precious) == "somebody's data");
+  CHECK(engram_test::file_bytes(precious) == "somebody's data");
   // No partial copy left beside it.
   CHECK(folder_names(dir.path()) == names);
 

@@ -12,17 +12,13 @@
 #include "engram/json.h"
 #include "engram/storage.h"
 #include "sqlite_test_util.h"
+#include "file_bytes.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
 using engram::Json;
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 std::set<std::string> folder_entries(const fs::path& folder) {
   std::set<std::string> names;
@@ -56,7 +52,7 @@ std::string shell_view(const sqlite_test::TempDir& dir, const fs::path& db) {
 template <class Error>
 void require_refused_untouched(const sqlite_test::TempDir& dir, const fs::path& db,
                                const std::string& expected_reason) {
-  const std::string bytes = read_bytes(db);
+  const std::string bytes = engram_test::file_bytes(db);
   const std::string view = shell_view(dir, db);
   const std::set<std::string> entries = folder_entries(db.parent_path());
   try {
@@ -70,7 +66,7 @@ void require_refused_untouched(const sqlite_test::TempDir& dir, const fs::path& 
     CHECK(first_line.find(expected_reason) != std::string::npos);
     CHECK(first_line.size() < 300);
   }
-  CHECK(read_bytes(db) == bytes);
+  CHECK(engram_test::file_bytes(db) == bytes);
   CHECK(shell_view(dir, db) == view);
   CHECK(folder_entries(db.parent_path()) == entries);
 }
@@ -127,7 +123,7 @@ TEST_CASE("sqlite: a file that is not SQLite is CorruptData, untouched and alone
   sqlite_test::TempDir dir;
   const fs::path db = dir / "notes.txt.db";
   std::ofstream(db, std::ios::binary) << std::string(3000, 'x') << "SQLite format 3";
-  const std::string bytes = read_bytes(db);
+  const std::string bytes = engram_test::file_bytes(db);
   const std::set<std::string> entries = folder_entries(dir.path());
   try {
     sqlite_test::open_sqlite(db);
@@ -139,7 +135,7 @@ TEST_CASE("sqlite: a file that is not SQLite is CorruptData, untouched and alone
     CHECK(what.find("not a database") != std::string::npos);
     CHECK(what.find('\n') == std::string::npos);
   }
-  CHECK(read_bytes(db) == bytes);
+  CHECK(engram_test::file_bytes(db) == bytes);
   CHECK(folder_entries(dir.path()) == entries);
 }
 
