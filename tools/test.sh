@@ -49,7 +49,7 @@ if ! $quick; then
   # their seeds and regression inputs replayed, then 30 s of fuzzing each.
   ENGRAM_FUZZ_BUILD=$build_root/fuzz "$root/tools/fuzz.sh" 30
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_suite asan "" "" -DENGRAM_SANITIZE=address,undefined
+    run_suite asan "" "" -DENGRAM_SANITIZE=address,undefined -DENGRAM_BENCH=OFF
   TSAN_OPTIONS=halt_on_error=1 \
     run_suite tsan "conformance|memory|redis|hdf5" "conformance_tests memory_plugin_tests redis_plugin_tests hdf5_plugin_tests" \
     -DENGRAM_SANITIZE=thread
