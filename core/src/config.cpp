@@ -155,16 +155,6 @@ std::string expand(std::string_view text, const ConfigLocation& where) {
   return out;
 }
 
-// Why `name` is not a valid id (engram::is_valid_id says whether it is).
-std::string id_problem(std::string_view name) {
-  if (name.empty()) return "is empty";
-  if (name.size() > kMaxIdBytes) return "is longer than 255 bytes";
-  if (name == "." || name == "..") return "is `.` or `..`";
-  if (!is_valid_utf8(name)) return "is not valid UTF-8";
-  if (name.find('/') != std::string_view::npos) return "contains `/`";
-  return "contains a control character";
-}
-
 // ---- reading YAML nodes ---------------------------------------------------
 
 std::string kind_of(const YAML::Node& node) {
@@ -649,7 +639,12 @@ Json resolve_options(const Config& config, const BackendConfig& backend,
   for (const OptionSpec& spec : schema) {
     const auto found = backend.options.find(spec.key);
     if (found != backend.options.end() && !found->second.is_null) {
-      options[spec.key] = typed_value(config, backend, spec.key, spec, found->second);
+      Json value = typed_value(config, backend, spec.key, spec, found->second);
+      if (const auto problem = option_problem(spec, value)) {
+        fail(found->second.value_location, "option " + ticked(spec.key) + " of backend " +
+                                               ticked(backend.name) + " " + *problem);
+      }
+      options[spec.key] = std::move(value);
       continue;
     }
     if (spec.default_value.is_null()) {
@@ -665,6 +660,14 @@ Json resolve_options(const Config& config, const BackendConfig& backend,
     Json value = spec.default_value;
     if (spec.type == OptionType::kPath && value.is_string()) {
       value = resolve_path(config.base_dir, value.get<std::string>());
+    }
+    // A default outside its own constraint is the plugin's mistake, but the
+    // backend must not open with it either.
+    if (const auto problem = option_problem(spec, value)) {
+      fail(backend.location, "backend " + ticked(backend.name) + " leaves out option " +
+                                 ticked(spec.key) + ", whose default in plugin " +
+                                 ticked(backend.plugin) + " " + *problem +
+                                 "; give the option a value");
     }
     options[spec.key] = std::move(value);
   }

@@ -33,4 +33,10 @@ AccessDenied::~AccessDenied() = default;
 CorruptData::~CorruptData() = default;
 BackendError::~BackendError() = default;
 
+void throw_closed(std::string_view backend, std::string_view what) {
+  std::string message = "the backend is closed";
+  if (!what.empty()) message += " (" + std::string(what) + ")";
+  throw StorageError(message, std::string(backend));
+}
+
 }  // namespace engram

@@ -41,7 +41,8 @@ std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& code_poi
 
 bool is_control(char32_t c) noexcept { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
 
-// Why `id` is not a valid id, or nullptr if it is.
+}  // namespace
+
 const char* id_problem(std::string_view id) noexcept {
   if (id.empty()) return "is empty";
   if (id.size() > kMaxIdBytes) return "is longer than 255 bytes";
@@ -56,8 +57,6 @@ const char* id_problem(std::string_view id) noexcept {
   }
   return nullptr;
 }
-
-}  // namespace
 
 bool is_valid_utf8(std::string_view text) noexcept {
   for (std::size_t i = 0; i < text.size();) {

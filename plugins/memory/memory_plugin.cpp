@@ -16,9 +16,7 @@
 // copied once on the way in (before the lock is taken) and once on the way
 // out. After close() every call throws StorageError("... closed").
 #include <algorithm>
-#include <bit>
 #include <boost/dll/alias.hpp>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -42,12 +40,14 @@
 #include "engram/array.h"
 #include "engram/clock.h"
 #include "engram/concept_store.h"
+#include "engram/cursor.h"
 #include "engram/episode_store.h"
 #include "engram/errors.h"
 #include "engram/ids.h"
 #include "engram/json.h"
 #include "engram/maintenance.h"
 #include "engram/options.h"
+#include "engram/owned_records.h"
 #include "engram/page.h"
 #include "engram/plugin.h"
 #include "engram/trace_store.h"
@@ -65,14 +65,20 @@ struct MemoryOptions {
   double spike_ttl = 300.0;
 };
 
+// The longest TTL an option gives or a record reports: about 31,700 years,
+// "never" for a cache, and far from overflowing milliseconds.
+constexpr double kMaxTtlSeconds = 1e12;
+
 const auto kOptions =
     OptionTable<MemoryOptions>()
         .add("pattern_ttl", &MemoryOptions::pattern_ttl,
-             "seconds a working-memory pattern lives after its store")
+             "seconds a working-memory pattern lives after its store",
+             in_range(0.001, kMaxTtlSeconds))
         .add("attention_ttl", &MemoryOptions::attention_ttl,
-             "seconds attention weights live after their store")
+             "seconds attention weights live after their store", in_range(0.001, kMaxTtlSeconds))
         .add("spike_ttl", &MemoryOptions::spike_ttl,
-             "seconds a cached spike train lives when cache_spike_train gives no ttl");
+             "seconds a cached spike train lives when cache_spike_train gives no ttl",
+             in_range(0.001, kMaxTtlSeconds));
 
 // ---------------------------------------------------------------- handles
 //
@@ -82,21 +88,6 @@ const auto kOptions =
 // ---------------------------------------------------------------- errors
 //
 // Everything this plugin throws, in one place. It has no native codes.
-
-[[noreturn]] void throw_closed(const std::string& backend) {
-  throw StorageError("the backend is closed", backend);
-}
-
-[[noreturn]] void throw_bad_ttl_option(std::string_view key, double seconds) {
-  throw ConfigError("option '" + std::string(key) +
-                    "' must be a number of seconds from 0.001 to 1e12, got " +
-                    std::to_string(seconds));
-}
-
-[[noreturn]] void throw_bad_cursor(std::string_view cursor, const std::string& backend) {
-  throw InvalidArgument("cursor \"" + printable(cursor) + "\" was not given by this backend",
-                        backend);
-}
 
 [[noreturn]] void throw_missing_concept(const Relationship& relationship, std::int64_t missing,
                                         const std::string& backend) {
@@ -111,10 +102,6 @@ const auto kOptions =
 
 using Millis = std::chrono::milliseconds;
 
-// The longest TTL an option gives or a record reports: about 31,700 years,
-// "never" for a cache, and far from overflowing milliseconds.
-constexpr double kMaxTtlSeconds = 1e12;
-
 // The TTLs as the backend keeps them.
 struct Ttls {
   Millis pattern;
@@ -122,15 +109,13 @@ struct Ttls {
   Millis spike;
 };
 
-Millis ttl_option(std::string_view key, double seconds) {
-  if (!(seconds >= 0.001 && seconds <= kMaxTtlSeconds)) throw_bad_ttl_option(key, seconds);
+// The options' TTLs (checked against kMaxTtlSeconds where they were bound).
+Millis millis(double seconds) {
   return std::chrono::round<Millis>(std::chrono::duration<double>(seconds));
 }
 
 Ttls ttls_of(const MemoryOptions& options) {
-  return {ttl_option("pattern_ttl", options.pattern_ttl),
-          ttl_option("attention_ttl", options.attention_ttl),
-          ttl_option("spike_ttl", options.spike_ttl)};
+  return {millis(options.pattern_ttl), millis(options.attention_ttl), millis(options.spike_ttl)};
 }
 
 // What every part of one backend shares: its name, TTLs and clock, the one
@@ -179,74 +164,8 @@ class Shared {
 
 // ---------------------------------------------------------------- records
 //
-// Stores keep owning records; `owned` makes one from what a store borrows
-// (the one copy of each array on the way in).
-
-std::variant<Array, Json> owned(const std::variant<ArrayView, Json>& data) {
-  if (const auto* array = std::get_if<ArrayView>(&data)) {
-    return std::variant<Array, Json>(std::in_place_type<Array>, *array);
-  }
-  return std::variant<Array, Json>(std::in_place_type<Json>, std::get<Json>(data));
-}
-
-WorkingMemoryPattern owned(const WorkingMemoryPatternView& r) {
-  return {r.pattern_hash, Array(r.pattern), r.timestamp, r.metadata, r.last_accessed, r.ttl};
-}
-CachedSpikeTrain owned(const CachedSpikeTrainView& r) {
-  return {r.timestamp, Array(r.spike_data), r.neuron_ids, r.ttl};
-}
-AttentionWeights owned(const AttentionWeightsView& r) {
-  return {r.context, Array(r.weights), r.timestamp, r.ttl};
-}
-Episode owned(const EpisodeView& r) {
-  return {r.id,           r.timestamp, owned(r.experience_data), r.performance_score,
-          r.context_hash, r.metadata};
-}
-LearningEvent owned(const LearningEvent& r) { return r; }
-Concept owned(const ConceptView& r) {
-  return {r.id,           r.name,          Array(r.embedding), r.creation_time,
-          r.access_count, r.last_accessed, r.metadata};
-}
-NetworkSnapshot owned(const NetworkSnapshotView& r) {
-  return {r.id,
-          r.timestamp,
-          Array(r.adjacency_matrix),
-          Array(r.weight_matrix),
-          Array(r.neuron_states),
-          r.metadata};
-}
-SpikeTrainData owned(const SpikeTrainDataView& r) {
-  SpikeTrainData train{r.id,         r.timestamp, Array(r.spike_times), Array(r.neuron_ids),
-                       std::nullopt, r.metadata};
-  if (r.spike_amplitudes) train.spike_amplitudes = Array(*r.spike_amplitudes);
-  return train;
-}
-CompressedSpikeTrain owned(const CompressedSpikeTrainView& r) {
-  return {r.id, r.timestamp, Array(r.spike_data), r.compression_params};
-}
-ReservoirStates owned(const ReservoirStatesView& r) {
-  return {r.id, r.timestamp, Array(r.reservoir_states), r.reservoir_id};
-}
-LayerOutputs owned(const LayerOutputsView& r) {
-  LayerOutputs outputs{r.id, r.timestamp, {}};
-  for (const auto& [name, array] : r.layer_outputs) outputs.layer_outputs.emplace(name, array);
-  return outputs;
-}
-PlasticityTrace owned(const PlasticityTraceView& r) {
-  return {r.id, r.timestamp, Array(r.synapse_changes), r.plasticity_type};
-}
-HomeostaticTrace owned(const HomeostaticTraceView& r) {
-  return {r.id, r.timestamp, Array(r.homeostatic_changes), r.mechanism};
-}
-PerformanceMetrics owned(const PerformanceMetrics& r) { return r; }
-
-template <class View>
-auto owned_all(const std::vector<View>& views) {
-  std::vector<decltype(owned(views.front()))> records;
-  records.reserve(views.size());
-  for (const View& view : views) records.push_back(owned(view));
-  return records;
-}
+// Stores keep owning records, made by engram::owned (owned_records.h) from
+// what a store borrows: the one copy of each array on the way in.
 
 // The id a new record gets: `wanted` when positive and free, else `next`,
 // which stays past every id given. (The largest int64 is never kept, so
@@ -275,65 +194,46 @@ std::vector<Record> newest_first(std::vector<const Record*> found, std::size_t l
 
 // ---------------------------------------------------------------- listings
 //
-// A cursor is "after:<key>", the key of the last record a page returned; the
-// next page starts past it, so every record present for a whole listing is
+// Listings page each map in key order with the core's cursor kit
+// (engram/cursor.h): a page's cursor is "after:<key>", the key of the last
+// record it returned, so every record present for a whole listing is
 // returned exactly once however the records change meanwhile.
-
-constexpr std::string_view kCursorPrefix = "after:";
 
 // Spike trains in the cache: by timestamp, then in the order cached.
 using TrainKey = std::pair<double, std::uint64_t>;
 // Relationships: by source, target, type.
 using RelationshipKey = std::tuple<std::int64_t, std::int64_t, std::string>;
 
-template <class Number>
-bool parse_number(std::string_view text, Number& value, int base = 10) {
-  const char* end = text.data() + text.size();
-  const auto [stop, error] = std::from_chars(text.data(), end, value, base);
-  return !text.empty() && error == std::errc() && stop == end;
+std::string cursor_of(const std::string& key) { return cursor_after(key); }
+std::string cursor_of(std::int64_t key) { return cursor_after(key); }
+std::string cursor_of(const TrainKey& key) { return cursor_after(key.first, key.second); }
+std::string cursor_of(const RelationshipKey& key) {
+  return std::apply([](const auto&... parts) { return cursor_after(parts...); }, key);
 }
 
-std::string key_text(const std::string& key) { return key; }
-// String keys are ids (pattern hashes, contexts, trace ids): a cursor whose
-// key is no valid id was not made here.
-bool parse_key(std::string_view text, std::string& key) {
-  key = text;
-  return is_valid_id(text);
+// The key a cursor of this plugin carries; nullopt for the first page.
+template <class Key>
+std::optional<Key> key_after(std::string_view cursor, const std::string& backend);
+// String keys are ids (pattern hashes, contexts, trace ids).
+template <>
+std::optional<std::string> key_after(std::string_view cursor, const std::string& backend) {
+  auto key = cursor_key<std::string>(cursor, backend);
+  if (key && !is_valid_id(*key)) throw_bad_cursor(cursor, backend);
+  return key;
 }
-
-std::string key_text(std::int64_t key) { return std::to_string(key); }
-bool parse_key(std::string_view text, std::int64_t& key) { return parse_number(text, key); }
-
-// "<timestamp's bits in hex>:<sequence>": exact, whatever the double.
-std::string key_text(const TrainKey& key) {
-  char bits[16];
-  const auto stop =
-      std::to_chars(bits, bits + sizeof bits, std::bit_cast<std::uint64_t>(key.first), 16).ptr;
-  return std::string(bits, stop) + ':' + std::to_string(key.second);
+template <>
+std::optional<std::int64_t> key_after(std::string_view cursor, const std::string& backend) {
+  return cursor_key<std::int64_t>(cursor, backend);
 }
-bool parse_key(std::string_view text, TrainKey& key) {
-  const std::size_t colon = text.find(':');
-  std::uint64_t bits = 0;
-  if (colon == std::string_view::npos || !parse_number(text.substr(0, colon), bits, 16)) {
-    return false;
-  }
-  key.first = std::bit_cast<double>(bits);
-  return std::isfinite(key.first) && parse_number(text.substr(colon + 1), key.second);
+template <>
+std::optional<TrainKey> key_after(std::string_view cursor, const std::string& backend) {
+  const auto key = cursor_key<double, std::uint64_t>(cursor, backend);
+  if (!key) return std::nullopt;
+  return TrainKey{std::get<0>(*key), std::get<1>(*key)};
 }
-
-// "<source>:<target>:<type>" (the type last: it may hold ':').
-std::string key_text(const RelationshipKey& key) {
-  return std::to_string(std::get<0>(key)) + ':' + std::to_string(std::get<1>(key)) + ':' +
-         std::get<2>(key);
-}
-bool parse_key(std::string_view text, RelationshipKey& key) {
-  const std::size_t first = text.find(':');
-  const std::size_t second = first == std::string_view::npos ? first : text.find(':', first + 1);
-  if (second == std::string_view::npos) return false;
-  std::get<2>(key) = text.substr(second + 1);
-  return parse_number(text.substr(0, first), std::get<0>(key)) &&
-         parse_number(text.substr(first + 1, second - first - 1), std::get<1>(key)) &&
-         !std::get<2>(key).empty();
+template <>
+std::optional<RelationshipKey> key_after(std::string_view cursor, const std::string& backend) {
+  return cursor_key<std::int64_t, std::int64_t, std::string>(cursor, backend);
 }
 
 constexpr auto kEveryEntry = [](const auto&) { return true; };
@@ -345,26 +245,17 @@ constexpr auto kEntryValue = [](const auto& entry) { return entry.second; };
 template <class Map, class Visible, class Make>
 auto list_page(const Map& map, std::string_view cursor, std::size_t limit,
                const std::string& backend, Visible visible, Make make) {
-  auto it = map.begin();
-  if (!cursor.empty()) {
-    typename Map::key_type after{};
-    if (!cursor.starts_with(kCursorPrefix) ||
-        !parse_key(cursor.substr(kCursorPrefix.size()), after)) {
-      throw_bad_cursor(cursor, backend);
-    }
-    it = map.upper_bound(after);
+  const auto after = key_after<typename Map::key_type>(cursor, backend);
+  std::vector<const typename Map::value_type*> entries;
+  for (auto it = after ? map.upper_bound(*after) : map.begin();
+       it != map.end() && entries.size() <= limit; ++it) {
+    if (visible(*it)) entries.push_back(&*it);
   }
+  auto found = page_from(std::move(entries), limit,
+                         [](const auto* entry) { return cursor_of(entry->first); });
   Page<std::invoke_result_t<Make&, const typename Map::value_type&>> page;
-  auto last = it;
-  for (; it != map.end(); ++it) {
-    if (!visible(*it)) continue;
-    if (page.items.size() == limit) {
-      page.next_cursor = std::string(kCursorPrefix) + key_text(last->first);
-      break;
-    }
-    page.items.push_back(make(*it));
-    last = it;
-  }
+  for (const auto* entry : found.items) page.items.push_back(make(*entry));
+  page.next_cursor = std::move(found.next_cursor);
   return page;
 }
 
@@ -969,16 +860,6 @@ class MemoryConcepts final : public ConceptStore {
 
 // ---------------------------------------------------------------- traces
 
-// The seed's id prefix of each kind of trace.
-std::string_view id_prefix(const NetworkSnapshot&) { return "snapshot"; }
-std::string_view id_prefix(const SpikeTrainData&) { return "train"; }
-std::string_view id_prefix(const CompressedSpikeTrain&) { return "compressed"; }
-std::string_view id_prefix(const ReservoirStates& r) { return r.reservoir_id; }
-std::string_view id_prefix(const LayerOutputs&) { return "outputs"; }
-std::string_view id_prefix(const PlasticityTrace& r) { return r.plasticity_type; }
-std::string_view id_prefix(const HomeostaticTrace& r) { return r.mechanism; }
-std::string_view id_prefix(const PerformanceMetrics& r) { return r.task_type; }
-
 // One kind of trace by id, in string order (as HDF5 lists a group). Each
 // kind is its own id space. REQUIRES: the caller holds the lock.
 template <class Record>
@@ -990,7 +871,7 @@ class TraceTable {
     if (record.id.empty() || records_.contains(record.id)) {
       unsigned n = 0;
       do {
-        record.id = seed_id(id_prefix(record), record.timestamp, n++);
+        record.id = seed_id(seed_id_prefix(record), record.timestamp, n++);
       } while (records_.contains(record.id));
     }
     std::string id = record.id;

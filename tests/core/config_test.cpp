@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engram/errors.h"
+#include "engram/options.h"
 
 namespace {
 
@@ -392,7 +393,7 @@ TEST_CASE("config: a backend needs a plugin and a valid name", "[config]") {
              StartsWith("test.yaml:2:7: backend `db` must be a mapping"));
   CHECK_THAT(parse_error("backends:\n  db:\n"), Contains("backend `db` must be a mapping"));
   CHECK_THAT(parse_error("backends:\n  a/b: {plugin: memory}\n"),
-             StartsWith("test.yaml:2:3: backend name `a/b` contains `/`"));
+             StartsWith("test.yaml:2:3: backend name `a/b` contains '/'"));
   CHECK_THAT(parse_error("backends:\n  \"..\": {plugin: memory}\n"), StartsWith("test.yaml:2:3: "));
   CHECK_THAT(parse_error("backends:\n  \"\": {plugin: memory}\n"), Contains("is empty"));
   CHECK_THAT(parse_error("backends:\n  \"tab\\there\": {plugin: memory}\n"),
@@ -769,4 +770,91 @@ TEST_CASE("config: closest_match finds likely misspellings only", "[config]") {
   CHECK_FALSE(closest_match("anything", {}).has_value());
   // The nearer of two wins.
   CHECK(closest_match("hots", {"port", "host"}) == "host");
+}
+
+TEST_CASE("config: an option outside its constraint is refused at its place", "[config][options]") {
+  OptionSpec port = spec("port", OptionType::kInt, 6379);
+  port.constraint = engram::in_range(1, 65535);
+  OptionSpec size = spec("max_file_size", OptionType::kInt, 0);
+  size.constraint = engram::at_least(0);
+  OptionSpec ratio = spec("ratio", OptionType::kFloat, 0.5);
+  ratio.constraint = engram::in_range(0.0, 1.0);
+  OptionSpec codec = spec("compression", OptionType::kString, "gzip");
+  codec.constraint = engram::one_of({"gzip", "lzf", "none"});
+  OptionSpec path = spec("db_path", OptionType::kPath, "x.db");
+  path.constraint = engram::non_empty();
+  OptionSpec secret = spec("password", OptionType::kSecret, "only");
+  secret.constraint.choices = {"only"};
+  OptionSpec hosts = spec("hosts", OptionType::kList, engram::Json::array({"a"}));
+  hosts.constraint = engram::non_empty();
+  const std::vector<OptionSpec> schema = {port, size, ratio, codec, path, secret, hosts};
+
+  CHECK_THAT(resolve_error(one_backend("    port: 0\n"), schema),
+             StartsWith("test.yaml:4:11: option `port` of backend `b` must be from 1 to 65535, "
+                        "got 0"));
+  CHECK_THAT(resolve_error(one_backend("    port: 70000\n"), schema),
+             StartsWith("test.yaml:4:11: option `port` of backend `b` must be from 1 to 65535"));
+  CHECK_THAT(resolve_error(one_backend("    max_file_size: -1\n"), schema),
+             StartsWith("test.yaml:4:20: option `max_file_size` of backend `b` must be at least "
+                        "0, got -1"));
+  CHECK_THAT(resolve_error(one_backend("    ratio: 1.5\n"), schema),
+             StartsWith("test.yaml:4:12: option `ratio` of backend `b` must be from 0 to 1, got "
+                        "1.5"));
+  CHECK_THAT(resolve_error(one_backend("    compression: zip\n"), schema),
+             StartsWith("test.yaml:4:18: option `compression` of backend `b` must be one of "
+                        "gzip, lzf, none, got `zip`"));
+  CHECK_THAT(resolve_error(one_backend("    db_path: \"\"\n"), schema),
+             StartsWith("test.yaml:4:14: option `db_path` of backend `b` must not be empty"));
+  CHECK_THAT(resolve_error(one_backend("    hosts: []\n"), schema),
+             StartsWith("test.yaml:4:12: option `hosts` of backend `b` must not be empty"));
+  // A secret's value is never shown, not even when it breaks a constraint.
+  const std::string secret_error = resolve_error(one_backend("    password: hunter2\n"), schema);
+  CHECK_THAT(secret_error, StartsWith("test.yaml:4:15: option `password` of backend `b` must be "
+                                      "one of only"));
+  CHECK_THAT(secret_error, !Contains("hunter2"));
+
+  // Values inside, and the bounds themselves, are taken.
+  const Config good = one_backend(
+      "    port: 65535\n    max_file_size: 0\n    ratio: 1\n    compression: lzf\n"
+      "    password: only\n");
+  const engram::Json options = engram::resolve_options(good, good.backends.at(0), schema);
+  CHECK(options.at("port") == 65535);
+  CHECK(options.at("compression") == "lzf");
+}
+
+TEST_CASE("config: a default outside its own constraint is refused naming the plugin",
+          "[config][options]") {
+  OptionSpec port = spec("port", OptionType::kInt, 0);
+  port.constraint = engram::at_least(1);
+  const std::string message = resolve_error(one_backend(""), {port});
+  CHECK_THAT(message, StartsWith("test.yaml:2:3: backend `b` leaves out option `port`, whose "
+                                 "default in plugin `p` must be at least 1, got 0"));
+}
+
+namespace {
+struct TableOptions {
+  std::int64_t port = 6379;
+  std::string codec = "gzip";
+  std::string path = "x.db";
+};
+}  // namespace
+
+TEST_CASE("config: an OptionTable declares constraints and bind checks them again",
+          "[config][options]") {
+  const auto table = engram::OptionTable<TableOptions>()
+                         .add("port", &TableOptions::port, "port", engram::in_range(1, 65535))
+                         .add("codec", &TableOptions::codec, "codec", engram::one_of({"gzip"}))
+                         .add("path", &TableOptions::path, "file", OptionType::kPath,
+                              engram::non_empty());
+  const auto schema = table.schema();
+  REQUIRE(schema.size() == 3);
+  CHECK(schema[0].constraint.min == 1.0);
+  CHECK(schema[0].constraint.max == 65535.0);
+  CHECK(schema[1].constraint.choices == std::vector<std::string>{"gzip"});
+  CHECK(schema[2].type == OptionType::kPath);
+  CHECK(schema[2].constraint.non_empty);
+  CHECK(table.bind({{"port", 80}}).port == 80);
+  CHECK_THROWS_WITH(table.bind({{"port", 0}}),
+                    StartsWith("option 'port' must be from 1 to 65535, got 0"));
+  CHECK_THROWS_AS(table.bind({{"path", ""}}), ConfigError);
 }

@@ -18,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "engram/export.h"
 
@@ -70,6 +71,11 @@ ENGRAM_DECLARE_ERROR(CorruptData);
 ENGRAM_DECLARE_ERROR(BackendError);
 
 #undef ENGRAM_DECLARE_ERROR
+
+// What every call on a closed backend throws: StorageError("the backend is
+// closed", backend), with `what` ("database data/engram.db") in brackets
+// when given.
+[[noreturn]] ENGRAM_API void throw_closed(std::string_view backend, std::string_view what = {});
 
 }  // namespace engram
 

@@ -33,6 +33,11 @@ inline constexpr std::size_t kMaxIdPrefixBytes = 200;
 ENGRAM_API bool is_valid_utf8(std::string_view text) noexcept;
 // True iff `id` is a valid id (see above).
 ENGRAM_API bool is_valid_id(std::string_view id) noexcept;
+// Why `id` is not a valid id — "is empty", "is longer than 255 bytes",
+// "is '.' or '..'", "is not valid UTF-8", "contains '/'", "contains a
+// control character" — or nullptr when it is one. The one list of reasons:
+// check_id and the config's name checks say these words.
+ENGRAM_API const char* id_problem(std::string_view id) noexcept;
 
 // Throws InvalidArgument, naming `what` ("pattern_hash") and the reason,
 // unless `id` is a valid id.

@@ -22,6 +22,19 @@
 // bool: bool, integers: int, floating point: float, std::vector<std::string>:
 // list — unless given: kPath or kSecret for a std::string field.
 //
+// What a value must be beyond its type is declared with it, and the core
+// checks it where the config is resolved (a ConfigError at the value's
+// file:line:column naming the backend):
+//
+//       .add("port", &RedisOptions::port, "server port", engram::in_range(1, 65535))
+//       .add("compression", &Hdf5Options::compression, "filter",
+//            engram::one_of({"gzip", "lzf", "none"}))
+//       .add("db_path", &SqliteOptions::db_path, "database file", engram::OptionType::kPath,
+//            engram::non_empty())
+//
+// bind() checks them again, so a backend built straight from a descriptor
+// (without a config) gets the same errors, without a place in a file.
+//
 // Thread safety: a built table is immutable; schema() and bind() may be
 // called from several threads at once.
 #ifndef ENGRAM_OPTIONS_H_
@@ -40,14 +53,47 @@
 
 namespace engram {
 
+// Constraints (plugin.h's OptionConstraint), for OptionTable::add.
+// int or float values from `min` to `max`, both included.
+inline OptionConstraint in_range(double min, double max) {
+  OptionConstraint constraint;
+  constraint.min = min;
+  constraint.max = max;
+  return constraint;
+}
+inline OptionConstraint at_least(double min) {
+  OptionConstraint constraint;
+  constraint.min = min;
+  return constraint;
+}
+// A string that is one of `choices`.
+inline OptionConstraint one_of(std::vector<std::string> choices) {
+  OptionConstraint constraint;
+  constraint.choices = std::move(choices);
+  return constraint;
+}
+// A string, path, secret or list that is not empty.
+inline OptionConstraint non_empty() {
+  OptionConstraint constraint;
+  constraint.non_empty = true;
+  return constraint;
+}
+
 template <class Options>
 class OptionTable {
  public:
-  // Declares option `key`, stored in `member`. REQUIRES: keys are unique;
-  // an explicit `type` is kPath or kSecret, for a std::string member.
+  // Declares option `key`, stored in `member`, whose values must satisfy
+  // `constraint`. REQUIRES: keys are unique; an explicit `type` is kPath or
+  // kSecret, for a std::string member; the default satisfies `constraint`.
   template <class Field>
   OptionTable add(std::string key, Field Options::*member, std::string doc,
-                  std::optional<OptionType> type = std::nullopt) const {
+                  OptionConstraint constraint) const {
+    return add(std::move(key), member, std::move(doc), std::nullopt, std::move(constraint));
+  }
+  template <class Field>
+  OptionTable add(std::string key, Field Options::*member, std::string doc,
+                  std::optional<OptionType> type = std::nullopt,
+                  OptionConstraint constraint = {}) const {
     static_assert(std::is_same_v<Field, std::string> || std::is_same_v<Field, bool> ||
                       std::is_integral_v<Field> || std::is_floating_point_v<Field> ||
                       std::is_same_v<Field, std::vector<std::string>>,
@@ -58,6 +104,7 @@ class OptionTable {
     row.spec.type = type.value_or(natural_type<Field>());
     row.spec.default_value = Json(Options{}.*member);
     row.spec.doc = std::move(doc);
+    row.spec.constraint = std::move(constraint);
     row.set = [member, name = row.spec.key](Options& options, const Json& value) {
       try {
         options.*member = value.get<Field>();
@@ -79,12 +126,17 @@ class OptionTable {
 
   // The struct, from a BackendContext's validated options; a key the table
   // does not have is ignored, a missing key keeps its default. Throws
-  // ConfigError when a value has the wrong JSON type.
+  // ConfigError when a value has the wrong JSON type or breaks its
+  // constraint.
   Options bind(const Json& options) const {
     Options bound;
     for (const Row& row : rows_) {
       const auto found = options.find(row.spec.key);
-      if (found != options.end() && !found->is_null()) row.set(bound, *found);
+      if (found == options.end() || found->is_null()) continue;
+      if (const auto problem = option_problem(row.spec, *found)) {
+        throw ConfigError("option '" + row.spec.key + "' " + *problem);
+      }
+      row.set(bound, *found);
     }
     return bound;
   }

@@ -43,7 +43,9 @@ namespace engram {
 // the errors.
 //   1 — the first: four roles, batches, listings, Maintenance.
 //   2 — Maintenance::files() and PluginDescriptor::files: the files a backend owns.
-inline constexpr int kPluginAbiVersion = 2;
+//   3 — OptionSpec::constraint: an option's range, choices or non-emptiness,
+//       checked by the core where options are resolved.
+inline constexpr int kPluginAbiVersion = 3;
 
 #define ENGRAM_STRINGIFY_(x) #x
 #define ENGRAM_STRINGIFY(x) ENGRAM_STRINGIFY_(x)
@@ -80,6 +82,20 @@ enum class OptionType { kString, kInt, kFloat, kBool, kPath, kSecret, kList };
 // "string", "int", "float", "bool", "path", "secret", "list".
 ENGRAM_API std::string_view option_type_name(OptionType type) noexcept;
 
+// What an option's value must be beyond its type. The core checks it where
+// the config's options are resolved (engram::resolve_options), so a value
+// outside it is a ConfigError at the value's file:line:column naming the
+// backend, like every other config error; the default must satisfy it too.
+struct OptionConstraint {
+  // int and float options: the least and the greatest value allowed.
+  std::optional<double> min;
+  std::optional<double> max;
+  // string options: the values allowed, when not empty.
+  std::vector<std::string> choices;
+  // string, path, secret and list options: must not be empty.
+  bool non_empty = false;
+};
+
 // One row of a plugin's option schema.
 struct OptionSpec {
   std::string key;
@@ -89,7 +105,14 @@ struct OptionSpec {
   Json default_value;
   // One line: what the option does.
   std::string doc;
+  OptionConstraint constraint = {};
 };
+
+// What is wrong with `value` (JSON of `spec`'s type) under `spec`'s
+// constraint — "must be from 1 to 65535, got 0", "must be one of gzip, lzf,
+// none, got `zip`", "must not be empty" — or std::nullopt when nothing is.
+// A secret's value is never shown.
+ENGRAM_API std::optional<std::string> option_problem(const OptionSpec& spec, const Json& value);
 
 // What a plugin's factory gets to build one backend instance.
 struct BackendContext {

@@ -132,6 +132,25 @@ struct PerformanceMetrics {
   std::string task_type = "general";
 };
 
+// The prefix of the seed's id of each kind of trace, "<prefix>_<ms>":
+// fixed for snapshots, trains and outputs; the caller's reservoir id,
+// plasticity type, mechanism or task type for the others.
+template <class A>
+std::string_view seed_id_prefix(const BasicNetworkSnapshot<A>&) { return "snapshot"; }
+template <class A>
+std::string_view seed_id_prefix(const BasicSpikeTrainData<A>&) { return "train"; }
+template <class A>
+std::string_view seed_id_prefix(const BasicCompressedSpikeTrain<A>&) { return "compressed"; }
+template <class A>
+std::string_view seed_id_prefix(const BasicReservoirStates<A>& r) { return r.reservoir_id; }
+template <class A>
+std::string_view seed_id_prefix(const BasicLayerOutputs<A>&) { return "outputs"; }
+template <class A>
+std::string_view seed_id_prefix(const BasicPlasticityTrace<A>& r) { return r.plasticity_type; }
+template <class A>
+std::string_view seed_id_prefix(const BasicHomeostaticTrace<A>& r) { return r.mechanism; }
+inline std::string_view seed_id_prefix(const PerformanceMetrics& r) { return r.task_type; }
+
 // Many trace stores applied by TraceStore::store_batch, all or nothing
 // against validation and backend errors (against a crash, as far as the
 // backend's README says). Arrays are borrowed until store_batch returns.

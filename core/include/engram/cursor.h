@@ -1,0 +1,160 @@
+// engram/cursor.h — the listing cursor a plugin over an ordered key space uses.
+//
+// Every role lists its records in pages (engram/page.h). A backend whose
+// records sit in key order (a std::map, an SQL table by id, a sorted set, a
+// sorted group listing) pages them by key: a page's cursor is "after:<key>",
+// the key of the last record it returned, and the next page starts past that
+// key. So every record present for a whole listing is returned exactly once,
+// whatever is stored or removed meanwhile, and a cursor stays valid as long
+// as the backend does.
+//
+// A key is one or more parts, each an integer (std::int64_t, std::uint64_t),
+// a double or a string:
+//   - integers are written in decimal;
+//   - a finite double as its IEEE-754 bits in hex, so it comes back exactly;
+//   - a string as itself. A string may only be the last part (it may hold
+//     ':'), and must be non-empty valid UTF-8 (an id-like key is checked
+//     further by the plugin, e.g. with engram::is_valid_id).
+// Parts are separated by ':'.
+//
+// A plugin lists in a few lines; with an ordered map:
+//
+//   const auto after = engram::cursor_key<std::int64_t>(cursor, backend_name);
+//   auto it = after ? map.upper_bound(*after) : map.begin();
+//   std::vector<Episode> items;
+//   for (; it != map.end() && items.size() <= limit; ++it) items.push_back(it->second);
+//   return engram::page_from(std::move(items), limit,
+//                            [](const Episode& e) { return engram::cursor_after(e.id); });
+//
+// and with SQL: "WHERE id > ?1 ORDER BY id LIMIT ?2", bound to
+// after.value_or(0) and limit + 1, then page_from.
+//
+// Errors: a cursor this backend did not make (no "after:" prefix, a part
+// that does not parse, a string part that is empty or not UTF-8, parts
+// left over) is InvalidArgument naming the backend and the cursor
+// (printable, cut to about 80 bytes). The empty cursor is the first page.
+//
+// Thread safety: stateless.
+#ifndef ENGRAM_CURSOR_H_
+#define ENGRAM_CURSOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "engram/export.h"
+#include "engram/page.h"
+
+namespace engram {
+
+inline constexpr std::string_view kCursorPrefix = "after:";
+
+// Throws InvalidArgument: `cursor` was not given by `backend`.
+[[noreturn]] ENGRAM_API void throw_bad_cursor(std::string_view cursor, std::string_view backend);
+
+namespace cursor_detail {
+
+ENGRAM_API void append_part(std::string& out, std::int64_t value);
+ENGRAM_API void append_part(std::string& out, std::uint64_t value);
+ENGRAM_API void append_part(std::string& out, double value);
+ENGRAM_API void append_part(std::string& out, std::string_view value);
+
+// Each reads one part from the front of `text` (up to the next ':', or all
+// of it for a string) and removes it; false when it does not parse.
+ENGRAM_API bool take_part(std::string_view& text, std::int64_t& value);
+ENGRAM_API bool take_part(std::string_view& text, std::uint64_t& value);
+ENGRAM_API bool take_part(std::string_view& text, double& value);
+ENGRAM_API bool take_part(std::string_view& text, std::string& value);
+
+template <class Part>
+using Stored = std::conditional_t<
+    std::is_same_v<Part, double>, double,
+    std::conditional_t<std::is_integral_v<Part>,
+                       std::conditional_t<std::is_signed_v<Part>, std::int64_t, std::uint64_t>,
+                       std::string>>;
+
+template <class Part>
+void append(std::string& out, const Part& part) {
+  if constexpr (std::is_same_v<Stored<Part>, std::string>) {
+    append_part(out, std::string_view(part));
+  } else {
+    append_part(out, static_cast<Stored<Part>>(part));
+  }
+}
+
+template <class Tuple, std::size_t... I>
+bool take_all(std::string_view& text, Tuple& key, std::index_sequence<I...>) {
+  bool ok = true;
+  // Parts in order; after the first failure the rest are not read.
+  ((ok = ok && (I == 0 || (!text.empty() && text.front() == ':' && (text.remove_prefix(1), true))) &&
+         take_part(text, std::get<I>(key))),
+   ...);
+  return ok;
+}
+
+}  // namespace cursor_detail
+
+// "after:<parts>": the cursor of the page that starts past this key. A
+// string part must be the last.
+template <class... Parts>
+std::string cursor_after(const Parts&... parts) {
+  static_assert(sizeof...(Parts) > 0, "a key has at least one part");
+  std::string out(kCursorPrefix);
+  bool first = true;
+  ((out += first ? "" : ":", first = false, cursor_detail::append(out, parts)), ...);
+  return out;
+}
+
+// The key in `cursor`: std::nullopt for the empty cursor (the first page),
+// the parts otherwise — one part as itself, several as a std::tuple. Throws
+// InvalidArgument (throw_bad_cursor) for a cursor not made by cursor_after
+// with parts of these types.
+template <class... Parts>
+auto cursor_key(std::string_view cursor, std::string_view backend) {
+  static_assert(sizeof...(Parts) > 0, "a key has at least one part");
+  using Key = std::tuple<cursor_detail::Stored<Parts>...>;
+  std::optional<Key> key;
+  if (!cursor.empty()) {
+    std::string_view text = cursor;
+    Key parts{};
+    if (!text.starts_with(kCursorPrefix)) throw_bad_cursor(cursor, backend);
+    text.remove_prefix(kCursorPrefix.size());
+    if (!cursor_detail::take_all(text, parts, std::index_sequence_for<Parts...>{}) ||
+        !text.empty()) {
+      throw_bad_cursor(cursor, backend);
+    }
+    key = std::move(parts);
+  }
+  if constexpr (sizeof...(Parts) == 1) {
+    using One = std::tuple_element_t<0, Key>;
+    return key ? std::optional<One>(std::move(std::get<0>(*key))) : std::optional<One>();
+  } else {
+    return key;
+  }
+}
+
+// The page of `items` — records fetched in key order after the cursor,
+// up to `limit` + 1 of them (one more than the page holds tells that there
+// is a next page): the first `limit` items, and when there were more, the
+// next cursor `cursor_of(last item kept)`. REQUIRES: limit > 0 (the role
+// interfaces refuse a listing limit of 0 before a plugin sees it).
+template <class Record, class CursorOf>
+Page<Record> page_from(std::vector<Record> items, std::size_t limit, CursorOf cursor_of) {
+  Page<Record> page;
+  if (items.size() > limit) {
+    items.resize(limit);
+    page.next_cursor = cursor_of(items.back());
+  }
+  page.items = std::move(items);
+  return page;
+}
+
+}  // namespace engram
+
+#endif  // ENGRAM_CURSOR_H_

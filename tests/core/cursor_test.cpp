@@ -1,0 +1,131 @@
+// engram/cursor.h: the "after:<key>" listing cursor and page_from.
+#include "engram/cursor.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "engram/errors.h"
+
+using engram::cursor_after;
+using engram::cursor_key;
+
+namespace {
+
+template <class... Parts>
+void check_refused(std::string_view cursor) {
+  INFO("cursor: " << cursor);
+  try {
+    (void)cursor_key<Parts...>(cursor, "db");
+    FAIL("the cursor was accepted");
+  } catch (const engram::InvalidArgument& e) {
+    CHECK(e.backend() == "db");
+    CHECK_THAT(e.what(), Catch::StartsWith("db: cursor \""));
+    CHECK_THAT(e.what(), Catch::Contains("was not given by this backend"));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("cursor: the empty cursor is the first page", "[cursor]") {
+  CHECK_FALSE(cursor_key<std::int64_t>("", "db").has_value());
+  CHECK_FALSE((cursor_key<std::int64_t, std::string>("", "db").has_value()));
+}
+
+TEST_CASE("cursor: every kind of key comes back exactly", "[cursor]") {
+  CHECK(cursor_after(std::int64_t{42}) == "after:42");
+  CHECK(cursor_key<std::int64_t>(cursor_after(std::int64_t{-7}), "db") == -7);
+  const auto lowest = std::numeric_limits<std::int64_t>::min();
+  CHECK(cursor_key<std::int64_t>(cursor_after(lowest), "db") == lowest);
+  const auto highest = std::numeric_limits<std::uint64_t>::max();
+  CHECK(cursor_key<std::uint64_t>(cursor_after(highest), "db") == highest);
+  CHECK(cursor_key<std::string>(cursor_after(std::string("pattern_1")), "db") == "pattern_1");
+  // Doubles by their bits: no rounding, and -0.0 stays -0.0.
+  for (const double stamp : {1700000000.123456789, 0.1, -0.0, 5e-324, 1e308}) {
+    INFO(stamp);
+    const auto back = cursor_key<double>(cursor_after(stamp), "db");
+    REQUIRE(back.has_value());
+    CHECK(std::signbit(*back) == std::signbit(stamp));
+    CHECK(*back == stamp);
+  }
+}
+
+TEST_CASE("cursor: several parts, a string last that may hold ':'", "[cursor]") {
+  const std::string cursor = cursor_after(std::int64_t{3}, std::int64_t{4}, std::string("is:a"));
+  CHECK(cursor == "after:3:4:is:a");
+  const auto key = cursor_key<std::int64_t, std::int64_t, std::string>(cursor, "db");
+  REQUIRE(key.has_value());
+  CHECK(*key == std::make_tuple(std::int64_t{3}, std::int64_t{4}, std::string("is:a")));
+  const auto train = cursor_key<double, std::uint64_t>(cursor_after(2.5, std::uint64_t{9}), "db");
+  REQUIRE(train.has_value());
+  CHECK(*train == std::make_tuple(2.5, std::uint64_t{9}));
+}
+
+TEST_CASE("cursor: a cursor this backend did not make is InvalidArgument", "[cursor]") {
+  check_refused<std::int64_t>("42");             // no prefix
+  check_refused<std::int64_t>("before:42");      // another prefix
+  check_refused<std::int64_t>("after:");         // no key
+  check_refused<std::int64_t>("after:4x");       // not a number
+  check_refused<std::int64_t>("after:4:5");      // parts left over
+  check_refused<std::int64_t>("after:99999999999999999999");  // out of range
+  check_refused<std::uint64_t>("after:-1");
+  check_refused<double>("after:zz");
+  check_refused<double>("after:7ff8000000000000");  // NaN was never a key
+  check_refused<double>("after:7ff0000000000000");  // nor infinity
+  check_refused<std::string>("after:");
+  check_refused<std::string>("after:\xff\xfe");  // not UTF-8
+  check_refused<std::int64_t, std::string>("after:4");     // a part missing
+  check_refused<std::int64_t, std::string>("after:4:");    // an empty string part
+  check_refused<std::int64_t, std::int64_t>("after:4;5");  // not the separator
+}
+
+TEST_CASE("cursor: a refused cursor is shown printable and cut", "[cursor]") {
+  const std::string long_cursor = "after:" + std::string(500, 'x') + "\x01";
+  try {
+    (void)cursor_key<std::int64_t>(long_cursor, "db");
+    FAIL("accepted");
+  } catch (const engram::InvalidArgument& e) {
+    const std::string what = e.what();
+    CHECK(what.size() < 200);
+    CHECK(what.find('\x01') == std::string::npos);
+  }
+}
+
+TEST_CASE("cursor: page_from keeps limit items and points past the last", "[cursor]") {
+  const auto cursor_of = [](int record) { return cursor_after(std::int64_t{record}); };
+  auto full = engram::page_from(std::vector<int>{1, 2, 3, 4}, 3, cursor_of);
+  CHECK(full.items == std::vector<int>{1, 2, 3});
+  CHECK(full.next_cursor == "after:3");
+  auto last = engram::page_from(std::vector<int>{1, 2, 3}, 3, cursor_of);
+  CHECK(last.items == std::vector<int>{1, 2, 3});
+  CHECK(last.last());
+  CHECK(engram::page_from(std::vector<int>{}, 3, cursor_of).last());
+}
+
+TEST_CASE("cursor: paging an ordered map returns every record once", "[cursor]") {
+  std::map<std::int64_t, int> records;
+  for (std::int64_t id = 1; id <= 10; ++id) records[id * 3] = static_cast<int>(id);
+  std::vector<int> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    const auto after = cursor_key<std::int64_t>(cursor, "db");
+    auto it = after ? records.upper_bound(*after) : records.begin();
+    std::vector<std::pair<std::int64_t, int>> items;
+    for (; it != records.end() && items.size() <= 4; ++it) items.push_back(*it);
+    const auto page = engram::page_from(std::move(items), 4, [](const auto& entry) {
+      return cursor_after(entry.first);
+    });
+    for (const auto& entry : page.items) seen.push_back(entry.second);
+    // A record removed between pages does not disturb the listing.
+    if (pages == 0) records.erase(15);
+    cursor = page.next_cursor;
+    ++pages;
+  } while (!cursor.empty());
+  CHECK(seen == std::vector<int>{1, 2, 3, 4, 6, 7, 8, 9, 10});
+  CHECK(pages == 3);
+}
