@@ -1,6 +1,5 @@
 #include "episodes.h"
 
-#include <limits>
 #include <string>
 
 #include "listing.h"

@@ -33,6 +33,7 @@ auto read_all(Statement& query, Read read) {
 
 constexpr std::string_view kCursorPrefix = "after:";
 
+// True iff `text` is a whole decimal number, then stored in `value`.
 template <class Number>
 bool parse_number(std::string_view text, Number& value) {
   const char* end = text.data() + text.size();
