@@ -22,66 +22,12 @@
 #include "engram/storage.h"
 #include "scratch_dir.h"
 #include "ratio.h"
+#include "schema_text.h"
 
 namespace engram::bench {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The seed's schema (SEED_FORMATS.md), then what schema version 2 adds.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS schema_version (
-  version INTEGER PRIMARY KEY,
-  applied_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS episodes (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  timestamp REAL NOT NULL,
-  experience_data BLOB NOT NULL,
-  performance_score REAL NOT NULL,
-  context_hash TEXT NOT NULL,
-  metadata TEXT DEFAULT '{}',
-  created_at REAL DEFAULT (julianday('now')));
-CREATE INDEX IF NOT EXISTS idx_episodes_timestamp ON episodes(timestamp);
-CREATE INDEX IF NOT EXISTS idx_episodes_context ON episodes(context_hash);
-CREATE INDEX IF NOT EXISTS idx_episodes_performance ON episodes(performance_score);
-CREATE TABLE IF NOT EXISTS concepts (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  name TEXT NOT NULL UNIQUE,
-  embedding BLOB NOT NULL,
-  creation_time REAL NOT NULL,
-  access_count INTEGER DEFAULT 0,
-  last_accessed REAL DEFAULT 0,
-  metadata TEXT DEFAULT '{}');
-CREATE INDEX IF NOT EXISTS idx_concepts_name ON concepts(name);
-CREATE INDEX IF NOT EXISTS idx_concepts_creation ON concepts(creation_time);
-CREATE INDEX IF NOT EXISTS idx_concepts_access ON concepts(access_count);
-CREATE TABLE IF NOT EXISTS learning_events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  task_type TEXT NOT NULL,
-  performance_delta REAL NOT NULL,
-  strategy_used TEXT NOT NULL,
-  timestamp REAL NOT NULL,
-  parameters TEXT DEFAULT '{}');
-CREATE INDEX IF NOT EXISTS idx_learning_task ON learning_events(task_type);
-CREATE INDEX IF NOT EXISTS idx_learning_timestamp ON learning_events(timestamp);
-CREATE INDEX IF NOT EXISTS idx_learning_performance ON learning_events(performance_delta);
-CREATE TABLE IF NOT EXISTS concept_relationships (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  source_concept_id INTEGER NOT NULL,
-  target_concept_id INTEGER NOT NULL,
-  relationship_type TEXT NOT NULL,
-  strength REAL DEFAULT 1.0,
-  created_at REAL DEFAULT (julianday('now')),
-  FOREIGN KEY (source_concept_id) REFERENCES concepts(id),
-  FOREIGN KEY (target_concept_id) REFERENCES concepts(id),
-  UNIQUE(source_concept_id, target_concept_id, relationship_type));
-CREATE INDEX IF NOT EXISTS idx_rel_source ON concept_relationships(source_concept_id);
-CREATE INDEX IF NOT EXISTS idx_rel_target ON concept_relationships(target_concept_id);
-CREATE INDEX IF NOT EXISTS idx_rel_type ON concept_relationships(relationship_type);
-INSERT INTO schema_version(version, applied_at) VALUES (1, 0);
-ALTER TABLE episodes ADD COLUMN experience_format TEXT;
-INSERT INTO schema_version(version, applied_at) VALUES (2, 0);
-)sql";
 
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -103,7 +49,16 @@ class RawDb {
     }
     sqlite3_busy_timeout(db_, 30'000);
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-    exec(kSchema);
+    // The plugin's schema, the one copy (plugins/sqlite/schema_text.h), every
+    // migration applied and recorded as the plugin does on a new file.
+    exec(sqlite::kSchemaVersionTable);
+    Stmt record = prepare(sqlite::kRecordMigration);
+    for (const sqlite::Migration& migration : sqlite::kMigrations) {
+      exec(migration.sql);
+      sqlite3_bind_int(record.get(), 1, migration.version);
+      sqlite3_bind_double(record.get(), 2, 0.0);
+      run(record.get());
+    }
   }
   ~RawDb() { sqlite3_close(db_); }
   RawDb(const RawDb&) = delete;

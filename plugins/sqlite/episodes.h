@@ -1,0 +1,88 @@
+// plugins/sqlite/episodes.h — the episodes role on SQLite: episodes and
+// learning events in the seed's tables `episodes` and `learning_events`,
+// with the seed's queries, batches in one transaction, and keyset listings
+// by id (listing.h).
+//
+// A store keeps the record's id when it is free (a put of a listed record),
+// else takes a new one (AUTOINCREMENT, past every id ever used). Values are
+// encoded by records.h; errors are sqlite_errors.h's.
+//
+// Thread safety: any number of threads; each call leases a connection from
+// the Database (writes take the one writer, each in a transaction).
+#ifndef ENGRAM_PLUGINS_SQLITE_EPISODES_H_
+#define ENGRAM_PLUGINS_SQLITE_EPISODES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "connection.h"
+#include "database.h"
+#include "engram/episode_store.h"
+#include "engram/maintenance.h"
+#include "engram/page.h"
+#include "records.h"
+#include "sqlite_errors.h"
+
+namespace engram::sqlite {
+
+class SqliteEpisodes final : public EpisodeStore {
+ public:
+  SqliteEpisodes(Database& database, Maintenance& maintenance)
+      : database_(database), maintenance_(maintenance) {}
+
+  Maintenance& maintenance() override { return maintenance_; }
+
+ protected:
+  double now() const override { return database_.now(); }
+
+ private:
+  const Origin& origin() const noexcept { return database_.origin(); }
+  Codec codec() const noexcept { return {database_.origin(), database_.settings().record_limit}; }
+
+  // --- episodes ---
+
+  std::int64_t do_store_episode(const EpisodeView& record) override;
+
+  std::optional<Episode> do_retrieve_episode(std::int64_t episode_id) override;
+
+  std::vector<Episode> do_get_episodes_by_context(std::string_view context_hash, std::size_t limit,
+                                                  std::optional<double> min_score) override;
+
+  std::vector<Episode> do_get_episodes_since(double since, std::size_t limit) override;
+
+  // --- learning events ---
+
+  std::int64_t do_store_learning_event(const LearningEvent& record) override;
+
+  std::vector<LearningEvent> do_get_learning_events_by_task(
+      std::string_view task_type, std::size_t limit,
+      std::optional<double> min_performance_delta) override;
+
+  // The seed's query; the strategy name last, so ties list alike.
+  std::vector<StrategyScore> do_get_best_strategies(std::string_view task_type,
+                                                    std::size_t limit) override;
+
+  // --- beyond the seed ---
+
+  EpisodeBatchIds do_store_batch(const EpisodeBatch& batch) override;
+
+  Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit) override;
+
+  Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit) override;
+
+  // Inserts with the record's id when it is free (a put), else a new one
+  // (NULL: AUTOINCREMENT, past every id ever used). REQUIRES: the writer.
+  std::int64_t insert(Connection& writer, const EncodedEpisode& episode);
+
+  std::int64_t insert(Connection& writer, const EncodedEvent& event);
+
+  Database& database_;
+  Maintenance& maintenance_;
+};
+
+}  // namespace engram::sqlite
+
+#endif  // ENGRAM_PLUGINS_SQLITE_EPISODES_H_

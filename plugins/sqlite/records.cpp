@@ -1,0 +1,202 @@
+#include "records.h"
+
+#include <algorithm>
+#include <limits>
+#include <span>
+#include <variant>
+
+#include "engram/array.h"
+#include "engram/errors.h"
+#include "engram/ids.h"
+#include "engram/json.h"
+#include "engram/npy.h"
+#include "engram/record_limits.h"
+
+namespace engram::sqlite {
+namespace {
+
+// JSON text of a caller's value. Throws InvalidArgument when nlohmann cannot
+// write it (a string that is not UTF-8) or it is past max_record_bytes.
+std::string json_text(const Codec& codec, const Json& value, std::string_view what) {
+  std::string text;
+  try {
+    text = value.dump();
+  } catch (const Json::exception& e) {
+    throw_bad_json_value(codec.origin, what, e.what());
+  }
+  if (text.size() > codec.record_limit) {
+    throw_record_too_large(codec.origin, what, text.size(), codec.record_limit);
+  }
+  return text;
+}
+
+// CorruptData unless the value in `column` fits max_record_bytes; checked
+// from the stored size, before the value is copied or decoded.
+void check_stored_size(const Codec& codec, const Statement& row, int column,
+                       const std::string& what) {
+  check_declared_size(codec.origin.backend, "reading " + what + " in " + codec.origin.path,
+                      row.bytes(column), codec.record_limit);
+}
+
+// A JSON column: NULL (a row from before the column had a value) is {}.
+Json json_column(const Codec& codec, const Statement& row, int column, const std::string& what) {
+  if (row.is_null(column)) return Json::object();
+  check_stored_size(codec, row, column, what);
+  try {
+    return Json::parse(row.text(column));
+  } catch (const Json::exception& e) {
+    throw_corrupt(codec.origin, what, std::string("not JSON text: ") + e.what());
+  }
+}
+
+// A blob npy could not read: NotSupported for a later format or dtype,
+// CorruptData otherwise.
+[[noreturn]] void throw_not_npy(const Origin& origin, const std::string& what,
+                                std::span<const std::byte> bytes, const StorageError& e) {
+  if (dynamic_cast<const NotSupported*>(&e) != nullptr) {
+    throw NotSupported("reading " + what + " in " + origin.path + ": " + e.what(), origin.backend);
+  }
+  const bool pickle = !bytes.empty() && bytes[0] == std::byte{0x80};
+  throw_corrupt(origin, what,
+                std::string("not a .npy array") +
+                    (pickle ? " (it looks like a Python pickle, which engram never loads)" : "") +
+                    ": " + e.what());
+}
+
+// A .npy column. The header's declared data size is checked against
+// max_record_bytes and the bytes stored before the array is allocated.
+Array npy_column(const Codec& codec, const Statement& row, int column, const std::string& what) {
+  const Origin& origin = codec.origin;
+  if (row.is_null(column)) throw_corrupt(origin, what, "the value is NULL");
+  check_stored_size(codec, row, column, what);
+  const std::span<const std::byte> bytes = row.blob(column);
+  npy::Header header;
+  try {
+    header = npy::parse_header(bytes);
+  } catch (const StorageError& e) {
+    throw_not_npy(origin, what, bytes, e);
+  }
+  const std::size_t stored = bytes.size() - std::min(header.data_offset, bytes.size());
+  check_declared_size(origin.backend, "reading " + what + " in " + origin.path, header.data_bytes,
+                      codec.record_limit, stored);
+  try {
+    return npy::decode(bytes);
+  } catch (const StorageError& e) {
+    throw_not_npy(origin, what, bytes, e);
+  }
+}
+
+// The .npy bytes of `array`. Throws InvalidArgument past max_record_bytes.
+std::vector<std::byte> npy_value(const Codec& codec, const ArrayView& array,
+                                 std::string_view what) {
+  std::vector<std::byte> bytes = npy::encode(array);
+  if (bytes.size() > codec.record_limit) {
+    throw_record_too_large(codec.origin, what, bytes.size(), codec.record_limit);
+  }
+  return bytes;
+}
+
+EncodedExperience encode_experience(const Codec& codec, const std::variant<ArrayView, Json>& data) {
+  EncodedExperience encoded;
+  if (const auto* array = std::get_if<ArrayView>(&data)) {
+    encoded.npy = npy_value(codec, *array, "experience_data");
+    encoded.format = kFormatNpy;
+  } else {
+    encoded.json = json_text(codec, std::get<Json>(data), "experience_data");
+    encoded.format = kFormatJson;
+  }
+  return encoded;
+}
+
+}  // namespace
+
+EncodedEpisode encode(const Codec& codec, const EpisodeView& record) {
+  return {&record, encode_experience(codec, record.experience_data),
+          json_text(codec, record.metadata, "metadata")};
+}
+
+EncodedConcept encode(const Codec& codec, const ConceptView& record) {
+  return {&record, npy_value(codec, record.embedding, "embedding"),
+          json_text(codec, record.metadata, "metadata")};
+}
+
+EncodedEvent encode(const Codec& codec, const LearningEvent& record) {
+  return {&record, json_text(codec, record.parameters, "parameters")};
+}
+
+// The columns every episode query selects, in this order.
+//   0 id, 1 timestamp, 2 experience_data, 3 performance_score,
+//   4 context_hash, 5 metadata, 6 experience_format
+Episode read_episode(const Codec& codec, const Statement& row) {
+  const Origin& origin = codec.origin;
+  Episode episode;
+  episode.id = row.int64(0);
+  const std::string what = "episode " + std::to_string(episode.id);
+  episode.timestamp = row.real(1);
+  episode.performance_score = row.real(3);
+  episode.context_hash = row.text(4);
+  episode.metadata = json_column(codec, row, 5, what + "'s metadata");
+  if (row.is_null(6)) {
+    throw_corrupt(origin, what + "'s experience_data",
+                  "the row was written by the Python system, whose experience_data is a "
+                  "pickle, which engram never loads");
+  }
+  const std::string format = row.text(6);
+  if (format == kFormatNpy) {
+    episode.experience_data = npy_column(codec, row, 2, what + "'s experience_data");
+  } else if (format == kFormatJson) {
+    check_stored_size(codec, row, 2, what + "'s experience_data");
+    const std::span<const std::byte> bytes = row.blob(2);
+    try {
+      episode.experience_data =
+          Json::parse(reinterpret_cast<const char*>(bytes.data()),
+                      reinterpret_cast<const char*>(bytes.data()) + bytes.size());
+    } catch (const Json::exception& e) {
+      throw_corrupt(origin, what + "'s experience_data", std::string("not JSON: ") + e.what());
+    }
+  } else {
+    throw_corrupt(origin, what + "'s experience_data",
+                  "unknown experience_format \"" + printable(format) + "\"");
+  }
+  return episode;
+}
+
+//   0 id, 1 task_type, 2 performance_delta, 3 strategy_used, 4 timestamp,
+//   5 parameters
+LearningEvent read_event(const Codec& codec, const Statement& row) {
+  LearningEvent event;
+  event.id = row.int64(0);
+  event.task_type = row.text(1);
+  event.performance_delta = row.real(2);
+  event.strategy_used = row.text(3);
+  event.timestamp = row.real(4);
+  event.parameters =
+      json_column(codec, row, 5, "learning event " + std::to_string(event.id) + "'s parameters");
+  return event;
+}
+
+//   0 id, 1 name, 2 embedding, 3 creation_time, 4 access_count,
+//   5 last_accessed, 6 metadata
+Concept read_concept(const Codec& codec, const Statement& row) {
+  Concept record;
+  record.id = row.int64(0);
+  const std::string what = "concept " + std::to_string(record.id);
+  record.name = row.text(1);
+  record.embedding = npy_column(codec, row, 2, what + "'s embedding");
+  record.creation_time = row.real(3);
+  record.access_count = row.int64(4);
+  record.last_accessed = row.real(5);
+  record.metadata = json_column(codec, row, 6, what + "'s metadata");
+  return record;
+}
+
+// The id a store asks for, when the backend can keep it: positive, not the
+// largest (AUTOINCREMENT could not go past it) and free in `table`'s query.
+bool id_is_free(Connection& connection, std::string_view exists_sql, std::int64_t wanted) {
+  if (wanted <= 0 || wanted == std::numeric_limits<std::int64_t>::max()) return false;
+  Statement exists = connection.prepare(exists_sql, "checking whether an id is taken");
+  exists.bind(1, wanted);
+  return !exists.step();
+}
+
+}  // namespace engram::sqlite

@@ -1,0 +1,29 @@
+// plugins/sqlite/settings.h — the sqlite plugin's options once checked, in
+// the units its connections use (milliseconds, PRAGMA words, bytes). Made
+// from the options by settings_of (sqlite_plugin.cpp); read-only after.
+//
+// Thread safety: a plain value.
+#ifndef ENGRAM_PLUGINS_SQLITE_SETTINGS_H_
+#define ENGRAM_PLUGINS_SQLITE_SETTINGS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace engram::sqlite {
+
+struct Settings {
+  std::filesystem::path db_path;
+  std::filesystem::path absolute_db_path;  // db_path made absolute when the backend opened
+  std::int64_t backup_interval = 3600;
+  std::size_t max_backups = 10;
+  bool enable_wal = true;
+  int busy_timeout_ms = 30000;
+  std::string synchronous = "FULL";
+  std::uint64_t record_limit = 0;  // max_record_bytes, at most the machine's memory
+};
+
+}  // namespace engram::sqlite
+
+#endif  // ENGRAM_PLUGINS_SQLITE_SETTINGS_H_

@@ -1,0 +1,148 @@
+#include "sqlite_errors.h"
+
+#include <sqlite3.h>
+
+#include "engram/errors.h"
+#include "engram/ids.h"
+
+namespace engram::sqlite {
+
+namespace fs = std::filesystem;
+
+[[noreturn]] void throw_sqlite(const Origin& origin, std::string_view doing, int code,
+                               sqlite3* db) {
+  int extended = code;
+  if (db != nullptr && (sqlite3_extended_errcode(db) & 0xff) == (code & 0xff)) {
+    extended = sqlite3_extended_errcode(db);
+  }
+  // The handle's message when it is about this error (a backup step's error
+  // is not recorded on the destination's handle), else the code's own text.
+  const char* why = db != nullptr && (sqlite3_errcode(db) & 0xff) == (code & 0xff)
+                        ? sqlite3_errmsg(db)
+                        : sqlite3_errstr(code);
+  std::string message = std::string(doing) + " in " + origin.path + ": " + why;
+  const int primary = extended & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    message += " (another connection held the lock past connection_timeout)";
+  }
+  switch (primary) {
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      throw AccessDenied(message, origin.backend, extended);
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      throw CorruptData(message, origin.backend, extended);
+    case SQLITE_TOOBIG:
+      throw InvalidArgument(message, origin.backend, extended);
+    default:  // BUSY/LOCKED after the timeout, FULL, IOERR, NOMEM, ...
+      throw BackendError(message, origin.backend, extended);
+  }
+}
+
+[[noreturn]] void throw_closed(const Origin& origin) {
+  throw StorageError("the backend is closed (database " + origin.path + ")", origin.backend);
+}
+
+[[noreturn]] void throw_bad_option(std::string_view key, const std::string& why) {
+  throw ConfigError("option '" + std::string(key) + "' " + why);
+}
+
+[[noreturn]] void throw_not_a_file(const Origin& origin) {
+  throw AccessDenied("opening the database " + origin.path + ": it is a directory, not a file",
+                     origin.backend);
+}
+
+[[noreturn]] void throw_read_only(const Origin& origin) {
+  throw AccessDenied(
+      "opening the database " + origin.path + ": the file is read-only (engram needs to write it)",
+      origin.backend, SQLITE_READONLY);
+}
+
+// A database that is not engram's, the seed's or empty: refused untouched.
+[[noreturn]] void throw_foreign(const Origin& origin, const std::string& why) {
+  throw CorruptData("opening " + origin.path + ": not an engram or seed database (" + why + ")",
+                    origin.backend);
+}
+
+[[noreturn]] void throw_newer_schema(const Origin& origin, std::int64_t found, int known) {
+  throw NotSupported("opening " + origin.path + ": its schema version is " + std::to_string(found) +
+                         ", newer than version " + std::to_string(known) +
+                         " that this plugin knows",
+                     origin.backend);
+}
+
+[[noreturn]] void throw_overwrite(const Origin& origin, const fs::path& target) {
+  throw InvalidArgument("backing up " + origin.path + ": refusing to overwrite " + target.string(),
+                        origin.backend);
+}
+
+[[noreturn]] void throw_own_file(const Origin& origin, const fs::path& target) {
+  throw InvalidArgument(
+      "backing up " + origin.path + ": refusing to write onto its own file " + target.string(),
+      origin.backend);
+}
+
+// A stored value past a reader's SQLITE_LIMIT_LENGTH (max_record_bytes).
+[[noreturn]] void throw_stored_too_big(const Origin& origin, std::string_view doing) {
+  throw CorruptData(std::string(doing) + " in " + origin.path +
+                        ": a stored value is larger than max_record_bytes",
+                    origin.backend, SQLITE_TOOBIG);
+}
+
+// A value to store that a read under max_record_bytes could not take back.
+[[noreturn]] void throw_record_too_large(const Origin& origin, std::string_view what,
+                                         std::size_t bytes, std::uint64_t limit) {
+  throw InvalidArgument("storing " + std::string(what) + " in " + origin.path + ": " +
+                            std::to_string(bytes) + " bytes, more than max_record_bytes (" +
+                            std::to_string(limit) + ")",
+                        origin.backend);
+}
+
+[[noreturn]] void throw_bad_cursor(const Origin& origin, std::string_view cursor) {
+  throw InvalidArgument("cursor \"" + printable(cursor) + "\" was not given by this backend",
+                        origin.backend);
+}
+
+[[noreturn]] void throw_missing_concept(const Origin& origin, const Relationship& relationship,
+                                        std::int64_t missing) {
+  throw InvalidArgument("cannot relate concept " + std::to_string(relationship.source_id) +
+                            " to concept " + std::to_string(relationship.target_id) + " (" +
+                            printable(relationship.type) + "): concept " + std::to_string(missing) +
+                            " does not exist",
+                        origin.backend);
+}
+
+[[noreturn]] void throw_query_too_long(const Origin& origin, std::size_t bytes, int limit) {
+  throw InvalidArgument("searching concepts: the query is " + std::to_string(bytes) +
+                            " bytes, longer than SQLite's LIKE pattern limit of " +
+                            std::to_string(limit) + " bytes",
+                        origin.backend);
+}
+
+[[noreturn]] void throw_bad_json_value(const Origin& origin, std::string_view what,
+                                       const char* why) {
+  throw InvalidArgument(
+      std::string("storing ") + std::string(what) + ": it cannot be written as JSON text: " + why,
+      origin.backend);
+}
+
+// A stored value that does not decode: `what` names the record and column.
+[[noreturn]] void throw_corrupt(const Origin& origin, const std::string& what,
+                                const std::string& why) {
+  throw CorruptData("reading " + what + " in " + origin.path + ": " + why, origin.backend);
+}
+
+[[noreturn]] void throw_file_error(const Origin& origin, std::string_view doing,
+                                   const fs::path& path, const std::error_code& error) {
+  const std::string message = std::string(doing) + " " + path.string() + " (database " +
+                              origin.path + "): " + error.message();
+  if (error == std::errc::permission_denied || error == std::errc::read_only_file_system ||
+      error == std::errc::is_a_directory || error == std::errc::operation_not_permitted) {
+    throw AccessDenied(message, origin.backend, error.value());
+  }
+  throw BackendError(message, origin.backend, error.value());
+}
+
+}  // namespace engram::sqlite

@@ -1,0 +1,108 @@
+// plugins/sqlite/sqlite_errors.h — everything the sqlite plugin throws, in
+// one place: the one mapper from SQLite result codes to engram's error kinds
+// (throw_sqlite) and the plugin's own refusals.
+//
+// Every message names the backend and the database file (`Origin`) and is
+// one short line: "<doing> in <database>: <why>". Errors from SQLite carry
+// its extended result code as the native code; file-system errors carry
+// errno.
+//
+// Thread safety: stateless; throw_sqlite reads the handle's last error, so
+// it must be called by the thread that made the failing call on `db`.
+#ifndef ENGRAM_PLUGINS_SQLITE_SQLITE_ERRORS_H_
+#define ENGRAM_PLUGINS_SQLITE_SQLITE_ERRORS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "engram/concept_store.h"
+
+struct sqlite3;
+
+namespace engram::sqlite {
+
+// What every message names: the backend and the database file.
+struct Origin {
+  std::string backend;
+  std::string path;
+};
+
+// The one mapper from SQLite result codes to engram's errors. `code` is the
+// result of a call on `db` (null when there is no handle); the native code
+// carried (what() ends with "(code N)") is the extended result code, taken
+// from `db` when its last error is of `code`'s family. Throws:
+//   CANTOPEN, READONLY, PERM, AUTH   AccessDenied
+//   NOTADB, CORRUPT                  CorruptData
+//   TOOBIG                           InvalidArgument
+//   anything else (BUSY and LOCKED   BackendError
+//   after the timeout, FULL, IOERR,
+//   NOMEM, CONSTRAINT, ...)
+// A BUSY or LOCKED message says the lock was held past connection_timeout.
+[[noreturn]] void throw_sqlite(const Origin& origin, std::string_view doing, int code, sqlite3* db);
+
+// StorageError: a call after close().
+[[noreturn]] void throw_closed(const Origin& origin);
+
+// ConfigError: option `key` is out of its range.
+[[noreturn]] void throw_bad_option(std::string_view key, const std::string& why);
+
+// AccessDenied: db_path is a directory.
+[[noreturn]] void throw_not_a_file(const Origin& origin);
+
+// AccessDenied (SQLITE_READONLY): the database file cannot be written.
+[[noreturn]] void throw_read_only(const Origin& origin);
+
+// CorruptData: a database that is not engram's, the seed's or empty,
+// refused untouched; `why` says what differs.
+[[noreturn]] void throw_foreign(const Origin& origin, const std::string& why);
+
+// NotSupported: the database's schema version `found` is past `known`.
+[[noreturn]] void throw_newer_schema(const Origin& origin, std::int64_t found, int known);
+
+// InvalidArgument: a backup would overwrite the file at `target`.
+[[noreturn]] void throw_overwrite(const Origin& origin, const std::filesystem::path& target);
+
+// InvalidArgument: a backup's `target` is one of the database's own files.
+[[noreturn]] void throw_own_file(const Origin& origin, const std::filesystem::path& target);
+
+// CorruptData (SQLITE_TOOBIG): a stored value past a reader's
+// SQLITE_LIMIT_LENGTH (max_record_bytes).
+[[noreturn]] void throw_stored_too_big(const Origin& origin, std::string_view doing);
+
+// InvalidArgument: a value to store that a read under max_record_bytes
+// could not take back.
+[[noreturn]] void throw_record_too_large(const Origin& origin, std::string_view what,
+                                         std::size_t bytes, std::uint64_t limit);
+
+// InvalidArgument: a listing cursor this backend did not give.
+[[noreturn]] void throw_bad_cursor(const Origin& origin, std::string_view cursor);
+
+// InvalidArgument: `relationship` names concept `missing`, which does not
+// exist.
+[[noreturn]] void throw_missing_concept(const Origin& origin, const Relationship& relationship,
+                                        std::int64_t missing);
+
+// InvalidArgument: a search query longer than SQLite's LIKE pattern limit.
+[[noreturn]] void throw_query_too_long(const Origin& origin, std::size_t bytes, int limit);
+
+// InvalidArgument: a value nlohmann cannot write as JSON text.
+[[noreturn]] void throw_bad_json_value(const Origin& origin, std::string_view what,
+                                       const char* why);
+
+// CorruptData: a stored value that does not decode; `what` names the record
+// and column.
+[[noreturn]] void throw_corrupt(const Origin& origin, const std::string& what,
+                                const std::string& why);
+
+// AccessDenied for a permission or read-only error, BackendError otherwise,
+// with errno as the native code: `doing` on the file at `path` failed.
+[[noreturn]] void throw_file_error(const Origin& origin, std::string_view doing,
+                                   const std::filesystem::path& path, const std::error_code& error);
+
+}  // namespace engram::sqlite
+
+#endif  // ENGRAM_PLUGINS_SQLITE_SQLITE_ERRORS_H_
