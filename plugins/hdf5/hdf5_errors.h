@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "engram/ids.h"
+
 namespace engram::hdf5 {
 
 // Stops HDF5 printing its error stack on this thread (the thread-safe
@@ -36,6 +38,18 @@ void begin_hdf5_call() noexcept;
 // `doing` ("<doing>: <errno text>"): AccessDenied for EACCES/EPERM/EROFS and
 // a lock another process holds, else BackendError.
 [[noreturn]] void throw_errno(const std::string& backend, std::string_view doing, int error);
+
+// Returns `result` when it is not negative; else throws through
+// throw_hdf5(backend, "<doing> <what>") (`what` made printable).
+template <class Result>
+Result check(Result result, const std::string& backend, const char* doing,
+             std::string_view what = {}) {
+  if (result < 0) {
+    throw_hdf5(backend,
+               what.empty() ? std::string(doing) : std::string(doing) + " " + printable(what));
+  }
+  return result;
+}
 
 }  // namespace engram::hdf5
 
