@@ -1,7 +1,7 @@
 // plugins/hdf5/seed_layout.h — the Python system's layout of the traces file
 // (SEED_FORMATS.md), which h5py users and the seed's reader share with
-// engram: its groups, the file's attributes, and the attribute names
-// records carry.
+// engram: its groups, the file's attributes, the attribute names records
+// carry, and their ids.
 //
 // Groups: one per kind of trace, under four top groups. A network snapshot
 // is a group of the same id in each of topology, weights and neuron_states
@@ -60,6 +60,16 @@ constexpr const char* kMetaPrefix = "meta_";
 constexpr const char* kMetadataJson = "metadata_json";
 constexpr const char* kParamPrefix = "param_";
 constexpr const char* kParamsJson = "params_json";
+
+// Record ids: the caller's id when given and free, else the seed's
+// "<prefix>_<ms>" (then "_1", "_2", ... when taken; seed_id in
+// engram/ids.h), chosen by Records::free_id. The fixed prefixes; the other
+// kinds use their name (reservoir_id, plasticity_type, mechanism,
+// task_type).
+constexpr const char* kSnapshotIdPrefix = "snapshot";
+constexpr const char* kTrainIdPrefix = "train";
+constexpr const char* kCompressedIdPrefix = "compressed";
+constexpr const char* kOutputsIdPrefix = "outputs";
 
 // At most this many scalar metadata items become `meta_<key>` attributes
 // (the JSON attribute keeps them all).
