@@ -58,9 +58,9 @@ struct JournaledFile {
 // The last failed system call of the driver on this thread.
 thread_local std::optional<IoFailure> last_failure;
 
-void note_failure(bool writing, const std::string& path, int error) noexcept {
+void note_failure(const char* doing, const std::string& path, int error) noexcept {
   try {
-    last_failure = IoFailure{writing, path, error};
+    last_failure = IoFailure{doing, path, error};
   } catch (...) {
     last_failure.reset();
   }
@@ -186,7 +186,7 @@ void fail(JournaledFile* f, const std::string& path, int error) {
     f->failed = error;
     f->failed_path = path;
   }
-  note_failure(true, path, error);
+  note_failure("writing", path, error);
 }
 
 // True iff writes of `f` are dropped (after a failed write, or abandoned).
@@ -207,7 +207,9 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
   if (flags & H5F_ACC_EXCL) o_flags |= O_EXCL;
   const int fd = ::open(name, o_flags | O_CLOEXEC, 0666);
   if (fd < 0) {
-    push_error(H5E_CANTOPENFILE, "unable to open file", errno);
+    const int e = errno;
+    note_failure("opening", name, e);
+    push_error(H5E_CANTOPENFILE, "unable to open file", e);
     return nullptr;
   }
   struct stat st {};
@@ -241,6 +243,7 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
     if (f->journal_fd < 0) {
       failure = "unable to open the journal";
       e = errno;
+      note_failure("opening", f->journal, e);
     } else if (::flock(f->journal_fd, LOCK_EX | LOCK_NB) != 0) {
       failure = "unable to lock the journal: the file is open for writing in another process";
       e = errno;
@@ -251,7 +254,7 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
     } else if ((flags & H5F_ACC_TRUNC) && ::ftruncate(fd, 0) != 0) {
       failure = "unable to truncate the file";
       e = errno;
-      note_failure(true, f->path, e);
+      note_failure("writing", f->path, e);
     }
     if (failure == nullptr && (flags & H5F_ACC_TRUNC)) {
       f->eof = 0;
@@ -265,6 +268,9 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
       return nullptr;
     }
   }
+  // HDF5 first tries a create as an open without O_CREAT: that failure is
+  // not the call's.
+  if (last_failure && std::strcmp(last_failure->doing, "opening") == 0) last_failure.reset();
   return &f->pub;
 }
 
@@ -325,7 +331,7 @@ herr_t driver_read(H5FD_t* file, H5FD_mem_t, hid_t, haddr_t addr, size_t size, v
   const ssize_t got = read_upto(f->fd, buffer, size, addr);
   if (got < 0) {
     const int e = errno;
-    note_failure(false, f->path, e);
+    note_failure("reading", f->path, e);
     push_error(H5E_READERROR, "file read failed", e);
     return -1;
   }
@@ -581,9 +587,9 @@ std::optional<IoFailure> write_failure(hid_t file) noexcept {
   const JournaledFile* f = state_of(file);
   if (f == nullptr || f->failed == 0) return std::nullopt;
   try {
-    return IoFailure{true, f->failed_path, f->failed};
+    return IoFailure{"writing", f->failed_path, f->failed};
   } catch (...) {
-    return IoFailure{true, {}, f->failed};
+    return IoFailure{"writing", {}, f->failed};
   }
 }
 

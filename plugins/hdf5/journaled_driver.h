@@ -77,9 +77,9 @@ void abandon(hid_t file) noexcept;
 // The last system call of the driver that failed on this thread: what it
 // was doing to which file, and errno.
 struct IoFailure {
-  bool writing = true;  // false: reading
-  std::string path;     // the data file or its journal
-  int error = 0;        // errno
+  const char* doing = "writing";  // "opening", "reading" or "writing"
+  std::string path;               // the data file or its journal
+  int error = 0;                  // errno
 };
 
 // Takes (and forgets) this thread's last I/O failure, if any.
