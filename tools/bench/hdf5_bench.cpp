@@ -29,6 +29,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using workloads::kArrayReadSet;
+using workloads::kLargeNeurons;
+using workloads::kNeuronStateColumns;
+using workloads::kNeurons;
+using workloads::kTrainSpikes;
 
 // The two codecs measured: the seed's default and the fastest.
 enum class Codec { kGzip6, kLz4 };
@@ -155,14 +160,15 @@ struct SnapshotArrays {
 // weights, (100, 5) float64 states.
 const SnapshotArrays& small_snapshot() {
   static const SnapshotArrays s = [] {
-    std::vector<std::int64_t> adj(100 * 100);
-    std::vector<double> w(100 * 100), st(100 * 5);
+    constexpr std::size_t n = kNeurons, columns = kNeuronStateColumns;
+    std::vector<std::int64_t> adj(n * n);
+    std::vector<double> w(n * n), st(n * columns);
     for (std::size_t i = 0; i < adj.size(); ++i) adj[i] = (i * 7919) % 10 == 0 ? 1 : 0;
     for (std::size_t i = 0; i < w.size(); ++i)
       w[i] = static_cast<double>((i * 2654435761u) % 1000) / 997.0;
     for (std::size_t i = 0; i < st.size(); ++i) st[i] = static_cast<double>(i % 13) * 0.1;
-    return SnapshotArrays{Array(std::move(adj), {100, 100}), Array(std::move(w), {100, 100}),
-                          Array(std::move(st), {100, 5})};
+    return SnapshotArrays{Array(std::move(adj), {n, n}), Array(std::move(w), {n, n}),
+                          Array(std::move(st), {n, columns})};
   }();
   return s;
 }
@@ -171,15 +177,15 @@ const SnapshotArrays& small_snapshot() {
 // adjacency (same shape) as uint8.
 const SnapshotArrays& large_snapshot() {
   static const SnapshotArrays s = [] {
-    constexpr std::size_t n = 2048;
+    constexpr std::size_t n = kLargeNeurons, columns = kNeuronStateColumns;
     std::vector<std::uint8_t> adj(n * n);
-    std::vector<float> w(n * n), st(n * 5);
+    std::vector<float> w(n * n), st(n * columns);
     for (std::size_t i = 0; i < adj.size(); ++i) adj[i] = (i * 7919) % 10 == 0 ? 1 : 0;
     for (std::size_t i = 0; i < w.size(); ++i)
       w[i] = static_cast<float>((i * 2654435761u) % 4096) / 4093.0f;
     for (std::size_t i = 0; i < st.size(); ++i) st[i] = static_cast<float>(i % 13) * 0.1f;
     return SnapshotArrays{Array(std::move(adj), {n, n}), Array(std::move(w), {n, n}),
-                          Array(std::move(st), {n, 5})};
+                          Array(std::move(st), {n, columns})};
   }();
   return s;
 }
@@ -192,8 +198,8 @@ struct TrainArrays {
 // 10,000 spikes: float64 times, int64 neuron ids.
 const TrainArrays& spike_train() {
   static const TrainArrays t = [] {
-    std::vector<double> times(10'000);
-    std::vector<std::int64_t> ids(10'000);
+    std::vector<double> times(kTrainSpikes);
+    std::vector<std::int64_t> ids(kTrainSpikes);
     for (std::size_t i = 0; i < times.size(); ++i) {
       times[i] = static_cast<double>(i) * 0.0001;
       ids[i] = static_cast<std::int64_t>((i * 7919) % 1000);
@@ -224,13 +230,14 @@ Storage open_engram(const fs::path& file, Codec codec) {
       "\", compression: " + codec_option(codec) + "}\nroles: {traces: arrays}\n");
 }
 
-void rates(benchmark::State& state, const Throughput& throughput, std::size_t bytes) {
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
-  state.counters["wall_MB_per_s"] = throughput.per_second(state) * static_cast<double>(bytes) / 1e6;
+// The arrays' bytes per CPU second and per wall-clock second.
+Rates array_rates(std::size_t bytes) {
+  return Rates{.bytes = static_cast<double>(bytes), .wall_mb = true};
 }
 
-std::string workload(const char* name, Codec codec) {
-  return std::string(name) + (codec == Codec::kGzip6 ? "_gzip6" : "_lz4");
+// A pair's workload name: hdf5_<name>_<codec>.
+std::string workload(const std::string& name, Codec codec) {
+  return "hdf5_" + name + (codec == Codec::kGzip6 ? "_gzip6" : "_lz4");
 }
 
 // --- store_network_snapshot ---
@@ -244,52 +251,45 @@ void raw_store_snapshot(RawFile& raw, const SnapshotArrays& s, const std::string
 }
 
 template <const SnapshotArrays& (*Arrays)(), Codec C>
-void store_snapshot_raw(benchmark::State& state, const char* name) {
+void store_snapshot_raw(benchmark::State& state, const std::string& key) {
   ScratchDir dir("hdf5");
   RawFile raw(dir / "raw.h5", C);
   const SnapshotArrays& s = Arrays();
   std::int64_t n = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, key, array_rates(s.bytes()), [&] {
     raw_store_snapshot(raw, s, "snapshot_" + std::to_string(n),
                        kTime + static_cast<double>(n) * 0.001);
     ++n;
-  }
-  record_raw(state, workload(name, C), throughput);
-  rates(state, throughput, s.bytes());
+  });
 }
 
 template <const SnapshotArrays& (*Arrays)(), Codec C>
-void store_snapshot_engram(benchmark::State& state, const char* name) {
+void store_snapshot_engram(benchmark::State& state, const std::string& key) {
   ScratchDir dir("hdf5");
   Storage storage = open_engram(dir / "engram.h5", C);
   auto traces = storage.traces();
   const SnapshotArrays& s = Arrays();
   std::int64_t n = 0;
   const Json metadata{{"source", "bench"}};
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kVsRaw, key, array_rates(s.bytes()), [&] {
     benchmark::DoNotOptimize(traces->store_network_snapshot(
         kTime + static_cast<double>(n++) * 0.001, s.adjacency, s.weights, s.states, metadata));
-  }
-  report_engram(state, workload(name, C), throughput);
-  rates(state, throughput, s.bytes());
+  });
 }
 
 // --- retrieve_network_snapshot ---
 
-constexpr int kStored = 8;
+constexpr int kStored = static_cast<int>(kArrayReadSet);
 
 template <const SnapshotArrays& (*Arrays)(), Codec C>
-void retrieve_snapshot_raw(benchmark::State& state, const char* name) {
+void retrieve_snapshot_raw(benchmark::State& state, const std::string& key) {
   ScratchDir dir("hdf5");
   RawFile raw(dir / "raw.h5", C);
   const SnapshotArrays& s = Arrays();
   for (int i = 0; i < kStored; ++i)
     raw_store_snapshot(raw, s, "snapshot_" + std::to_string(i), kTime + i);
   int i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, key, array_rates(s.bytes()), [&] {
     const std::string id = "snapshot_" + std::to_string(i++ % kStored);
     NetworkSnapshot got;
     got.id = id;
@@ -301,13 +301,11 @@ void retrieve_snapshot_raw(benchmark::State& state, const char* name) {
     got.neuron_states = raw.read("network_states/neuron_states/" + id + "/states", s.states.dtype(),
                                  type_of(s.states.dtype()));
     benchmark::DoNotOptimize(got);
-  }
-  record_raw(state, workload(name, C), throughput);
-  rates(state, throughput, s.bytes());
+  });
 }
 
 template <const SnapshotArrays& (*Arrays)(), Codec C>
-void retrieve_snapshot_engram(benchmark::State& state, const char* name) {
+void retrieve_snapshot_engram(benchmark::State& state, const std::string& key) {
   ScratchDir dir("hdf5");
   Storage storage = open_engram(dir / "engram.h5", C);
   auto traces = storage.traces();
@@ -317,11 +315,9 @@ void retrieve_snapshot_engram(benchmark::State& state, const char* name) {
     ids.push_back(traces->store_network_snapshot(kTime + i, s.adjacency, s.weights, s.states));
   }
   std::size_t i = 0;
-  Throughput throughput;
-  for (auto _ : state)
+  time_loop(state, Compare::kVsRaw, key, array_rates(s.bytes()), [&] {
     benchmark::DoNotOptimize(traces->retrieve_network_snapshot(ids[i++ % ids.size()]));
-  report_engram(state, workload(name, C), throughput);
-  rates(state, throughput, s.bytes());
+  });
 }
 
 // --- store_spike_train / retrieve_spike_train: 10,000 spikes ---
@@ -338,59 +334,50 @@ void raw_store_train(RawFile& raw, const TrainArrays& t, const std::string& id, 
 }
 
 template <Codec C>
-void store_train_raw(benchmark::State& state, const char* name) {
+void store_train_raw(benchmark::State& state, const std::string& key) {
   ScratchDir dir("hdf5");
   RawFile raw(dir / "raw.h5", C);
   const TrainArrays& t = spike_train();
   std::int64_t n = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, key, array_rates(t.bytes()), [&] {
     raw_store_train(raw, t, "train_" + std::to_string(n), kTime + static_cast<double>(n) * 0.001);
     ++n;
-  }
-  record_raw(state, workload(name, C), throughput);
-  rates(state, throughput, t.bytes());
+  });
 }
 
 template <Codec C>
-void store_train_engram(benchmark::State& state, const char* name) {
+void store_train_engram(benchmark::State& state, const std::string& key) {
   ScratchDir dir("hdf5");
   Storage storage = open_engram(dir / "engram.h5", C);
   auto traces = storage.traces();
   const TrainArrays& t = spike_train();
   std::int64_t n = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kVsRaw, key, array_rates(t.bytes()), [&] {
     benchmark::DoNotOptimize(
         traces->store_spike_train(kTime + static_cast<double>(n++) * 0.001, t.times, t.ids));
-  }
-  report_engram(state, workload(name, C), throughput);
-  rates(state, throughput, t.bytes());
+  });
 }
 
 template <Codec C>
-void retrieve_train_raw(benchmark::State& state, const char* name) {
+void retrieve_train_raw(benchmark::State& state, const std::string& key) {
   ScratchDir dir("hdf5");
   RawFile raw(dir / "raw.h5", C);
   const TrainArrays& t = spike_train();
   for (int i = 0; i < kStored; ++i)
     raw_store_train(raw, t, "train_" + std::to_string(i), kTime + i);
   int i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, key, array_rates(t.bytes()), [&] {
     const std::string id = "spike_trains/raw_data/train_" + std::to_string(i++ % kStored);
     SpikeTrainData got;
     got.timestamp = raw.read_timestamp(id);
     got.spike_times = raw.read(id + "/spike_times", DType::kFloat64, H5T_IEEE_F64LE);
     got.neuron_ids = raw.read(id + "/neuron_ids", DType::kInt64, H5T_STD_I64LE);
     benchmark::DoNotOptimize(got);
-  }
-  record_raw(state, workload(name, C), throughput);
-  rates(state, throughput, t.bytes());
+  });
 }
 
 template <Codec C>
-void retrieve_train_engram(benchmark::State& state, const char* name) {
+void retrieve_train_engram(benchmark::State& state, const std::string& key) {
   ScratchDir dir("hdf5");
   Storage storage = open_engram(dir / "engram.h5", C);
   auto traces = storage.traces();
@@ -399,41 +386,43 @@ void retrieve_train_engram(benchmark::State& state, const char* name) {
   for (int i = 0; i < kStored; ++i)
     ids.push_back(traces->store_spike_train(kTime + i, t.times, t.ids));
   std::size_t i = 0;
-  Throughput throughput;
-  for (auto _ : state)
+  time_loop(state, Compare::kVsRaw, key, array_rates(t.bytes()), [&] {
     benchmark::DoNotOptimize(traces->retrieve_spike_train(ids[i++ % ids.size()]));
-  report_engram(state, workload(name, C), throughput);
-  rates(state, throughput, t.bytes());
+  });
 }
 
-// Registers `<workload>/raw` then `<workload>/engram`.
+// Registers `<workload>/raw` then `<workload>/engram`, workload(name, codec);
+// each gets the workload's name as its key.
 template <class Raw, class Engram>
-void pair(const char* name, Codec codec, Raw raw, Engram engram, int iterations = 0) {
-  const std::string w = "hdf5_" + workload(name, codec);
-  auto* r = benchmark::RegisterBenchmark((w + "/raw").c_str(), raw, name);
-  auto* e = benchmark::RegisterBenchmark((w + "/engram").c_str(), engram, name);
+void pair(const std::string& name, Codec codec, Raw raw, Engram engram, int iterations = 0) {
+  const std::string w = workload(name, codec);
+  auto* r = benchmark::RegisterBenchmark(raw_entry(w).c_str(), raw, w);
+  auto* e = benchmark::RegisterBenchmark(engram_entry(w).c_str(), engram, w);
   for (auto* b : {r, e}) {
     b->Unit(benchmark::kMillisecond)->UseRealTime();
     if (iterations > 0) b->Iterations(iterations);
   }
 }
 
-// Names passed to record_raw/report_engram carry no "hdf5_" prefix; the
-// pair's names do, so they never meet another plugin's workloads.
 template <Codec C>
 void register_codec() {
+  using workloads::kRetrieveNetworkSnapshot;
+  using workloads::kRetrieveSpikeTrain;
+  using workloads::kStoreNetworkSnapshot;
+  using workloads::kStoreSpikeTrain;
+  const std::string large = "_16MB";
   // Stores run a fixed count on both sides: each store adds to the file,
   // and a flush's cost grows with what it holds.
-  pair("store_network_snapshot", C, store_snapshot_raw<small_snapshot, C>,
+  pair(std::string(kStoreNetworkSnapshot.name), C, store_snapshot_raw<small_snapshot, C>,
        store_snapshot_engram<small_snapshot, C>, 1000);
-  pair("retrieve_network_snapshot", C, retrieve_snapshot_raw<small_snapshot, C>,
+  pair(std::string(kRetrieveNetworkSnapshot.name), C, retrieve_snapshot_raw<small_snapshot, C>,
        retrieve_snapshot_engram<small_snapshot, C>);
-  pair("store_network_snapshot_16MB", C, store_snapshot_raw<large_snapshot, C>,
+  pair(std::string(kStoreNetworkSnapshot.name) + large, C, store_snapshot_raw<large_snapshot, C>,
        store_snapshot_engram<large_snapshot, C>, 6);
-  pair("retrieve_network_snapshot_16MB", C, retrieve_snapshot_raw<large_snapshot, C>,
-       retrieve_snapshot_engram<large_snapshot, C>, 8);
-  pair("store_spike_train", C, store_train_raw<C>, store_train_engram<C>, 1000);
-  pair("retrieve_spike_train", C, retrieve_train_raw<C>, retrieve_train_engram<C>);
+  pair(std::string(kRetrieveNetworkSnapshot.name) + large, C,
+       retrieve_snapshot_raw<large_snapshot, C>, retrieve_snapshot_engram<large_snapshot, C>, 8);
+  pair(std::string(kStoreSpikeTrain.name), C, store_train_raw<C>, store_train_engram<C>, 1000);
+  pair(std::string(kRetrieveSpikeTrain.name), C, retrieve_train_raw<C>, retrieve_train_engram<C>);
 }
 
 const bool kRegistered = [] {

@@ -12,16 +12,21 @@
 namespace engram::bench {
 namespace {
 
+using workloads::kPatternCols;
+using workloads::kPatternRows;
+using workloads::kRetrieveWorkingMemoryPattern;
+using workloads::kStoreWorkingMemoryPattern;
+
 const std::vector<float>& pattern_values() {
   static const std::vector<float> values = [] {
-    std::vector<float> v(100 * 50);
+    std::vector<float> v(kPatternRows * kPatternCols);
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 97) * 0.5f;
     return v;
   }();
   return values;
 }
 
-constexpr int kKeys = 256;
+constexpr int kKeys = static_cast<int>(workloads::kReadSet);
 
 std::string key_of(std::int64_t i) { return "pattern_" + std::to_string(i % kKeys); }
 
@@ -45,64 +50,56 @@ void store_pattern_raw(benchmark::State& state) {
   RawMap raw;
   const Json metadata{{"source", "bench"}};
   std::int64_t i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, kStoreWorkingMemoryPattern.name, {}, [&] {
     std::lock_guard lock(raw.mutex);
     raw.map[key_of(i)] = RawPattern{pattern_values(), static_cast<double>(i), metadata};
     ++i;
-  }
-  record_raw(state, "store_working_memory_pattern", throughput);
+  });
 }
 
 void store_pattern_engram(benchmark::State& state) {
   Storage storage = open_memory();
   auto wm = storage.working_memory();
-  const ArrayView pattern(pattern_values(), Shape{100, 50});
+  const ArrayView pattern(pattern_values(), Shape{kPatternRows, kPatternCols});
   const Json metadata{{"source", "bench"}};
   std::int64_t i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kVsRaw, kStoreWorkingMemoryPattern.name, {}, [&] {
     wm->store_working_memory_pattern(key_of(i), pattern, static_cast<double>(i), metadata);
     ++i;
-  }
-  report_engram(state, "store_working_memory_pattern", throughput);
+  });
 }
 
 void retrieve_pattern_raw(benchmark::State& state) {
   RawMap raw;
   for (int i = 0; i < kKeys; ++i) raw.map[key_of(i)] = RawPattern{pattern_values(), 1.0, {}};
   std::int64_t i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, kRetrieveWorkingMemoryPattern.name, {}, [&] {
     RawPattern copy;
     {
       std::lock_guard lock(raw.mutex);
       copy = raw.map.at(key_of(i++));
     }
     benchmark::DoNotOptimize(copy.values.data());
-  }
-  record_raw(state, "retrieve_working_memory_pattern", throughput);
+  });
 }
 
 void retrieve_pattern_engram(benchmark::State& state) {
   Storage storage = open_memory();
   auto wm = storage.working_memory();
-  const ArrayView pattern(pattern_values(), Shape{100, 50});
+  const ArrayView pattern(pattern_values(), Shape{kPatternRows, kPatternCols});
   for (int i = 0; i < kKeys; ++i) wm->store_working_memory_pattern(key_of(i), pattern, 1.0);
   std::int64_t i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kVsRaw, kRetrieveWorkingMemoryPattern.name, {}, [&] {
     auto record = wm->retrieve_working_memory_pattern(key_of(i++));
     benchmark::DoNotOptimize(record->pattern.data());
-  }
-  report_engram(state, "retrieve_working_memory_pattern", throughput);
+  });
 }
 
 }  // namespace
 
-BENCHMARK(store_pattern_raw)->Name("store_working_memory_pattern/raw");
-BENCHMARK(store_pattern_engram)->Name("store_working_memory_pattern/engram");
-BENCHMARK(retrieve_pattern_raw)->Name("retrieve_working_memory_pattern/raw");
-BENCHMARK(retrieve_pattern_engram)->Name("retrieve_working_memory_pattern/engram");
+BENCHMARK(store_pattern_raw)->Name(raw_entry(kStoreWorkingMemoryPattern));
+BENCHMARK(store_pattern_engram)->Name(engram_entry(kStoreWorkingMemoryPattern));
+BENCHMARK(retrieve_pattern_raw)->Name(raw_entry(kRetrieveWorkingMemoryPattern));
+BENCHMARK(retrieve_pattern_engram)->Name(engram_entry(kRetrieveWorkingMemoryPattern));
 
 }  // namespace engram::bench

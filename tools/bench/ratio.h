@@ -1,50 +1,135 @@
-// Pairs of benchmarks: `<workload>/raw` (the raw library doing the same
-// work) runs first and records its throughput; `<workload>/engram` then
-// reports the user counter ratio_vs_raw = engram throughput ÷ raw.
+// The timing every benchmark shares, and so the pairs' ratio. A benchmark
+// sets up its workload (tools/workloads/workloads.h, included here, names
+// and sizes it) and hands one iteration's work to time_loop(), which runs
+// the Google Benchmark loop, times it on the wall clock and reports
+// - items_per_second (Google Benchmark's, per CPU second), counting
+//   Rates::items per iteration, and bytes_per_second, counting Rates::bytes
+//   when that is > 0;
+// - when asked, wall_items_per_s and wall_MB_per_s, the same per wall-clock
+//   second (a CPU-second rate is blind to fsync and network waits);
+// - its place in a comparison, by wall-clock iterations per second
+//   (Compare): `<workload>/raw` (the raw library doing the same work) runs
+//   first and records its rate; `<workload>/engram` then gets the user
+//   counter ratio_vs_raw = its rate ÷ the raw one. A thread-scaling entry
+//   records its rate when run with one thread and reports
+//   speedup_vs_1_thread (items_per_second ÷ that rate) with more.
+// Errors: what the work throws (Google Benchmark then aborts the run).
+// Thread safety: the recorded rates are kept under a mutex, so every thread
+// of a multi-threaded benchmark may call time_loop() at once.
 #pragma once
 
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "workloads.h"
 
 namespace engram::bench {
 
-// Times the benchmark loop's iterations on the wall clock.
-class Throughput {
- public:
-  Throughput() : start_(std::chrono::steady_clock::now()) {}
-  double per_second(const benchmark::State& state) const {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    return seconds > 0 ? static_cast<double>(state.iterations()) / seconds : 0.0;
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_;
+// What an entry is compared with; `key` names the comparison: the pair's
+// workload for kRawBaseline and kVsRaw, the entry itself for kVsOneThread.
+enum class Compare {
+  kRawBaseline,  // `<key>/raw`: records its rate
+  kVsRaw,        // `<key>/engram`: ratio_vs_raw against `<key>/raw`'s rate
+  kVsOneThread,  // 1 thread records its rate, more report speedup_vs_1_thread
 };
 
-inline std::map<std::string, double>& raw_rates() {
-  static std::map<std::string, double> rates;
+// What one iteration does, for the rates, and how it is warmed up.
+struct Rates {
+  double items = 1;         // items per iteration
+  double bytes = 0;         // payload bytes per iteration; 0: no byte rates
+  bool wall_items = false;  // report wall_items_per_s
+  bool wall_mb = false;     // report wall_MB_per_s
+  // The work runs untimed this long first: a server settles after the
+  // previous benchmark, and connections and heaps warm up, so the order of
+  // the pairs does not tilt a ratio.
+  std::chrono::milliseconds warm_up{0};
+};
+
+// The names of a pair's entries.
+inline std::string raw_entry(std::string_view workload) { return std::string(workload) + "/raw"; }
+inline std::string engram_entry(std::string_view workload) {
+  return std::string(workload) + "/engram";
+}
+inline std::string raw_entry(const workloads::Workload& workload) {
+  return raw_entry(workload.name);
+}
+inline std::string engram_entry(const workloads::Workload& workload) {
+  return engram_entry(workload.name);
+}
+
+namespace detail {
+
+inline std::mutex& recorded_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+inline std::map<std::string, double, std::less<>>& recorded_rates() {
+  static std::map<std::string, double, std::less<>> rates;
   return rates;
 }
 
-// Call at the end of `<workload>/raw`.
-inline void record_raw(benchmark::State& state, const std::string& workload,
-                       const Throughput& throughput) {
-  raw_rates()[workload] = throughput.per_second(state);
-  state.SetItemsProcessed(state.iterations());
+inline void report(benchmark::State& state, Compare compare, std::string_view key,
+                   const Rates& rates, double seconds) {
+  const double per_second = seconds > 0 ? static_cast<double>(state.iterations()) / seconds : 0.0;
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(rates.items));
+  if (rates.bytes > 0) {
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(rates.bytes));
+  }
+  if (rates.wall_items) state.counters["wall_items_per_s"] = per_second * rates.items;
+  if (rates.wall_mb) state.counters["wall_MB_per_s"] = per_second * rates.bytes / 1e6;
+
+  std::lock_guard lock(recorded_mutex());
+  auto& recorded = recorded_rates();
+  const bool records = compare == Compare::kRawBaseline ||
+                       (compare == Compare::kVsOneThread && state.threads() == 1);
+  if (records) {
+    recorded.insert_or_assign(std::string(key), per_second);
+    return;
+  }
+  const auto baseline = recorded.find(key);
+  if (baseline == recorded.end() || baseline->second <= 0) return;
+  if (compare == Compare::kVsRaw) {
+    state.counters["ratio_vs_raw"] = per_second / baseline->second;
+  } else {
+    // A rate counter is summed over the threads and divided by the run's
+    // (real) time, as items_per_second is.
+    state.counters["speedup_vs_1_thread"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) / baseline->second,
+                           benchmark::Counter::kIsRate);
+  }
 }
 
-// Call at the end of `<workload>/engram`.
-inline void report_engram(benchmark::State& state, const std::string& workload,
-                          const Throughput& throughput) {
-  state.SetItemsProcessed(state.iterations());
-  const auto raw = raw_rates().find(workload);
-  if (raw != raw_rates().end() && raw->second > 0) {
-    state.counters["ratio_vs_raw"] = throughput.per_second(state) / raw->second;
+}  // namespace detail
+
+// Runs `work()` once per iteration of `state`'s loop (after rates.warm_up
+// of untimed calls) and reports as the header says. `work` may return bool:
+// false ends the loop early (after it called state.SkipWithError()).
+template <class Work>
+void time_loop(benchmark::State& state, Compare compare, std::string_view key,
+               const Rates& rates, Work&& work) {
+  using Clock = std::chrono::steady_clock;
+  if (rates.warm_up.count() > 0) {
+    const auto until = Clock::now() + rates.warm_up;
+    while (Clock::now() < until) work();
   }
+  const auto start = Clock::now();
+  for (auto _ : state) {
+    if constexpr (std::is_same_v<std::invoke_result_t<Work&>, bool>) {
+      if (!work()) break;
+    } else {
+      work();
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  detail::report(state, compare, key, rates, seconds);
 }
 
 }  // namespace engram::bench

@@ -65,10 +65,10 @@ constexpr Millis kSpikeTtl{300'000};
 constexpr Millis kLongSpikeTtl{3'600'000};
 constexpr double kRecentWindow = 86'400.0;
 
-constexpr int kKeys = 256;
-constexpr int kSpikes = 1000;
-constexpr int kRecentTrains = 5000;
-constexpr int kBatchPatterns = 100;
+constexpr int kKeys = static_cast<int>(workloads::kReadSet);
+constexpr int kSpikes = static_cast<int>(workloads::kCachedSpikes);
+constexpr int kRecentTrains = static_cast<int>(workloads::kRecentTrains);
+constexpr int kBatchPatterns = static_cast<int>(workloads::kBatchPatterns);
 constexpr int kMaxThreads = 4;
 
 std::optional<int> bench_port() {
@@ -100,13 +100,15 @@ const std::vector<float>& pattern_values() {
   static const std::vector<float> values = [] {
     std::mt19937 random(42);
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::vector<float> v(100 * 50);
+    std::vector<float> v(workloads::kPatternRows * workloads::kPatternCols);
     for (float& x : v) x = std::max(0.0f, normal(random));
     return v;
   }();
   return values;
 }
-ArrayView pattern() { return ArrayView(pattern_values(), Shape{100, 50}); }
+ArrayView pattern() {
+  return ArrayView(pattern_values(), Shape{workloads::kPatternRows, workloads::kPatternCols});
+}
 
 // 1,000 spike times in seconds (sorted, float32) and the neuron of each.
 const std::vector<float>& spike_values() {
@@ -264,24 +266,29 @@ Storage open_engram(int port, int max_connections = 1) {
       std::to_string(max_connections) + "}\nroles: {working_memory: wm}\n");
 }
 
-// The wall-clock rates, beside Google Benchmark's CPU-time ones.
-void wall_rates(benchmark::State& state, const Throughput& throughput, double items_per_iteration,
-                double bytes_per_iteration) {
-  const double per_second = throughput.per_second(state);
-  state.counters["wall_items_per_s"] = per_second * items_per_iteration;
-  state.counters["wall_MB_per_s"] = per_second * bytes_per_iteration / 1e6;
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(items_per_iteration));
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes_per_iteration));
+using workloads::kCacheSpikeTrain;
+using workloads::kGetRecentSpikeTrains;
+using workloads::kRetrieveWorkingMemoryPattern;
+using workloads::kStoreBatch;
+using workloads::kStoreWorkingMemoryPattern;
+
+// A pair's workload name: redis/<workload>.
+std::string redis_workload(const workloads::Workload& workload) {
+  return "redis/" + std::string(workload.name);
 }
 
-// Runs `op` untimed for a moment before the timed loop, on both sides
-// alike: the server settles after the previous benchmark's clear (its
-// allocator returns the freed values) and the connection and client heap
-// warm up, so the order of the pairs does not tilt the ratio.
-template <class Op>
-void warm_up(Op&& op) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
-  while (std::chrono::steady_clock::now() < until) op();
+// The work runs untimed this long first, on both sides alike: the server
+// settles after the previous benchmark's clear (its allocator returns the
+// freed values) and the connection and client heap warm up, so the order of
+// the pairs does not tilt the ratio.
+constexpr Millis kWarmUp{100};
+constexpr Millis kNoWarmUp{0};
+
+// The wall-clock rates beside Google Benchmark's CPU-time ones, for
+// `items` items of `bytes` bytes per iteration.
+Rates rates(double items, double bytes, Millis warm_up = kWarmUp) {
+  return Rates{
+      .items = items, .bytes = bytes, .wall_items = true, .wall_mb = true, .warm_up = warm_up};
 }
 
 // --- the raw side's operations: the plugin's commands, by hand ---
@@ -428,7 +435,7 @@ std::vector<CachedSpikeTrain> raw_recent_spike_trains(RawRedis& redis, const std
 }
 
 constexpr double kBaseTime = 1'764'000'000.0;
-constexpr double kPatternBytes = 100.0 * 50.0 * 4.0;  // float32
+constexpr double kPatternBytes = workloads::kPatternRows * workloads::kPatternCols * sizeof(float);
 constexpr double kSpikeBytes = kSpikes * 4.0;
 
 // Each benchmark: no server → skip; else a clean server.
@@ -453,11 +460,8 @@ void store_pattern_raw(benchmark::State& state) {
                       metadata());
     ++i;
   };
-  warm_up(store);
-  Throughput throughput;
-  for (auto _ : state) store();
-  record_raw(state, "redis/store_working_memory_pattern", throughput);
-  wall_rates(state, throughput, 1, kPatternBytes);
+  time_loop(state, Compare::kRawBaseline, redis_workload(kStoreWorkingMemoryPattern),
+            rates(1, kPatternBytes), store);
 }
 
 void store_pattern_engram(benchmark::State& state) {
@@ -474,11 +478,8 @@ void store_pattern_engram(benchmark::State& state) {
                                      metadata());
     ++i;
   };
-  warm_up(store);
-  Throughput throughput;
-  for (auto _ : state) store();
-  report_engram(state, "redis/store_working_memory_pattern", throughput);
-  wall_rates(state, throughput, 1, kPatternBytes);
+  time_loop(state, Compare::kVsRaw, redis_workload(kStoreWorkingMemoryPattern),
+            rates(1, kPatternBytes), store);
 }
 
 // --- retrieve_working_memory_pattern ---
@@ -495,11 +496,8 @@ void retrieve_pattern_raw(benchmark::State& state) {
     auto record = raw_retrieve_pattern(redis, prefix, hash_of(i++));
     benchmark::DoNotOptimize(record->pattern.data());
   };
-  warm_up(retrieve);
-  Throughput throughput;
-  for (auto _ : state) retrieve();
-  record_raw(state, "redis/retrieve_working_memory_pattern", throughput);
-  wall_rates(state, throughput, 1, kPatternBytes);
+  time_loop(state, Compare::kRawBaseline, redis_workload(kRetrieveWorkingMemoryPattern),
+            rates(1, kPatternBytes), retrieve);
 }
 
 void prefill_patterns(WorkingMemory& wm) {
@@ -522,11 +520,8 @@ void retrieve_pattern_engram(benchmark::State& state) {
     auto record = wm->retrieve_working_memory_pattern(hash_of(i++));
     benchmark::DoNotOptimize(record->pattern.data());
   };
-  warm_up(retrieve);
-  Throughput throughput;
-  for (auto _ : state) retrieve();
-  report_engram(state, "redis/retrieve_working_memory_pattern", throughput);
-  wall_rates(state, throughput, 1, kPatternBytes);
+  time_loop(state, Compare::kVsRaw, redis_workload(kRetrieveWorkingMemoryPattern),
+            rates(1, kPatternBytes), retrieve);
 }
 
 // --- cache_spike_train: 1,000 float32 spikes + neuron ids ---
@@ -541,11 +536,8 @@ void cache_spike_train_raw(benchmark::State& state) {
     raw_cache_spike_train(redis, prefix, kBaseTime + static_cast<double>(i++) * 0.001, spikes(),
                           neuron_ids(), kSpikeTtl);
   };
-  warm_up(cache);
-  Throughput throughput;
-  for (auto _ : state) cache();
-  record_raw(state, "redis/cache_spike_train", throughput);
-  wall_rates(state, throughput, 1, kSpikeBytes);
+  time_loop(state, Compare::kRawBaseline, redis_workload(kCacheSpikeTrain),
+            rates(1, kSpikeBytes), cache);
 }
 
 void cache_spike_train_engram(benchmark::State& state) {
@@ -560,11 +552,7 @@ void cache_spike_train_engram(benchmark::State& state) {
   const auto cache = [&] {
     wm->cache_spike_train(kBaseTime + static_cast<double>(i++) * 0.001, spikes(), neuron_ids());
   };
-  warm_up(cache);
-  Throughput throughput;
-  for (auto _ : state) cache();
-  report_engram(state, "redis/cache_spike_train", throughput);
-  wall_rates(state, throughput, 1, kSpikeBytes);
+  time_loop(state, Compare::kVsRaw, redis_workload(kCacheSpikeTrain), rates(1, kSpikeBytes), cache);
 }
 
 // --- get_recent_spike_trains over 5,000 cached trains ---
@@ -588,17 +576,16 @@ void recent_spike_trains_raw(benchmark::State& state) {
       raw_cache_spike_train(redis, prefix, now - k * 0.001, spikes(), neuron_ids(), kLongSpikeTtl);
     }
   }
-  Throughput throughput;
-  for (auto _ : state) {
-    auto trains = raw_recent_spike_trains(redis, prefix, kRecentWindow);
-    if (trains.size() != static_cast<std::size_t>(kRecentTrains)) {
-      state.SkipWithError("raw: not every cached train came back");
-      break;
-    }
-    benchmark::DoNotOptimize(trains.data());
-  }
-  record_raw(state, "redis/get_recent_spike_trains", throughput);
-  wall_rates(state, throughput, kRecentTrains, kRecentTrains * kSpikeBytes);
+  time_loop(state, Compare::kRawBaseline, redis_workload(kGetRecentSpikeTrains),
+            rates(kRecentTrains, kRecentTrains * kSpikeBytes, kNoWarmUp), [&] {
+              auto trains = raw_recent_spike_trains(redis, prefix, kRecentWindow);
+              if (trains.size() != static_cast<std::size_t>(kRecentTrains)) {
+                state.SkipWithError("raw: not every cached train came back");
+                return false;
+              }
+              benchmark::DoNotOptimize(trains.data());
+              return true;
+            });
 }
 
 void recent_spike_trains_engram(benchmark::State& state) {
@@ -624,17 +611,16 @@ void recent_spike_trains_engram(benchmark::State& state) {
       wm->store_batch(batch);
     }
   }
-  Throughput throughput;
-  for (auto _ : state) {
-    auto trains = wm->get_recent_spike_trains(kRecentWindow);
-    if (trains.size() != static_cast<std::size_t>(kRecentTrains)) {
-      state.SkipWithError("engram: not every cached train came back");
-      break;
-    }
-    benchmark::DoNotOptimize(trains.data());
-  }
-  report_engram(state, "redis/get_recent_spike_trains", throughput);
-  wall_rates(state, throughput, kRecentTrains, kRecentTrains * kSpikeBytes);
+  time_loop(state, Compare::kVsRaw, redis_workload(kGetRecentSpikeTrains),
+            rates(kRecentTrains, kRecentTrains * kSpikeBytes, kNoWarmUp), [&] {
+              auto trains = wm->get_recent_spike_trains(kRecentWindow);
+              if (trains.size() != static_cast<std::size_t>(kRecentTrains)) {
+                state.SkipWithError("engram: not every cached train came back");
+                return false;
+              }
+              benchmark::DoNotOptimize(trains.data());
+              return true;
+            });
 }
 
 // --- store_batch: 100 patterns in one MULTI/EXEC, one round trip ---
@@ -655,11 +641,8 @@ void store_batch_raw(benchmark::State& state) {
     redis.append({"EXEC"});
     redis.finish_transaction(4 * kBatchPatterns);
   };
-  warm_up(store);
-  Throughput throughput;
-  for (auto _ : state) store();
-  record_raw(state, "redis/store_batch", throughput);
-  wall_rates(state, throughput, kBatchPatterns, kBatchPatterns * kPatternBytes);
+  time_loop(state, Compare::kRawBaseline, redis_workload(kStoreBatch),
+            rates(kBatchPatterns, kBatchPatterns * kPatternBytes), store);
 }
 
 void store_batch_engram(benchmark::State& state) {
@@ -679,11 +662,8 @@ void store_batch_engram(benchmark::State& state) {
     for (const std::string& hash : hashes) batch.store_working_memory_pattern(hash, pattern(), timestamp, metadata());
     wm->store_batch(batch);
   };
-  warm_up(store);
-  Throughput throughput;
-  for (auto _ : state) store();
-  report_engram(state, "redis/store_batch", throughput);
-  wall_rates(state, throughput, kBatchPatterns, kBatchPatterns * kPatternBytes);
+  time_loop(state, Compare::kVsRaw, redis_workload(kStoreBatch),
+            rates(kBatchPatterns, kBatchPatterns * kPatternBytes), store);
 }
 
 // --- thread scaling: 1 and 4 threads on one Storage ---
@@ -696,15 +676,6 @@ void store_batch_engram(benchmark::State& state) {
 std::optional<Storage>& shared_storage() {
   static std::optional<Storage> storage;
   return storage;
-}
-
-std::mutex& rates_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-std::map<std::string, double>& one_thread_rates() {
-  static std::map<std::string, double> rates;
-  return rates;
 }
 
 void open_shared(bool with_patterns) {
@@ -721,24 +692,13 @@ void open_shared_empty(const benchmark::State&) { open_shared(false); }
 void open_shared_prefilled(const benchmark::State&) { open_shared(true); }
 void close_shared(const benchmark::State&) { shared_storage().reset(); }
 
-void report_scaling(benchmark::State& state, const std::string& workload, const Throughput& throughput) {
-  const double rate = throughput.per_second(state);
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kPatternBytes));
-  std::lock_guard lock(rates_mutex());
-  if (state.threads() == 1) {
-    one_thread_rates()[workload] = rate;
-    return;
-  }
-  const auto one = one_thread_rates().find(workload);
-  // A rate counter is summed over the threads and divided by the run's
-  // (real) time, as items_per_second is: so this is items_per_second ÷ the
-  // 1-thread rate.
-  if (one != one_thread_rates().end() && one->second > 0) {
-    state.counters["speedup_vs_1_thread"] = benchmark::Counter(
-        static_cast<double>(state.iterations()) / one->second, benchmark::Counter::kIsRate);
-  }
+// A thread-scaling entry's name: redis/<workload>/<side>.
+std::string threads_entry(const workloads::Workload& workload, const char* side) {
+  return redis_workload(workload) + "/" + side;
 }
+
+// CPU-time rates only, per thread.
+constexpr Rates kScalingRates{.bytes = kPatternBytes, .warm_up = kWarmUp};
 
 // The control: the same with raw hiredis, one context per thread; shows
 // what the machine allows, and so whether the plugin's pool holds threads
@@ -769,10 +729,9 @@ void store_pattern_raw_threads(benchmark::State& state) {
                       kBaseTime + static_cast<double>(i), metadata());
     ++i;
   };
-  warm_up(store);
-  Throughput throughput;
-  for (auto _ : state) store();
-  report_scaling(state, "raw/store_working_memory_pattern", throughput);
+  time_loop(state, Compare::kVsOneThread,
+            threads_entry(kStoreWorkingMemoryPattern, "raw_threads"), kScalingRates,
+            store);
 }
 
 void retrieve_pattern_raw_threads(benchmark::State& state) {
@@ -788,10 +747,9 @@ void retrieve_pattern_raw_threads(benchmark::State& state) {
     auto record = raw_retrieve_pattern(redis, prefix, hash_of(i++));
     benchmark::DoNotOptimize(record->pattern.data());
   };
-  warm_up(retrieve);
-  Throughput throughput;
-  for (auto _ : state) retrieve();
-  report_scaling(state, "raw/retrieve_working_memory_pattern", throughput);
+  time_loop(state, Compare::kVsOneThread,
+            threads_entry(kRetrieveWorkingMemoryPattern, "raw_threads"), kScalingRates,
+            retrieve);
 }
 
 void store_pattern_threads(benchmark::State& state) {
@@ -808,10 +766,9 @@ void store_pattern_threads(benchmark::State& state) {
                                      kBaseTime + static_cast<double>(i), metadata());
     ++i;
   };
-  warm_up(store);
-  Throughput throughput;
-  for (auto _ : state) store();
-  report_scaling(state, "store_working_memory_pattern", throughput);
+  time_loop(state, Compare::kVsOneThread,
+            threads_entry(kStoreWorkingMemoryPattern, "engram_threads"), kScalingRates,
+            store);
 }
 
 void retrieve_pattern_threads(benchmark::State& state) {
@@ -825,51 +782,55 @@ void retrieve_pattern_threads(benchmark::State& state) {
     auto record = wm->retrieve_working_memory_pattern(hash_of(i++));
     benchmark::DoNotOptimize(record->pattern.data());
   };
-  warm_up(retrieve);
-  Throughput throughput;
-  for (auto _ : state) retrieve();
-  report_scaling(state, "retrieve_working_memory_pattern", throughput);
+  time_loop(state, Compare::kVsOneThread,
+            threads_entry(kRetrieveWorkingMemoryPattern, "engram_threads"), kScalingRates,
+            retrieve);
 }
 
 #undef ENGRAM_REDIS_BENCH_PORT
 
 }  // namespace
 
-BENCHMARK(store_pattern_raw)->Name("redis/store_working_memory_pattern/raw");
-BENCHMARK(store_pattern_engram)->Name("redis/store_working_memory_pattern/engram");
-BENCHMARK(retrieve_pattern_raw)->Name("redis/retrieve_working_memory_pattern/raw");
-BENCHMARK(retrieve_pattern_engram)->Name("redis/retrieve_working_memory_pattern/engram");
-BENCHMARK(cache_spike_train_raw)->Name("redis/cache_spike_train/raw");
-BENCHMARK(cache_spike_train_engram)->Name("redis/cache_spike_train/engram");
+BENCHMARK(store_pattern_raw)->Name(raw_entry(redis_workload(kStoreWorkingMemoryPattern)));
+BENCHMARK(store_pattern_engram)->Name(engram_entry(redis_workload(kStoreWorkingMemoryPattern)));
+BENCHMARK(retrieve_pattern_raw)->Name(raw_entry(redis_workload(kRetrieveWorkingMemoryPattern)));
+BENCHMARK(retrieve_pattern_engram)
+    ->Name(engram_entry(redis_workload(kRetrieveWorkingMemoryPattern)));
+BENCHMARK(cache_spike_train_raw)->Name(raw_entry(redis_workload(kCacheSpikeTrain)));
+BENCHMARK(cache_spike_train_engram)->Name(engram_entry(redis_workload(kCacheSpikeTrain)));
 BENCHMARK(recent_spike_trains_raw)
-    ->Name("redis/get_recent_spike_trains/raw")
+    ->Name(raw_entry(redis_workload(kGetRecentSpikeTrains)))
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(recent_spike_trains_engram)
-    ->Name("redis/get_recent_spike_trains/engram")
+    ->Name(engram_entry(redis_workload(kGetRecentSpikeTrains)))
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(store_batch_raw)->Name("redis/store_batch/raw")->Unit(benchmark::kMillisecond);
-BENCHMARK(store_batch_engram)->Name("redis/store_batch/engram")->Unit(benchmark::kMillisecond);
+BENCHMARK(store_batch_raw)
+    ->Name(raw_entry(redis_workload(kStoreBatch)))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(store_batch_engram)
+    ->Name(engram_entry(redis_workload(kStoreBatch)))
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(store_pattern_raw_threads)
-    ->Name("redis/store_working_memory_pattern/raw_threads")
+    ->Name(threads_entry(kStoreWorkingMemoryPattern, "raw_threads"))
     ->Setup(prefill_raw_patterns)
     ->Threads(1)
     ->Threads(kMaxThreads)
     ->UseRealTime();
 BENCHMARK(store_pattern_threads)
-    ->Name("redis/store_working_memory_pattern/engram_threads")
+    ->Name(threads_entry(kStoreWorkingMemoryPattern, "engram_threads"))
     ->Setup(open_shared_empty)
     ->Teardown(close_shared)
     ->Threads(1)
     ->Threads(kMaxThreads)
     ->UseRealTime();
 BENCHMARK(retrieve_pattern_raw_threads)
-    ->Name("redis/retrieve_working_memory_pattern/raw_threads")
+    ->Name(threads_entry(kRetrieveWorkingMemoryPattern, "raw_threads"))
     ->Setup(prefill_raw_patterns)
     ->Threads(1)
     ->Threads(kMaxThreads)
     ->UseRealTime();
 BENCHMARK(retrieve_pattern_threads)
-    ->Name("redis/retrieve_working_memory_pattern/engram_threads")
+    ->Name(threads_entry(kRetrieveWorkingMemoryPattern, "engram_threads"))
     ->Setup(open_shared_prefilled)
     ->Teardown(close_shared)
     ->Threads(1)

@@ -104,10 +104,26 @@ Array column_npy(sqlite3_stmt* stmt, int index) {
       data, static_cast<std::size_t>(sqlite3_column_bytes(stmt, index))));
 }
 
+using workloads::kBestStrategies;
+using workloads::kBulkEvents;
+using workloads::kBulkLearningEvents;
+using workloads::kConceptNames;
+using workloads::kEmbedding;
+using workloads::kGetBestStrategies;
+using workloads::kPatternCols;
+using workloads::kPatternRows;
+using workloads::kReadSet;
+using workloads::kRetrieveEpisode;
+using workloads::kSearchConcepts;
+using workloads::kSearchLimit;
+using workloads::kStoreConcept;
+using workloads::kStoreEpisode;
+using workloads::kStoreLearningEvent;
+using workloads::kStrategies;
+using workloads::kStrategyEvents;
+
 // The wall-clock rate, beside Google Benchmark's CPU-time items_per_second.
-void wall_rate(benchmark::State& state, const Throughput& throughput, double items_per_iteration = 1) {
-  state.counters["wall_items_per_s"] = throughput.per_second(state) * items_per_iteration;
-}
+constexpr Rates kRates{.wall_items = true};
 
 Storage open_engram(const fs::path& db) {
   return Storage::from_yaml(std::string("version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"") +
@@ -116,17 +132,19 @@ Storage open_engram(const fs::path& db) {
 
 const std::vector<double>& experience_values() {
   static const std::vector<double> values = [] {
-    std::vector<double> v(100 * 50);
+    std::vector<double> v(kPatternRows * kPatternCols);
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i % 101) * 0.25;
     return v;
   }();
   return values;
 }
-ArrayView experience() { return ArrayView(experience_values(), Shape{100, 50}); }
+ArrayView experience() {
+  return ArrayView(experience_values(), Shape{kPatternRows, kPatternCols});
+}
 
 const std::vector<float>& embedding_values() {
   static const std::vector<float> values = [] {
-    std::vector<float> v(512);
+    std::vector<float> v(kEmbedding);
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 37) * 0.125f;
     return v;
   }();
@@ -134,14 +152,12 @@ const std::vector<float>& embedding_values() {
 }
 ArrayView embedding() { return ArrayView(embedding_values()); }
 
-constexpr int kConcepts = 1000;
-constexpr int kRetrieveEpisodes = 256;
-constexpr int kStrategyEvents = 10'000;
-constexpr int kBulkEvents = 100'000;
+constexpr int kConcepts = static_cast<int>(kConceptNames);
+constexpr int kRetrieveEpisodes = static_cast<int>(kReadSet);
 constexpr double kTime = 1'764'000'000.0;
 
 std::string concept_name(std::int64_t i) { return "concept_" + std::to_string(i % kConcepts); }
-std::string strategy_name(int i) { return "strategy_" + std::to_string(i % 20); }
+std::string strategy_name(int i) { return "strategy_" + std::to_string(i % kStrategies); }
 std::string task_name(int i) { return "task_" + std::to_string(i % 3); }
 double delta_of(int i) { return static_cast<double>(i % 17) * 0.05 - 0.3; }
 
@@ -167,10 +183,8 @@ void store_episode_raw(benchmark::State& state) {
   Stmt insert = raw.prepare(kInsertEpisode);
   const Json metadata{{"source", "bench"}};
   double t = kTime;
-  Throughput throughput;
-  for (auto _ : state) insert_episode(raw, insert.get(), t++, metadata);
-  record_raw(state, "store_episode", throughput);
-  wall_rate(state, throughput);
+  time_loop(state, Compare::kRawBaseline, kStoreEpisode.name, kRates,
+            [&] { insert_episode(raw, insert.get(), t++, metadata); });
 }
 
 void store_episode_engram(benchmark::State& state) {
@@ -179,10 +193,8 @@ void store_episode_engram(benchmark::State& state) {
   auto episodes = storage.episodes();
   const Json metadata{{"source", "bench"}};
   double t = kTime;
-  Throughput throughput;
-  for (auto _ : state) episodes->store_episode(experience(), 0.5, "bench_context", t++, metadata);
-  report_engram(state, "store_episode", throughput);
-  wall_rate(state, throughput);
+  time_loop(state, Compare::kVsRaw, kStoreEpisode.name, kRates,
+            [&] { episodes->store_episode(experience(), 0.5, "bench_context", t++, metadata); });
 }
 
 // --- retrieve_episode ---
@@ -200,8 +212,7 @@ void retrieve_episode_raw(benchmark::State& state) {
       "SELECT id, timestamp, experience_data, performance_score, context_hash, metadata, "
       "experience_format FROM episodes WHERE id = ?");
   std::int64_t i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, kRetrieveEpisode.name, kRates, [&] {
     sqlite3_bind_int64(select.get(), 1, i++ % kRetrieveEpisodes + 1);
     if (sqlite3_step(select.get()) != SQLITE_ROW) fail(raw.get(), "select episode");
     Episode episode;
@@ -217,9 +228,7 @@ void retrieve_episode_raw(benchmark::State& state) {
     episode.metadata = Json::parse(column_text(select.get(), 5));
     sqlite3_reset(select.get());
     benchmark::DoNotOptimize(episode);
-  }
-  record_raw(state, "retrieve_episode", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 void retrieve_episode_engram(benchmark::State& state) {
@@ -235,13 +244,10 @@ void retrieve_episode_engram(benchmark::State& state) {
     ids = episodes->store_batch(batch).episode_ids;
   }
   std::size_t i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kVsRaw, kRetrieveEpisode.name, kRates, [&] {
     auto episode = episodes->retrieve_episode(ids[i++ % ids.size()]);
     benchmark::DoNotOptimize(episode);
-  }
-  report_engram(state, "retrieve_episode", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 // --- store_concept: (512,) float32, upsert by name ---
@@ -270,15 +276,13 @@ void store_concept_raw(benchmark::State& state) {
   RawDb raw(dir / "raw.db");
   Stmt upsert = raw.prepare(kUpsertConcept);
   std::int64_t i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, kStoreConcept.name, kRates, [&] {
     // The metadata changes every call, so an update really writes the row.
     const Json metadata{{"source", "bench"}, {"call", i}};
-    benchmark::DoNotOptimize(upsert_concept(raw, upsert.get(), concept_name(i), kTime + static_cast<double>(i), metadata));
+    benchmark::DoNotOptimize(upsert_concept(raw, upsert.get(), concept_name(i),
+                                            kTime + static_cast<double>(i), metadata));
     ++i;
-  }
-  record_raw(state, "store_concept", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 void store_concept_engram(benchmark::State& state) {
@@ -286,14 +290,12 @@ void store_concept_engram(benchmark::State& state) {
   Storage storage = open_engram(dir / "engram.db");
   auto concepts = storage.concepts();
   std::int64_t i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kVsRaw, kStoreConcept.name, kRates, [&] {
     const Json metadata{{"source", "bench"}, {"call", i}};
-    benchmark::DoNotOptimize(concepts->store_concept(concept_name(i), embedding(), metadata, kTime + static_cast<double>(i)));
+    benchmark::DoNotOptimize(concepts->store_concept(concept_name(i), embedding(), metadata,
+                                                     kTime + static_cast<double>(i)));
     ++i;
-  }
-  report_engram(state, "store_concept", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 // --- search_concepts over ~1000 concepts ---
@@ -313,10 +315,9 @@ void search_concepts_raw(benchmark::State& state) {
       "SELECT id, name, embedding, creation_time, access_count, last_accessed, metadata "
       "FROM concepts WHERE name LIKE ? ORDER BY access_count DESC, creation_time DESC LIMIT ?");
   std::size_t q = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, kSearchConcepts.name, kRates, [&] {
     bind_text(search.get(), 1, std::string("%") + kQueries[q++ % 4] + "%");
-    sqlite3_bind_int64(search.get(), 2, 10);
+    sqlite3_bind_int64(search.get(), 2, kSearchLimit);
     std::vector<Concept> found;
     int rc = 0;
     while ((rc = sqlite3_step(search.get())) == SQLITE_ROW) {
@@ -333,9 +334,7 @@ void search_concepts_raw(benchmark::State& state) {
     if (rc != SQLITE_DONE) fail(raw.get(), "search");
     sqlite3_reset(search.get());
     benchmark::DoNotOptimize(found);
-  }
-  record_raw(state, "search_concepts", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 void search_concepts_engram(benchmark::State& state) {
@@ -348,13 +347,10 @@ void search_concepts_engram(benchmark::State& state) {
     concepts->store_batch(batch);
   }
   std::size_t q = 0;
-  Throughput throughput;
-  for (auto _ : state) {
-    auto found = concepts->search_concepts(kQueries[q++ % 4], 10);
+  time_loop(state, Compare::kVsRaw, kSearchConcepts.name, kRates, [&] {
+    auto found = concepts->search_concepts(kQueries[q++ % 4], kSearchLimit);
     benchmark::DoNotOptimize(found);
-  }
-  report_engram(state, "search_concepts", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 // --- store_learning_event, one commit each ---
@@ -378,10 +374,8 @@ void store_learning_event_raw(benchmark::State& state) {
   Stmt insert = raw.prepare(kInsertEvent);
   const Json parameters{{"lr", 0.001}};
   int i = 0;
-  Throughput throughput;
-  for (auto _ : state) insert_event(raw, insert.get(), i++, parameters);
-  record_raw(state, "store_learning_event", throughput);
-  wall_rate(state, throughput);
+  time_loop(state, Compare::kRawBaseline, kStoreLearningEvent.name, kRates,
+            [&] { insert_event(raw, insert.get(), i++, parameters); });
 }
 
 void store_learning_event_engram(benchmark::State& state) {
@@ -390,13 +384,11 @@ void store_learning_event_engram(benchmark::State& state) {
   auto episodes = storage.episodes();
   const Json parameters{{"lr", 0.001}};
   int i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
-    episodes->store_learning_event(task_name(i), delta_of(i), strategy_name(i), parameters, kTime + i);
+  time_loop(state, Compare::kVsRaw, kStoreLearningEvent.name, kRates, [&] {
+    episodes->store_learning_event(task_name(i), delta_of(i), strategy_name(i), parameters,
+                                   kTime + i);
     ++i;
-  }
-  report_engram(state, "store_learning_event", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 // --- get_best_strategies over 10,000 events ---
@@ -416,10 +408,9 @@ void best_strategies_raw(benchmark::State& state) {
       "FROM learning_events WHERE task_type = ? AND performance_delta > 0 "
       "GROUP BY strategy_used ORDER BY avg_delta DESC, n DESC LIMIT ?");
   int i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, kGetBestStrategies.name, kRates, [&] {
     bind_text(query.get(), 1, task_name(i++));
-    sqlite3_bind_int64(query.get(), 2, 5);
+    sqlite3_bind_int64(query.get(), 2, kBestStrategies);
     std::vector<StrategyScore> scores;
     int rc = 0;
     while ((rc = sqlite3_step(query.get())) == SQLITE_ROW) {
@@ -429,9 +420,7 @@ void best_strategies_raw(benchmark::State& state) {
     if (rc != SQLITE_DONE) fail(raw.get(), "best strategies");
     sqlite3_reset(query.get());
     benchmark::DoNotOptimize(scores);
-  }
-  record_raw(state, "get_best_strategies", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 void best_strategies_engram(benchmark::State& state) {
@@ -447,31 +436,27 @@ void best_strategies_engram(benchmark::State& state) {
     episodes->store_batch(batch);
   }
   int i = 0;
-  Throughput throughput;
-  for (auto _ : state) {
-    auto scores = episodes->get_best_strategies(task_name(i++), 5);
+  time_loop(state, Compare::kVsRaw, kGetBestStrategies.name, kRates, [&] {
+    auto scores = episodes->get_best_strategies(task_name(i++), kBestStrategies);
     benchmark::DoNotOptimize(scores);
-  }
-  report_engram(state, "get_best_strategies", throughput);
-  wall_rate(state, throughput);
+  });
 }
 
 // --- bulk_learning_events: 100,000 in one transaction ---
+
+// The rates count events, not transactions.
+constexpr Rates kBulkRates{.items = kBulkEvents, .wall_items = true};
 
 void bulk_learning_events_raw(benchmark::State& state) {
   ScratchDir dir("sqlite");
   RawDb raw(dir / "raw.db");
   Stmt insert = raw.prepare(kInsertEvent);
   const Json parameters{{"lr", 0.001}};
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kRawBaseline, kBulkLearningEvents.name, kBulkRates, [&] {
     raw.exec("BEGIN");
     for (int i = 0; i < kBulkEvents; ++i) insert_event(raw, insert.get(), i, parameters);
     raw.exec("COMMIT");
-  }
-  record_raw(state, "bulk_learning_events", throughput);
-  wall_rate(state, throughput, kBulkEvents);
-  state.SetItemsProcessed(state.iterations() * kBulkEvents);
+  });
 }
 
 void bulk_learning_events_engram(benchmark::State& state) {
@@ -479,39 +464,36 @@ void bulk_learning_events_engram(benchmark::State& state) {
   Storage storage = open_engram(dir / "engram.db");
   auto episodes = storage.episodes();
   const Json parameters{{"lr", 0.001}};
-  Throughput throughput;
-  for (auto _ : state) {
+  time_loop(state, Compare::kVsRaw, kBulkLearningEvents.name, kBulkRates, [&] {
     EpisodeBatch batch;
     for (int i = 0; i < kBulkEvents; ++i) {
-      batch.store_learning_event(task_name(i), delta_of(i), strategy_name(i), parameters, kTime + i);
+      batch.store_learning_event(task_name(i), delta_of(i), strategy_name(i), parameters,
+                                 kTime + i);
     }
     benchmark::DoNotOptimize(episodes->store_batch(batch));
-  }
-  report_engram(state, "bulk_learning_events", throughput);
-  wall_rate(state, throughput, kBulkEvents);
-  state.SetItemsProcessed(state.iterations() * kBulkEvents);
+  });
 }
 
 }  // namespace
 
-BENCHMARK(store_episode_raw)->Name("store_episode/raw");
-BENCHMARK(store_episode_engram)->Name("store_episode/engram");
-BENCHMARK(retrieve_episode_raw)->Name("retrieve_episode/raw");
-BENCHMARK(retrieve_episode_engram)->Name("retrieve_episode/engram");
-BENCHMARK(store_concept_raw)->Name("store_concept/raw");
-BENCHMARK(store_concept_engram)->Name("store_concept/engram");
-BENCHMARK(search_concepts_raw)->Name("search_concepts/raw");
-BENCHMARK(search_concepts_engram)->Name("search_concepts/engram");
-BENCHMARK(store_learning_event_raw)->Name("store_learning_event/raw");
-BENCHMARK(store_learning_event_engram)->Name("store_learning_event/engram");
-BENCHMARK(best_strategies_raw)->Name("get_best_strategies/raw");
-BENCHMARK(best_strategies_engram)->Name("get_best_strategies/engram");
+BENCHMARK(store_episode_raw)->Name(raw_entry(kStoreEpisode));
+BENCHMARK(store_episode_engram)->Name(engram_entry(kStoreEpisode));
+BENCHMARK(retrieve_episode_raw)->Name(raw_entry(kRetrieveEpisode));
+BENCHMARK(retrieve_episode_engram)->Name(engram_entry(kRetrieveEpisode));
+BENCHMARK(store_concept_raw)->Name(raw_entry(kStoreConcept));
+BENCHMARK(store_concept_engram)->Name(engram_entry(kStoreConcept));
+BENCHMARK(search_concepts_raw)->Name(raw_entry(kSearchConcepts));
+BENCHMARK(search_concepts_engram)->Name(engram_entry(kSearchConcepts));
+BENCHMARK(store_learning_event_raw)->Name(raw_entry(kStoreLearningEvent));
+BENCHMARK(store_learning_event_engram)->Name(engram_entry(kStoreLearningEvent));
+BENCHMARK(best_strategies_raw)->Name(raw_entry(kGetBestStrategies));
+BENCHMARK(best_strategies_engram)->Name(engram_entry(kGetBestStrategies));
 BENCHMARK(bulk_learning_events_raw)
-    ->Name("bulk_learning_events/raw")
+    ->Name(raw_entry(kBulkLearningEvents))
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bulk_learning_events_engram)
-    ->Name("bulk_learning_events/engram")
+    ->Name(engram_entry(kBulkLearningEvents))
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 

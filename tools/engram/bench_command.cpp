@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "progress.h"
+#include "workloads.h"
 #include "engram/errors.h"
 #include "engram/json.h"
 
@@ -18,18 +19,38 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The sizes of tools/bench, so the numbers compare.
-constexpr std::size_t kPatternRows = 100, kPatternCols = 50;
-constexpr std::size_t kCachedSpikes = 1000;
-constexpr std::size_t kRecentTrains = 100;
-constexpr std::size_t kBatchPatterns = 100;
-constexpr std::size_t kEmbedding = 512;
-constexpr std::size_t kNeurons = 100;
-constexpr std::size_t kTrainSpikes = 10'000;
-// Retrieve workloads cycle over this many of the records stored before.
-constexpr std::size_t kReadSet = 256;
-// store_concept cycles over this many names (a later store replaces).
-constexpr std::int64_t kConceptNames = 1000;
+// The names and sizes of tools/bench (tools/workloads/workloads.h), so the
+// numbers compare.
+using workloads::kBatchPatterns;
+using workloads::kBestStrategies;
+using workloads::kCacheSpikeTrain;
+using workloads::kCachedSpikes;
+using workloads::kConceptNames;
+using workloads::kEmbedding;
+using workloads::kGetBestStrategies;
+using workloads::kGetRecentSpikeTrains;
+using workloads::kNeuronStateColumns;
+using workloads::kNeurons;
+using workloads::kPatternCols;
+using workloads::kPatternRows;
+using workloads::kReadSet;
+using workloads::kRetrieveConcept;
+using workloads::kRetrieveEpisode;
+using workloads::kRetrieveNetworkSnapshot;
+using workloads::kRetrieveSpikeTrain;
+using workloads::kRetrieveWorkingMemoryPattern;
+using workloads::kSearchConcepts;
+using workloads::kSearchLimit;
+using workloads::kStoreBatch;
+using workloads::kStoreConcept;
+using workloads::kStoreEpisode;
+using workloads::kStoreLearningEvent;
+using workloads::kStoreNetworkSnapshot;
+using workloads::kStoreSpikeTrain;
+using workloads::kStoreWorkingMemoryPattern;
+using workloads::kStrategies;
+using workloads::kToolRecentTrains;
+using workloads::kTrainSpikes;
 // Cached trains of cache_spike_train carry old timestamps so that they stay
 // out of get_recent_spike_trains' window.
 constexpr double kOldTime = 1'000'000'000.0;
@@ -64,7 +85,7 @@ struct Payloads {
   std::vector<float> embedding = filled<float>(kEmbedding, 0.125);
   std::vector<std::int64_t> adjacency = filled<std::int64_t>(kNeurons * kNeurons, 1.0);
   std::vector<double> weights = filled<double>(kNeurons * kNeurons, 0.01);
-  std::vector<float> states = filled<float>(kNeurons * 5, 0.1);
+  std::vector<float> states = filled<float>(kNeurons * kNeuronStateColumns, 0.1);
   std::vector<float> train_times = filled<float>(kTrainSpikes, 0.0001);
   std::vector<std::int64_t> train_neurons = filled<std::int64_t>(kTrainSpikes, 1.0);
 
@@ -75,12 +96,11 @@ struct Payloads {
   }
 };
 
-// One workload. `op(i)` performs operation i (0, 1, ...) and returns the
-// payload bytes it moved. `grows` marks workloads whose records accumulate
-// (new ids each call); kBenchMaxWrittenBytes bounds them.
-struct Workload {
-  Role role;
-  std::string name;
+// One workload on one store. `op(i)` performs operation i (0, 1, ...) and
+// returns the payload bytes it moved. `grows` marks workloads whose records
+// accumulate (new ids each call); kBenchMaxWrittenBytes bounds them.
+struct Run {
+  workloads::Workload workload;
   bool grows = false;
   std::function<void()> setup;  // untimed, before the first op
   std::function<std::int64_t(std::int64_t)> op;
@@ -103,17 +123,16 @@ class ReadSet {
   std::vector<Id> ids_;
 };
 
-void add_working_memory(std::vector<Workload>& out, std::shared_ptr<WorkingMemory> wm,
+void add_working_memory(std::vector<Run>& out, std::shared_ptr<WorkingMemory> wm,
                         const Payloads& p) {
-  const Role role = Role::kWorkingMemory;
   const auto pattern_hash = [](std::int64_t i) {
     return named("pattern", i % static_cast<std::int64_t>(kReadSet));
   };
-  out.push_back({role, "store_working_memory_pattern", false, {}, [=, &p](std::int64_t i) {
+  out.push_back({kStoreWorkingMemoryPattern, false, {}, [=, &p](std::int64_t i) {
                    wm->store_working_memory_pattern(pattern_hash(i), p.pattern_view(), wall_now());
                    return static_cast<std::int64_t>(p.pattern.size() * sizeof(float));
                  }});
-  out.push_back({role, "retrieve_working_memory_pattern", false,
+  out.push_back({kRetrieveWorkingMemoryPattern, false,
                  [=, &p] {
                    for (std::size_t k = 0; k < kReadSet; ++k) {
                      wm->store_working_memory_pattern(pattern_hash(k), p.pattern_view(),
@@ -124,16 +143,16 @@ void add_working_memory(std::vector<Workload>& out, std::shared_ptr<WorkingMemor
                    const auto record = wm->retrieve_working_memory_pattern(pattern_hash(i));
                    return record ? bytes_of(record->pattern) : 0;
                  }});
-  out.push_back({role, "cache_spike_train", true, {}, [=, &p](std::int64_t i) {
+  out.push_back({kCacheSpikeTrain, true, {}, [=, &p](std::int64_t i) {
                    wm->cache_spike_train(kOldTime + static_cast<double>(i) * 1e-3,
                                          ArrayView(p.spikes), p.spike_neurons);
                    return p.cached_train_bytes();
                  }});
-  out.push_back({role, "get_recent_spike_trains", false,
+  out.push_back({kGetRecentSpikeTrains, false,
                  [=, &p] {
                    WorkingMemoryBatch batch;
                    const double now = wall_now();
-                   for (std::size_t k = 0; k < kRecentTrains; ++k) {
+                   for (std::size_t k = 0; k < kToolRecentTrains; ++k) {
                      batch.cache_spike_train(now - static_cast<double>(k) * 1e-3,
                                              ArrayView(p.spikes), p.spike_neurons);
                    }
@@ -148,7 +167,7 @@ void add_working_memory(std::vector<Workload>& out, std::shared_ptr<WorkingMemor
                    }
                    return bytes;
                  }});
-  out.push_back({role, "store_batch", false, {}, [=, &p](std::int64_t) {
+  out.push_back({kStoreBatch, false, {}, [=, &p](std::int64_t) {
                    WorkingMemoryBatch batch;
                    const double now = wall_now();
                    for (std::size_t k = 0; k < kBatchPatterns; ++k) {
@@ -161,68 +180,69 @@ void add_working_memory(std::vector<Workload>& out, std::shared_ptr<WorkingMemor
                  }});
 }
 
-void add_episodes(std::vector<Workload>& out, std::shared_ptr<EpisodeStore> episodes,
+void add_episodes(std::vector<Run>& out, std::shared_ptr<EpisodeStore> episodes,
                   const Payloads& p) {
-  const Role role = Role::kEpisodes;
   auto stored = std::make_shared<ReadSet<std::int64_t>>();
   const std::string context = std::string(kPrefix) + "context";
   const std::string task = std::string(kPrefix) + "task";
-  out.push_back({role, "store_episode", true, {}, [=, &p](std::int64_t i) {
+  out.push_back({kStoreEpisode, true, {}, [=, &p](std::int64_t i) {
                    stored->add(episodes->store_episode(
                        ArrayView(p.experience, Shape{kPatternRows, kPatternCols}),
                        static_cast<double>(i % 100) * 0.01, context, wall_now()));
                    return static_cast<std::int64_t>(p.experience.size() * sizeof(double));
                  }});
-  out.push_back({role, "retrieve_episode", false, {}, [=](std::int64_t i) -> std::int64_t {
+  out.push_back({kRetrieveEpisode, false, {}, [=](std::int64_t i) -> std::int64_t {
                    const auto episode = episodes->retrieve_episode(stored->at(i));
                    if (!episode) return 0;
                    const auto* array = std::get_if<Array>(&episode->experience_data);
                    return array ? bytes_of(*array) : 0;
                  }});
-  out.push_back({role, "store_learning_event", true, {}, [=](std::int64_t i) {
+  out.push_back({kStoreLearningEvent, true, {}, [=](std::int64_t i) {
                    // Deltas of both signs, as get_best_strategies counts the
                    // positive.
-                   episodes->store_learning_event(task, static_cast<double>(i % 17) * 0.05 - 0.3,
-                                                  std::string("strategy_") + std::to_string(i % 20),
-                                                  Json{{"lr", 0.01}}, wall_now());
+                   episodes->store_learning_event(
+                       task, static_cast<double>(i % 17) * 0.05 - 0.3,
+                       std::string("strategy_") + std::to_string(i % kStrategies),
+                       Json{{"lr", 0.01}}, wall_now());
                    return std::int64_t{0};
                  }});
-  out.push_back({role, "get_best_strategies", false, {}, [=](std::int64_t) {
-                   episodes->get_best_strategies(task, 5);
+  out.push_back({kGetBestStrategies, false, {}, [=](std::int64_t) {
+                   episodes->get_best_strategies(task, kBestStrategies);
                    return std::int64_t{0};
                  }});
 }
 
-void add_concepts(std::vector<Workload>& out, std::shared_ptr<ConceptStore> concepts,
+void add_concepts(std::vector<Run>& out, std::shared_ptr<ConceptStore> concepts,
                   const Payloads& p) {
-  const Role role = Role::kConcepts;
   auto stored = std::make_shared<ReadSet<std::int64_t>>();
-  out.push_back({role, "store_concept", false, {}, [=, &p](std::int64_t i) {
-                   stored->add(concepts->store_concept(named("concept", i % kConceptNames),
-                                                       ArrayView(p.embedding), Json::object(),
-                                                       wall_now()));
+  const auto concept_name = [](std::int64_t i) {
+    return named("concept", i % static_cast<std::int64_t>(kConceptNames));
+  };
+  out.push_back({kStoreConcept, false, {}, [=, &p](std::int64_t i) {
+                   stored->add(concepts->store_concept(concept_name(i), ArrayView(p.embedding),
+                                                       Json::object(), wall_now()));
                    return static_cast<std::int64_t>(p.embedding.size() * sizeof(float));
                  }});
-  out.push_back({role, "retrieve_concept", false, {}, [=](std::int64_t i) -> std::int64_t {
+  out.push_back({kRetrieveConcept, false, {}, [=](std::int64_t i) -> std::int64_t {
                    const auto found = concepts->retrieve_concept(stored->at(i));
                    return found ? bytes_of(found->embedding) : 0;
                  }});
   const std::vector<std::string> queries = {named("concept", 1), named("concept", 42),
                                             std::string(kPrefix) + "concept-9%", "nosuch"};
-  out.push_back({role, "search_concepts", false, {}, [=](std::int64_t i) {
+  out.push_back({kSearchConcepts, false, {}, [=](std::int64_t i) {
                    std::int64_t bytes = 0;
-                   for (const auto& found : concepts->search_concepts(queries[i % 4], 10)) {
+                   for (const auto& found :
+                        concepts->search_concepts(queries[i % 4], kSearchLimit)) {
                      bytes += bytes_of(found.embedding);
                    }
                    return bytes;
                  }});
 }
 
-void add_traces(std::vector<Workload>& out, std::shared_ptr<TraceStore> traces, const Payloads& p) {
-  const Role role = Role::kTraces;
+void add_traces(std::vector<Run>& out, std::shared_ptr<TraceStore> traces, const Payloads& p) {
   auto snapshots = std::make_shared<ReadSet<std::string>>();
   auto trains = std::make_shared<ReadSet<std::string>>();
-  out.push_back({role, "store_network_snapshot", true, {}, [=, &p](std::int64_t) {
+  out.push_back({kStoreNetworkSnapshot, true, {}, [=, &p](std::int64_t) {
                    snapshots->add(traces->store_network_snapshot(
                        wall_now(), ArrayView(p.adjacency, Shape{kNeurons, kNeurons}),
                        ArrayView(p.weights, Shape{kNeurons, kNeurons}),
@@ -231,19 +251,19 @@ void add_traces(std::vector<Workload>& out, std::shared_ptr<TraceStore> traces, 
                                                     p.weights.size() * sizeof(double) +
                                                     p.states.size() * sizeof(float));
                  }});
-  out.push_back({role, "retrieve_network_snapshot", false, {}, [=](std::int64_t i) -> std::int64_t {
+  out.push_back({kRetrieveNetworkSnapshot, false, {}, [=](std::int64_t i) -> std::int64_t {
                    const auto found = traces->retrieve_network_snapshot(snapshots->at(i));
                    if (!found) return 0;
                    return bytes_of(found->adjacency_matrix) + bytes_of(found->weight_matrix) +
                           bytes_of(found->neuron_states);
                  }});
-  out.push_back({role, "store_spike_train", true, {}, [=, &p](std::int64_t) {
+  out.push_back({kStoreSpikeTrain, true, {}, [=, &p](std::int64_t) {
                    trains->add(traces->store_spike_train(wall_now(), ArrayView(p.train_times),
                                                          ArrayView(p.train_neurons)));
                    return static_cast<std::int64_t>(p.train_times.size() * sizeof(float) +
                                                     p.train_neurons.size() * sizeof(std::int64_t));
                  }});
-  out.push_back({role, "retrieve_spike_train", false, {}, [=](std::int64_t i) -> std::int64_t {
+  out.push_back({kRetrieveSpikeTrain, false, {}, [=](std::int64_t i) -> std::int64_t {
                    const auto found = traces->retrieve_spike_train(trains->at(i));
                    return found ? bytes_of(found->spike_times) + bytes_of(found->neuron_ids) : 0;
                  }});
@@ -336,20 +356,20 @@ std::vector<std::string> roles_holding_records(Storage& storage, const std::vect
 std::vector<BenchResult> run_bench(Storage& storage, const BenchOptions& options,
                                    std::FILE* progress) {
   static const Payloads payloads;
-  std::vector<Workload> workloads;
+  std::vector<Run> runs;
   for (Role role : selected_roles(storage, options.roles)) {
     switch (role) {
       case Role::kWorkingMemory:
-        add_working_memory(workloads, storage.working_memory(), payloads);
+        add_working_memory(runs, storage.working_memory(), payloads);
         break;
       case Role::kEpisodes:
-        add_episodes(workloads, storage.episodes(), payloads);
+        add_episodes(runs, storage.episodes(), payloads);
         break;
       case Role::kConcepts:
-        add_concepts(workloads, storage.concepts(), payloads);
+        add_concepts(runs, storage.concepts(), payloads);
         break;
       case Role::kTraces:
-        add_traces(workloads, storage.traces(), payloads);
+        add_traces(runs, storage.traces(), payloads);
         break;
     }
   }
@@ -358,13 +378,14 @@ std::vector<BenchResult> run_bench(Storage& storage, const BenchOptions& options
   // finished line in logs).
   std::vector<BenchResult> results;
   const auto seconds = std::chrono::duration<double>(options.seconds);
-  for (std::size_t w = 0; w < workloads.size(); ++w) {
-    const Workload& workload = workloads[w];
+  for (std::size_t w = 0; w < runs.size(); ++w) {
+    const Run& run = runs[w];
+    const workloads::Workload& workload = run.workload;
     const BackendInfo& backend = backend_of(storage, workload.role);
-    const std::string label = fmt::format("[{}/{}] {}/{} on {}", w + 1, workloads.size(),
+    const std::string label = fmt::format("[{}/{}] {}/{} on {}", w + 1, runs.size(),
                                           role_name(workload.role), workload.name, backend.name);
     Progress line(label, std::nullopt, progress);
-    if (workload.setup) workload.setup();
+    if (run.setup) run.setup();
 
     BenchResult result;
     result.workload = workload.name;
@@ -374,12 +395,12 @@ std::vector<BenchResult> run_bench(Storage& storage, const BenchOptions& options
     const auto start = Clock::now();
     auto elapsed = Clock::duration::zero();
     do {
-      result.bytes += workload.op(result.ops);
+      result.bytes += run.op(result.ops);
       ++result.ops;
       if ((result.ops & 63) == 0) line.update(result.ops, "ops");
       elapsed = Clock::now() - start;
     } while (elapsed < seconds && result.ops < options.max_ops &&
-             !(workload.grows && result.bytes >= kBenchMaxWrittenBytes));
+             !(run.grows && result.bytes >= kBenchMaxWrittenBytes));
     result.seconds = std::chrono::duration<double>(elapsed).count();
 
     line.update(result.ops, "ops");

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Usage: bench_workloads_test.sh <workload_list binary> <engram binary> [<engram-bench binary>]
+# `engram bench` and engram-bench run the workloads of one list
+# (tools/workloads/workloads.h, printed by workload_list): `engram bench` on
+# a config assigning every role runs exactly the list's in_tool workloads,
+# and engram-bench registers a `/raw` and an `/engram` entry for exactly its
+# paired ones. Without the engram-bench binary (ENGRAM_BENCH=OFF) the second
+# check is skipped.
+set -u
+list=$1
+engram=$2
+bench=${3:-}
+source "$(dirname "${BASH_SOURCE[0]}")/expect.sh"
+
+"$list" >"$work/list"
+cat >"$work/memory.yaml" <<'YAML'
+version: 1
+backends:
+  mem: {plugin: memory}
+roles: {working_memory: mem, episodes: mem, concepts: mem, traces: mem}
+YAML
+
+check "engram bench runs the list's in_tool workloads" bash -c '
+  "$1" bench "$2/memory.yaml" --seconds 0.01 --json >"$2/tool.json" &&
+  /usr/bin/python3 - "$2/list" "$2/tool.json" <<"PY"
+import json, sys
+listed = [line.split() for line in open(sys.argv[1])]
+want = {name for name, paired, in_tool in listed if in_tool == "1"}
+got = {r["role"] + "/" + r["workload"] for r in json.load(open(sys.argv[2]))}
+assert len(want) >= 16, want
+assert got == want, ("engram bench ran", sorted(got), "the list says", sorted(want))
+PY' - "$engram" "$work"
+
+if [ -n "$bench" ]; then
+  check "engram-bench pairs the list's paired workloads" bash -c '
+    "$1" --benchmark_list_tests=true >"$2/bench.txt" &&
+    /usr/bin/python3 - "$2/list" "$2/bench.txt" <<"PY"
+import collections, re, sys
+listed = [line.split() for line in open(sys.argv[1])]
+want = {name.split("/", 1)[1] for name, paired, in_tool in listed if paired == "1"}
+# An entry is [redis/]<workload>/<side>[/<Google Benchmark arguments>]; the
+# hdf5 pairs name hdf5_<workload>[_16MB]_<codec>.
+sides = collections.defaultdict(set)
+for line in open(sys.argv[2]):
+    parts = line.strip().split("/")
+    if parts[0] == "redis":
+        parts = parts[1:]
+    workload = re.sub(r"^hdf5_(.*?)(_16MB)?_(gzip6|lz4)$", r"\1", parts[0])
+    sides[workload].add(parts[1])
+assert set(sides) == want, ("engram-bench runs", sorted(sides), "the list says", sorted(want))
+for workload, found in sides.items():
+    assert {"raw", "engram"} <= found, (workload, "has only", found)
+PY' - "$bench" "$work"
+else
+  echo "skipped: engram-bench not built (ENGRAM_BENCH=OFF)"
+fi
+
+finish
