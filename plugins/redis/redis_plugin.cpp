@@ -26,7 +26,7 @@
 // a key twice): a cursor is "after:<member>", so every record present for a
 // whole listing is returned exactly once. Array values are .npy, compressed
 // above compression_threshold with the codec `compression` names, behind the
-// header value_codec.h documents.
+// header engram/compressed_npy.h documents.
 //
 // Hostile or broken servers: hiredis only encodes commands and parses
 // replies; the plugin does the I/O itself (round_trip.h), so each round
@@ -34,7 +34,7 @@
 // reply declaring more than max_reply_bytes (reply_budget.h) or that is not
 // RESP is CorruptData before hiredis buffers it. Pool::run states the bound
 // a whole call obeys. A decoded array value is checked against
-// max_record_bytes before it is allocated (value_codec.h).
+// max_record_bytes before it is allocated (engram/compressed_npy.h).
 //
 // Thread safety: a pool of up to max_connections contexts, each used by one
 // call at a time. A call whose connection fails is retried on a reconnected
@@ -69,6 +69,7 @@
 #include <vector>
 
 #include "engram/array.h"
+#include "engram/compressed_npy.h"
 #include "engram/errors.h"
 #include "engram/ids.h"
 #include "engram/json.h"
@@ -80,7 +81,6 @@
 #include "engram/record_limits.h"
 #include "engram/working_memory.h"
 #include "round_trip.h"
-#include "value_codec.h"
 
 namespace engram::redis {
 namespace {
@@ -162,7 +162,7 @@ struct Settings {
   Millis spike_ttl{};
   timeval connect_timeout{};
   timeval command_timeout{};
-  ValueFormat value_format;
+  CompressedNpyFormat value_format;
   // What each round trip obeys (round_trip.h).
   RoundTripLimits limits;
   // "host:port" or the socket path, for messages.
@@ -215,7 +215,7 @@ Settings settings_of(const Json& json) {
     throw_bad_option("compression_threshold", "must not be negative");
   }
   if (o.key_prefix.empty()) throw_bad_option("key_prefix", "must not be empty");
-  const auto codec = codec_named(o.compression);
+  const auto codec = npy_codec_named(o.compression);
   if (!codec) {
     throw_bad_option("compression", "must be lz4, zstd, zlib or none, got \"" +
                                         printable(o.compression) + "\"");
@@ -793,7 +793,7 @@ Json json_field(const Stored& stored, std::string_view name, std::string_view ke
   }
 }
 
-// An array field (.npy or compressed, value_codec.h). A value this build
+// An array field (.npy or compressed, engram/compressed_npy.h). A value this build
 // cannot read stays NotSupported, anything undecodable is CorruptData; both
 // name the key.
 Array array_field(const Stored& stored, std::string_view name, std::string_view key,
@@ -802,7 +802,7 @@ Array array_field(const Stored& stored, std::string_view name, std::string_view 
   const std::string where =
       std::string("reading ") + printable(key) + " field " + std::string(name) + ": ";
   try {
-    return decode_value(value, record_limit);
+    return decode_compressed_npy(value, record_limit);
   } catch (const NotSupported& e) {
     throw NotSupported(where + e.what(), backend);
   } catch (const CorruptData& e) {
@@ -878,7 +878,7 @@ class RedisWorkingMemory final : public WorkingMemory {
     return prefix_ + "attention:" + std::string(context);
   }
   std::string value_of(const ArrayView& array) const {
-    return encode_value(array, settings_.value_format);
+    return encode_compressed_npy(array, settings_.value_format);
   }
 
   // --- stores: one MULTI/EXEC per record or batch ---
