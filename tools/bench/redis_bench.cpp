@@ -2,10 +2,10 @@
 // directly: the same commands in the same round trips (a store is one
 // MULTI/DEL/HSET/PEXPIRE/ZADD/EXEC pipeline, a retrieve HGETALL+PTTL, a
 // spike train INCR then MULTI/HSET/PEXPIRE/ZADD/EXEC), the same key layout
-// (plugins/redis/redis_plugin.cpp's header) under another prefix, and the
-// same value bytes: the raw side calls the plugin's own value codec
-// (value_codec.cpp, compiled into this binary) with the format the engram
-// config asks for (lz4 above 1024 bytes). So the server does equal work and
+// (plugins/redis/key_layout.h) under another prefix, and the same value
+// bytes: the raw side encodes with the core's engram/compressed_npy.h, as
+// the plugin does, in the format the engram config asks for (lz4 above
+// 1024 bytes). So the server does equal work and
 // the ratio measures what the plugin adds on the client.
 //
 // The server is the one at 127.0.0.1:$ENGRAM_BENCH_REDIS_PORT
@@ -38,11 +38,11 @@
 #include <vector>
 
 #include "engram/array.h"
+#include "engram/compressed_npy.h"
 #include "engram/json.h"
 #include "engram/storage.h"
 #include "engram/working_memory.h"
 #include "ratio.h"
-#include "value_codec.h"
 
 namespace engram::bench {
 namespace {
@@ -55,7 +55,7 @@ constexpr const char* kNoServer = "set ENGRAM_BENCH_REDIS_PORT (tools/bench/redi
 
 // What the engram config below asks the plugin for; the raw side encodes
 // with the same.
-const redis::ValueFormat kFormat{redis::Codec::kLz4, 0, 1024};
+const CompressedNpyFormat kFormat{NpyCodec::kLz4, 0, 1024};
 // The plugin's defaults (pattern_ttl 3600 s, spike_ttl 300 s), in the
 // milliseconds PEXPIRE takes.
 constexpr Millis kPatternTtl{3'600'000};
@@ -300,7 +300,7 @@ void queue_pattern(RawRedis& redis, const std::string& prefix, const std::string
                    const Json& meta) {
   const std::string key = prefix + "wm:" + std::string(hash);
   redis.append({"DEL", key});
-  redis.append({"HSET", key, "pattern", redis::encode_value(array, kFormat), "timestamp",
+  redis.append({"HSET", key, "pattern", encode_compressed_npy(array, kFormat), "timestamp",
                 number_text(timestamp), "metadata", meta.dump()});
   redis.append({"PEXPIRE", key, std::to_string(kPatternTtl.count())});
   redis.append({"ZADD", index, "0", hash});
@@ -330,7 +330,7 @@ std::optional<WorkingMemoryPattern> raw_retrieve_pattern(RawRedis& redis, const 
     const std::string_view name = view_of(*fields->element[f]);
     const std::string_view value = view_of(*fields->element[f + 1]);
     if (name == "pattern") {
-      record.pattern = redis::decode_value(value);
+      record.pattern = decode_compressed_npy(value);
     } else if (name == "timestamp") {
       std::from_chars(value.data(), value.data() + value.size(), record.timestamp);
     } else if (name == "metadata") {
@@ -382,7 +382,7 @@ void raw_cache_spike_train(RawRedis& redis, const std::string& prefix, double ti
   const std::string member = std::string("spikes:") + ts + ":" + digits;
   const std::string key = prefix + member;
   redis.append({"MULTI"});
-  redis.append({"HSET", key, "spikes", redis::encode_value(data, kFormat), "neuron_ids",
+  redis.append({"HSET", key, "spikes", encode_compressed_npy(data, kFormat), "neuron_ids",
                 raw_id_list(ids), "timestamp", ts, "cached_at", number_text(wall_now())});
   redis.append({"PEXPIRE", key, std::to_string(ttl.count())});
   redis.append({"ZADD", prefix + "spikes:index", ts, member});
@@ -396,7 +396,7 @@ CachedSpikeTrain train_of(const redisReply& fields, const redisReply& pttl) {
     const std::string_view name = view_of(*fields.element[f]);
     const std::string_view value = view_of(*fields.element[f + 1]);
     if (name == "spikes") {
-      train.spike_data = redis::decode_value(value);
+      train.spike_data = decode_compressed_npy(value);
     } else if (name == "timestamp") {
       std::from_chars(value.data(), value.data() + value.size(), train.timestamp);
     } else if (name == "neuron_ids") {

@@ -1,22 +1,22 @@
-// Fuzzes the redis plugin's value decoder (plugins/redis/value_codec.h): a
-// .npy, or a .npy compressed (LZ4, zstd, zlib) behind engram's 24-byte
-// header. Errors must be CorruptData or NotSupported, and a declared size
-// is checked before it is allocated. A decoded array must round-trip
-// through every codec.
+// Fuzzes the core's compressed-array decoder (engram/compressed_npy.h), the
+// redis plugin's value format: a .npy, or a .npy compressed (LZ4, zstd,
+// zlib) behind engram's 24-byte header. Errors must be CorruptData or NotSupported, and a declared
+// size is checked before it is allocated. A decoded array must round-trip through every codec.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
 #include <string>
 
+#include "engram/compressed_npy.h"
 #include "fuzz_support.h"
-#include "value_codec.h"
 
 namespace {
 
 using engram::Array;
+using engram::CompressedNpyFormat;
+using engram::NpyCodec;
 using engram::fuzz::finding;
-namespace redis = engram::redis;
 
 // Far below the 4 GiB default so that a claim the decoder believes cannot
 // pass the fuzzer's malloc limit unnoticed.
@@ -28,13 +28,13 @@ bool same(const Array& a, const Array& b) {
 }
 
 void check_round_trip(std::span<const char> input, const Array& decoded) {
-  for (redis::Codec codec :
-       {redis::Codec::kNone, redis::Codec::kLz4, redis::Codec::kZstd, redis::Codec::kZlib}) {
-    const redis::ValueFormat format{codec, 0, 0};
-    const std::string value = redis::encode_value(decoded, format);
+  for (NpyCodec codec : {NpyCodec::kNone, NpyCodec::kLz4, NpyCodec::kZstd, NpyCodec::kZlib}) {
+    const CompressedNpyFormat format{codec, 0, 0};
+    const std::string value = engram::encode_compressed_npy(decoded, format);
     Array again;
-    if (!engram::fuzz::only_errors<>("decoding engram's own value",
-                                     [&] { again = redis::decode_value(value, kMaxBytes); })) {
+    if (!engram::fuzz::only_errors<>("decoding engram's own value", [&] {
+          again = engram::decode_compressed_npy(value, kMaxBytes);
+        })) {
       finding("engram's own value does not decode");
     }
     if (!same(decoded, again)) {
@@ -42,8 +42,8 @@ void check_round_trip(std::span<const char> input, const Array& decoded) {
     }
   }
   // A plain .npy as engram writes it is stored as itself.
-  if (!redis::is_compressed_value(input)) {
-    const std::string plain = redis::encode_value(decoded, {redis::Codec::kNone, 0, 0});
+  if (!engram::is_compressed_npy(input)) {
+    const std::string plain = engram::encode_compressed_npy(decoded, {NpyCodec::kNone, 0, 0});
     if (plain.size() == input.size() &&
         std::memcmp(plain.data(), input.data(), input.size()) != 0 &&
         plain.compare(0, plain.size() - decoded.nbytes(),
@@ -61,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const char> input(reinterpret_cast<const char*>(data), size);
   Array decoded;
   if (engram::fuzz::only_errors<engram::CorruptData, engram::NotSupported>(
-          "decode_value", [&] { decoded = redis::decode_value(input, kMaxBytes); })) {
+          "decode_compressed_npy",
+          [&] { decoded = engram::decode_compressed_npy(input, kMaxBytes); })) {
     check_round_trip(input, decoded);
   }
   return 0;

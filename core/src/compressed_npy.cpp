@@ -1,8 +1,8 @@
-// plugins/redis/value_codec.cpp — see value_codec.h for the format.
+// core/src/compressed_npy.cpp — see engram/compressed_npy.h for the format.
 //
 // Compression streams the .npy preamble and then the caller's data into the
 // codec, so the payload is never gathered into a .npy first.
-#include "value_codec.h"
+#include "engram/compressed_npy.h"
 
 #include <lz4frame.h>
 #include <zlib.h>
@@ -20,7 +20,7 @@
 #include "engram/npy.h"
 #include "engram/record_limits.h"
 
-namespace engram::redis {
+namespace engram {
 namespace {
 
 constexpr std::array<char, 6> kMagic{'\x93', 'E', 'N', 'G', 'Z', '\0'};
@@ -192,44 +192,46 @@ void decompress_zlib(std::span<const char> frame, std::span<std::byte> out) {
     corrupt(std::string("zlib: ") + (stream.msg ? stream.msg : "the stream does not end"));
   }
   if (stream.avail_in != 0) corrupt("bytes follow the zlib stream");
-  if (stream.total_out != out.size()) corrupt("the zlib stream holds fewer bytes than the header says");
+  if (stream.total_out != out.size()) {
+    corrupt("the zlib stream holds fewer bytes than the header says");
+  }
 }
 
 }  // namespace
 
-std::optional<Codec> codec_named(std::string_view name) {
-  if (name == "none") return Codec::kNone;
-  if (name == "lz4") return Codec::kLz4;
-  if (name == "zstd") return Codec::kZstd;
-  if (name == "zlib") return Codec::kZlib;
+std::optional<NpyCodec> npy_codec_named(std::string_view name) {
+  if (name == "none") return NpyCodec::kNone;
+  if (name == "lz4") return NpyCodec::kLz4;
+  if (name == "zstd") return NpyCodec::kZstd;
+  if (name == "zlib") return NpyCodec::kZlib;
   return std::nullopt;
 }
 
-bool is_compressed_value(std::span<const char> value) {
+bool is_compressed_npy(std::span<const char> value) {
   return value.size() >= kMagic.size() &&
          std::memcmp(value.data(), kMagic.data(), kMagic.size()) == 0;
 }
 
-std::string encode_value(const ArrayView& view, const ValueFormat& format) {
+std::string encode_compressed_npy(const ArrayView& view, const CompressedNpyFormat& format) {
   Pieces pieces{npy::encode_header(view), reinterpret_cast<const char*>(view.data()),
                 view.nbytes()};
   std::string value;
-  if (format.codec != Codec::kNone && pieces.total() > format.threshold) {
+  if (format.codec != NpyCodec::kNone && pieces.total() > format.threshold) {
     std::size_t bound = 0;
     switch (format.codec) {
-      case Codec::kLz4: bound = lz4_bound(pieces); break;
-      case Codec::kZstd: bound = ZSTD_compressBound(pieces.total()); break;
-      case Codec::kZlib: bound = zlib_bound(pieces); break;
-      case Codec::kNone: break;
+      case NpyCodec::kLz4: bound = lz4_bound(pieces); break;
+      case NpyCodec::kZstd: bound = ZSTD_compressBound(pieces.total()); break;
+      case NpyCodec::kZlib: bound = zlib_bound(pieces); break;
+      case NpyCodec::kNone: break;
     }
     value.resize(kHeaderSize + bound);
     char* frame = value.data() + kHeaderSize;
     std::size_t frame_size = 0;
     switch (format.codec) {
-      case Codec::kLz4: frame_size = compress_lz4(pieces, format.level, frame, bound); break;
-      case Codec::kZstd: frame_size = compress_zstd(pieces, format.level, frame, bound); break;
-      case Codec::kZlib: frame_size = compress_zlib(pieces, format.level, frame, bound); break;
-      case Codec::kNone: break;
+      case NpyCodec::kLz4: frame_size = compress_lz4(pieces, format.level, frame, bound); break;
+      case NpyCodec::kZstd: frame_size = compress_zstd(pieces, format.level, frame, bound); break;
+      case NpyCodec::kZlib: frame_size = compress_zlib(pieces, format.level, frame, bound); break;
+      case NpyCodec::kNone: break;
     }
     if (kHeaderSize + frame_size < pieces.total()) {
       std::memcpy(value.data(), kMagic.data(), kMagic.size());
@@ -249,9 +251,9 @@ std::string encode_value(const ArrayView& view, const ValueFormat& format) {
   return value;
 }
 
-Array decode_value(std::span<const char> value, std::uint64_t record_limit) {
+Array decode_compressed_npy(std::span<const char> value, std::uint64_t record_limit) {
   const auto bytes = std::as_bytes(value);
-  if (!is_compressed_value(value)) return npy::decode(bytes);
+  if (!is_compressed_npy(value)) return npy::decode(bytes);
   if (value.size() < kHeaderSize) corrupt("the header is truncated");
   const auto version = static_cast<std::uint8_t>(value[6]);
   if (version != kVersion) {
@@ -269,10 +271,10 @@ Array decode_value(std::span<const char> value, std::uint64_t record_limit) {
   // The declared size against the limit and what the frame can expand to,
   // before anything is allocated or decompressed.
   std::uint64_t max_ratio = kZstdMaxRatio;
-  if (codec == static_cast<std::uint8_t>(Codec::kLz4)) max_ratio = kMaxRatioLz4;
-  if (codec == static_cast<std::uint8_t>(Codec::kZlib)) max_ratio = kMaxRatioDeflate;
-  if (codec >= static_cast<std::uint8_t>(Codec::kLz4) &&
-      codec <= static_cast<std::uint8_t>(Codec::kZlib)) {
+  if (codec == static_cast<std::uint8_t>(NpyCodec::kLz4)) max_ratio = kMaxRatioLz4;
+  if (codec == static_cast<std::uint8_t>(NpyCodec::kZlib)) max_ratio = kMaxRatioDeflate;
+  if (codec >= static_cast<std::uint8_t>(NpyCodec::kLz4) &&
+      codec <= static_cast<std::uint8_t>(NpyCodec::kZlib)) {
     check_declared_size({}, "compressed value", npy_size, record_limit, frame_size, max_ratio);
   }
   // LZ4: the frame header is read first (its content size must be the
@@ -280,7 +282,7 @@ Array decode_value(std::span<const char> value, std::uint64_t record_limit) {
   // then goes on with the same context.
   Lz4Context lz4(nullptr, &LZ4F_freeDecompressionContext);
   std::size_t lz4_consumed = 0;
-  if (codec == static_cast<std::uint8_t>(Codec::kLz4)) {
+  if (codec == static_cast<std::uint8_t>(NpyCodec::kLz4)) {
     lz4 = lz4_context();
     LZ4F_frameInfo_t info{};
     lz4_consumed = frame.size();
@@ -288,11 +290,11 @@ Array decode_value(std::span<const char> value, std::uint64_t record_limit) {
     if (LZ4F_isError(result) || info.contentSize != npy_size) {
       corrupt("the LZ4 frame's size disagrees with the header");
     }
-  } else if (codec == static_cast<std::uint8_t>(Codec::kZstd)) {
+  } else if (codec == static_cast<std::uint8_t>(NpyCodec::kZstd)) {
     if (ZSTD_getFrameContentSize(frame.data(), frame.size()) != npy_size) {
       corrupt("the zstd frame's size disagrees with the header");
     }
-  } else if (codec != static_cast<std::uint8_t>(Codec::kZlib)) {
+  } else if (codec != static_cast<std::uint8_t>(NpyCodec::kZlib)) {
     throw NotSupported("compressed value: codec " + std::to_string(codec) + " is unknown");
   }
   std::vector<std::byte> npy;
@@ -301,13 +303,13 @@ Array decode_value(std::span<const char> value, std::uint64_t record_limit) {
   } catch (const std::exception&) {
     corrupt("cannot hold the " + std::to_string(npy_size) + " bytes the header claims");
   }
-  switch (static_cast<Codec>(codec)) {
-    case Codec::kLz4: decompress_lz4(lz4, frame, lz4_consumed, npy); break;
-    case Codec::kZstd: decompress_zstd(frame, npy); break;
-    case Codec::kZlib: decompress_zlib(frame, npy); break;
-    case Codec::kNone: break;
+  switch (static_cast<NpyCodec>(codec)) {
+    case NpyCodec::kLz4: decompress_lz4(lz4, frame, lz4_consumed, npy); break;
+    case NpyCodec::kZstd: decompress_zstd(frame, npy); break;
+    case NpyCodec::kZlib: decompress_zlib(frame, npy); break;
+    case NpyCodec::kNone: break;
   }
   return npy::decode(std::move(npy));
 }
 
-}  // namespace engram::redis
+}  // namespace engram

@@ -1,5 +1,7 @@
-// plugins/redis/value_codec.h — the bytes of an array value in Redis: a .npy,
-// or a .npy compressed behind engram's header.
+// engram/compressed_npy.h — an array's bytes for a store that keeps opaque
+// values (a Redis string, a blob): a .npy, or a .npy compressed behind
+// engram's header. Any plugin may store compressed arrays with it; the redis
+// plugin stores its array values so.
 //
 // A value at most `threshold` bytes long as .npy (or whose compressed form
 // would not be smaller) is stored as the .npy itself: it starts with numpy's
@@ -23,14 +25,13 @@
 //
 // Errors (no backend named: the caller adds it and the key): a value that
 // is neither, a header whose sizes disagree with the value or pass the
-// record limit (decode_value), a frame that
-// does not decompress to exactly the declared size, or a bad .npy are
-// CorruptData; an unknown codec number or a later format version is
-// NotSupported.
+// record limit (decode_compressed_npy), a frame that does not decompress to
+// exactly the declared size, or a bad .npy are CorruptData; an unknown codec
+// number or a later format version is NotSupported.
 //
 // Thread safety: stateless.
-#ifndef ENGRAM_PLUGINS_REDIS_VALUE_CODEC_H_
-#define ENGRAM_PLUGINS_REDIS_VALUE_CODEC_H_
+#ifndef ENGRAM_COMPRESSED_NPY_H_
+#define ENGRAM_COMPRESSED_NPY_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -40,18 +41,19 @@
 #include <string_view>
 
 #include "engram/array.h"
+#include "engram/export.h"
 #include "engram/record_limits.h"
 
-namespace engram::redis {
+namespace engram {
 
-enum class Codec : std::uint8_t { kNone = 0, kLz4 = 1, kZstd = 2, kZlib = 3 };
+enum class NpyCodec : std::uint8_t { kNone = 0, kLz4 = 1, kZstd = 2, kZlib = 3 };
 
 // The codec an option names: "none", "lz4", "zstd" or "zlib"; nullopt for
 // anything else.
-std::optional<Codec> codec_named(std::string_view name);
+ENGRAM_API std::optional<NpyCodec> npy_codec_named(std::string_view name);
 
-struct ValueFormat {
-  Codec codec = Codec::kLz4;
+struct CompressedNpyFormat {
+  NpyCodec codec = NpyCodec::kLz4;
   // The codec's level; 0 is the codec's default. (LZ4: acceleration is not
   // offered, levels above 0 select LZ4-HC.)
   int level = 0;
@@ -62,7 +64,8 @@ struct ValueFormat {
 // The value for `view`: the .npy or the compressed form, built in one
 // allocation (the payload is copied once, or compressed straight from the
 // caller's memory).
-std::string encode_value(const ArrayView& view, const ValueFormat& format);
+ENGRAM_API std::string encode_compressed_npy(const ArrayView& view,
+                                             const CompressedNpyFormat& format);
 
 // The array a value holds: one copy of the payload (decompression writes
 // the .npy once, which then becomes the Array's buffer). Throws as above;
@@ -71,12 +74,13 @@ std::string encode_value(const ArrayView& view, const ValueFormat& format);
 // never more than the machine's memory), or more than its frame can hold
 // (LZ4: 255 times the frame's size, zlib: 1032 times, zstd: 32,768 times;
 // and a frame's own content size must be the header's), is CorruptData.
-Array decode_value(std::span<const char> value,
-                   std::uint64_t record_limit = effective_record_limit(kDefaultMaxRecordBytes));
+ENGRAM_API Array decode_compressed_npy(
+    std::span<const char> value,
+    std::uint64_t record_limit = effective_record_limit(kDefaultMaxRecordBytes));
 
 // True iff `value` starts with the compressed header's magic.
-bool is_compressed_value(std::span<const char> value);
+ENGRAM_API bool is_compressed_npy(std::span<const char> value);
 
-}  // namespace engram::redis
+}  // namespace engram
 
-#endif  // ENGRAM_PLUGINS_REDIS_VALUE_CODEC_H_
+#endif  // ENGRAM_COMPRESSED_NPY_H_

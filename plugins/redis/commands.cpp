@@ -1,0 +1,117 @@
+// plugins/redis/commands.cpp — see commands.h.
+#include "commands.h"
+
+#include <algorithm>
+
+#include "engram/errors.h"
+#include "redis_errors.h"
+
+namespace engram::redis {
+
+void throw_trip_error(Link link, const RoundTrip& trip, RoundTrip::Status status, bool sending,
+                      std::string_view command, const std::string& backend) {
+  const Settings& settings = *link.settings;
+  const std::string doing = (sending ? "sending " : "reading reply to ") + std::string(command) +
+                            (sending ? " to " : " from ") + settings.where;
+  throw_round_trip_error(link.context, trip.budget(), status, doing,
+                         settings.options.command_timeout, backend);
+}
+
+std::vector<ReplyPtr> pipeline(Link link, const std::vector<const Command*>& commands,
+                               const std::string& backend) {
+  redisContext* const context = link.context;
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (const Command* command_pointer : commands) {
+    const Command& command = *command_pointer;
+    argv.clear();
+    lengths.clear();
+    for (const std::string& arg : command) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    if (redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(),
+                               lengths.data()) != REDIS_OK) {
+      throw_context_error(context, "sending " + command.front(), backend);
+    }
+  }
+  RoundTrip trip(context, link.settings->limits);
+  if (const auto status = trip.send(); status != RoundTrip::Status::kOk) {
+    throw_trip_error(link, trip, status, true, commands.front()->front(), backend);
+  }
+  std::vector<ReplyPtr> replies;
+  replies.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    ReplyPtr& reply = replies.emplace_back();
+    if (const auto status = trip.next(reply); status != RoundTrip::Status::kOk) {
+      // The budget may have refused a later reply than the one awaited.
+      const std::size_t failed = std::max(i, trip.budget().replies_done());
+      throw_trip_error(link, trip, status, false,
+                       failed < commands.size() ? commands[failed]->front() : "(unasked)", backend);
+    }
+  }
+  trip.finish();
+  return replies;
+}
+
+std::vector<ReplyPtr> pipeline(Link link, const std::vector<Command>& commands,
+                               const std::string& backend) {
+  std::vector<const Command*> pointers;
+  pointers.reserve(commands.size());
+  for (const Command& command : commands) pointers.push_back(&command);
+  return pipeline(link, pointers, backend);
+}
+
+const redisReply& checked(const ReplyPtr& reply, std::string_view doing,
+                          const std::string& backend) {
+  if (reply->type == REDIS_REPLY_ERROR) throw_reply_error(*reply, doing, backend);
+  return *reply;
+}
+
+ReplyPtr command(Link link, Command args, const std::string& backend) {
+  std::vector<Command> one;
+  one.push_back(std::move(args));
+  auto replies = pipeline(link, one, backend);
+  checked(replies.front(), one.front().front(), backend);
+  return std::move(replies.front());
+}
+
+void transaction(Link link, std::initializer_list<const std::vector<Command>*> parts,
+                 const std::string& backend) {
+  static const Command kMulti{"MULTI"};
+  static const Command kExec{"EXEC"};
+  std::vector<const Command*> all{&kMulti};
+  for (const auto* part : parts) {
+    for (const Command& command : *part) all.push_back(&command);
+  }
+  all.push_back(&kExec);
+  const auto replies = pipeline(link, all, backend);
+  for (std::size_t i = 0; i + 1 < replies.size(); ++i) {
+    checked(replies[i], "queueing " + all[i]->front(), backend);
+  }
+  const redisReply& exec = checked(replies.back(), "EXEC", backend);
+  if (exec.type != REDIS_REPLY_ARRAY) {
+    throw BackendError("EXEC: the transaction was not applied", backend);
+  }
+  for (std::size_t i = 0; i < exec.elements; ++i) {
+    if (exec.element[i]->type == REDIS_REPLY_ERROR) {
+      throw_reply_error(*exec.element[i], "running " + all[i + 1]->front(), backend);
+    }
+  }
+}
+
+void transaction(Link link, const std::vector<Command>& commands, const std::string& backend) {
+  transaction(link, {&commands}, backend);
+}
+
+std::string text_of(const redisReply& reply) {
+  if (reply.str == nullptr) return {};
+  return std::string(reply.str, reply.len);
+}
+
+std::string_view view_of(const redisReply& reply) {
+  if (reply.str == nullptr) return {};
+  return std::string_view(reply.str, reply.len);
+}
+
+}  // namespace engram::redis
