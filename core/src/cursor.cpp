@@ -14,6 +14,12 @@ void throw_bad_cursor(std::string_view cursor, std::string_view backend) {
                         std::string(backend));
 }
 
+std::optional<std::string> cursor_id(std::string_view cursor, std::string_view backend) {
+  auto id = cursor_key<std::string>(cursor, backend);
+  if (id && !is_valid_id(*id)) throw_bad_cursor(cursor, backend);
+  return id;
+}
+
 namespace cursor_detail {
 namespace {
 

@@ -117,11 +117,22 @@ std::shared_ptr<Backend> Plugin::create(const BackendContext& context) const {
     throw PluginError("plugin `" + std::string(descriptor().name) + "` (" + file().string() +
                       ") made no backend for `" + context.name + "`");
   }
-  // Role objects tie the arrays they return to the library.
+  // Role objects tie the arrays they return to the library, and read "now"
+  // from the clock their backend was given.
   Backend& backend = *made;
-  if (auto* role = backend.working_memory()) detail::RoleAccess::set_library(*role, keepalive_);
-  if (auto* role = backend.episodes()) detail::RoleAccess::set_library(*role, keepalive_);
-  if (auto* role = backend.concepts()) detail::RoleAccess::set_library(*role, keepalive_);
+  const std::shared_ptr<const Clock> clock = context.clock ? context.clock : system_clock();
+  if (auto* role = backend.working_memory()) {
+    detail::RoleAccess::set_library(*role, keepalive_);
+    detail::RoleAccess::set_clock(*role, clock);
+  }
+  if (auto* role = backend.episodes()) {
+    detail::RoleAccess::set_library(*role, keepalive_);
+    detail::RoleAccess::set_clock(*role, clock);
+  }
+  if (auto* role = backend.concepts()) {
+    detail::RoleAccess::set_library(*role, keepalive_);
+    detail::RoleAccess::set_clock(*role, clock);
+  }
   if (auto* role = backend.traces()) detail::RoleAccess::set_library(*role, keepalive_);
 
   // The deleter runs in the core: it destroys the backend (plugin code)

@@ -24,6 +24,11 @@ struct RoleAccess {
   static void set_library(Role& role, std::shared_ptr<const void> library) {
     role.library_ = std::move(library);
   }
+  // The clock the role's now() reads: the one its backend was given.
+  template <class Role>
+  static void set_clock(Role& role, std::shared_ptr<const Clock> clock) {
+    role.clock_ = std::move(clock);
+  }
 };
 
 // Each record's arrays tied to `library` (nothing happens when it is null).

@@ -32,7 +32,7 @@ void check_window(double window, std::string_view what) {
 
 WorkingMemory::~WorkingMemory() = default;
 
-double WorkingMemory::now() const { return wall_clock_now(); }
+double WorkingMemory::now() const { return clock_ ? clock_->now() : wall_clock_now(); }
 
 void WorkingMemory::store_working_memory_pattern(std::string_view pattern_hash, ArrayView pattern,
                                                  double timestamp, const Json& metadata) {
@@ -112,7 +112,7 @@ Page<AttentionWeights> WorkingMemory::list_attention_weights(std::string_view cu
 
 EpisodeStore::~EpisodeStore() = default;
 
-double EpisodeStore::now() const { return wall_clock_now(); }
+double EpisodeStore::now() const { return clock_ ? clock_->now() : wall_clock_now(); }
 
 std::int64_t EpisodeStore::store_episode(ArrayView experience_data, double performance_score,
                                          std::string_view context_hash,
@@ -218,7 +218,7 @@ Page<LearningEvent> EpisodeStore::list_learning_events(std::string_view cursor,
 
 ConceptStore::~ConceptStore() = default;
 
-double ConceptStore::now() const { return wall_clock_now(); }
+double ConceptStore::now() const { return clock_ ? clock_->now() : wall_clock_now(); }
 
 std::int64_t ConceptStore::store_concept(std::string_view name, ArrayView embedding,
                                          const Json& metadata,

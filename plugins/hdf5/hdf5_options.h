@@ -2,9 +2,10 @@
 // HDF5Storage parameters and defaults (Hdf5Options), and the table that binds
 // a backend's option map to them and gives the plugin's option schema.
 //
-// Errors: binding throws ConfigError (unknown key, wrong type), from the
-// core's OptionTable. Ranges (a codec's level, chunk_size) are checked where
-// the file opens (filters.h, traces_file.h).
+// Errors: binding throws ConfigError (unknown key, wrong type, a value
+// outside the range or choices declared with it), from the core's
+// OptionTable. A codec's level, whose range depends on the codec, is
+// checked where the file opens (filters.h).
 //
 // Thread safety: immutable after static initialisation.
 #ifndef ENGRAM_PLUGINS_HDF5_HDF5_OPTIONS_H_

@@ -116,7 +116,7 @@ std::string Records::free_id(std::initializer_list<const char*> groups, const st
 
 std::string Records::put(const NetworkSnapshotView& r, std::vector<Created>& created) {
   const std::string id =
-      free_id({kTopology, kWeights, kNeuronStates}, r.id, kSnapshotIdPrefix, r.timestamp);
+      free_id({kTopology, kWeights, kNeuronStates}, r.id, seed_id_prefix(r), r.timestamp);
   const auto part = [&](const char* group_path, const char* dataset, const ArrayView& array,
                         bool with_metadata) {
     Hid parent = file_.open_group(group_path);
@@ -165,7 +165,7 @@ std::vector<std::string> Records::snapshots_in_range(double start, double end) {
 }
 
 std::string Records::put(const SpikeTrainDataView& r, std::vector<Created>& created) {
-  const std::string id = free_id({kRawTrains}, r.id, kTrainIdPrefix, r.timestamp);
+  const std::string id = free_id({kRawTrains}, r.id, seed_id_prefix(r), r.timestamp);
   Hid parent = file_.open_group(kRawTrains);
   Hid lcpl = file_.link_plist();
   Hid group =
@@ -200,7 +200,7 @@ std::optional<SpikeTrainData> Records::get_train(const std::string& id) {
 }
 
 std::string Records::put(const CompressedSpikeTrainView& r, std::vector<Created>& created) {
-  const std::string id = free_id({kCompressed}, r.id, kCompressedIdPrefix, r.timestamp);
+  const std::string id = free_id({kCompressed}, r.id, seed_id_prefix(r), r.timestamp);
   Hid parent = file_.open_group(kCompressed);
   write_array(file_, parent.get(), id, r.spike_data);
   created.push_back({kCompressed, id});
@@ -322,7 +322,7 @@ std::optional<HomeostaticTrace> Records::get_homeostatic(const std::string& id) 
 }
 
 std::string Records::put(const LayerOutputsView& r, std::vector<Created>& created) {
-  const std::string id = free_id({kLayerOutputs}, r.id, kOutputsIdPrefix, r.timestamp);
+  const std::string id = free_id({kLayerOutputs}, r.id, seed_id_prefix(r), r.timestamp);
   Hid parent = file_.open_group(kLayerOutputs);
   Hid lcpl = file_.link_plist();
   Hid group =

@@ -63,13 +63,10 @@ constexpr const char* kParamsJson = "params_json";
 
 // Record ids: the caller's id when given and free, else the seed's
 // "<prefix>_<ms>" (then "_1", "_2", ... when taken; seed_id in
-// engram/ids.h), chosen by Records::free_id. The fixed prefixes; the other
-// kinds use their name (reservoir_id, plasticity_type, mechanism,
-// task_type).
-constexpr const char* kSnapshotIdPrefix = "snapshot";
-constexpr const char* kTrainIdPrefix = "train";
-constexpr const char* kCompressedIdPrefix = "compressed";
-constexpr const char* kOutputsIdPrefix = "outputs";
+// engram/ids.h), chosen by Records::free_id. Each kind's prefix is the
+// core's seed_id_prefix (engram/trace_store.h): "snapshot", "train",
+// "compressed", "outputs", or the record's reservoir_id, plasticity_type,
+// mechanism or task_type.
 
 // At most this many scalar metadata items become `meta_<key>` attributes
 // (the JSON attribute keeps them all).

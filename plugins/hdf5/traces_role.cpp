@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engram/cursor.h"
 #include "engram/errors.h"
 #include "engram/ids.h"
 #include "engram/page.h"
@@ -15,9 +16,6 @@
 
 namespace engram::hdf5 {
 namespace {
-
-// A cursor is "after:<id>", the last id a page returned.
-constexpr std::string_view kCursorPrefix = "after:";
 
 class Hdf5Traces final : public TraceStore {
  public:
@@ -36,21 +34,15 @@ class Hdf5Traces final : public TraceStore {
 
   template <class Record, class Get>
   Page<Record> list(const char* group_path, std::string_view cursor, std::size_t limit, Get get) {
-    std::string after;
-    if (!cursor.empty()) {
-      if (!cursor.starts_with(kCursorPrefix) || !is_valid_id(cursor.substr(kCursorPrefix.size()))) {
-        throw InvalidArgument("cursor \"" + printable(cursor) + "\" was not given by this backend",
-                              shared_.name());
-      }
-      after = std::string(cursor.substr(kCursorPrefix.size()));
-    }
+    // A cursor is "after:<id>", the last id a page returned (engram/cursor.h).
+    const std::optional<std::string> after = cursor_id(cursor, shared_.name());
     return shared_.read([&](File&, Records& records) {
       const std::vector<std::string>& names = records.names_of(group_path);
-      auto it = after.empty() ? names.begin() : std::upper_bound(names.begin(), names.end(), after);
+      auto it = after ? std::upper_bound(names.begin(), names.end(), *after) : names.begin();
       Page<Record> page;
       for (; it != names.end(); ++it) {
         if (page.items.size() == limit) {
-          page.next_cursor = std::string(kCursorPrefix) + page.items.back().id;
+          page.next_cursor = cursor_after(page.items.back().id);
           break;
         }
         auto record = (records.*get)(*it);

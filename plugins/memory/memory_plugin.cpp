@@ -45,6 +45,7 @@
 #include "engram/errors.h"
 #include "engram/ids.h"
 #include "engram/json.h"
+#include "engram/life_lock.h"
 #include "engram/maintenance.h"
 #include "engram/options.h"
 #include "engram/owned_records.h"
@@ -133,33 +134,21 @@ class Shared {
 
   // The lock for a lookup, and for a change. Each throws StorageError
   // ("closed") once the backend is closed.
-  std::shared_lock<std::shared_mutex> read() const {
-    std::shared_lock lock(mutex_);
-    if (closed_) throw_closed(name_);
-    return lock;
-  }
-  std::unique_lock<std::shared_mutex> write() {
-    std::unique_lock lock(mutex_);
-    if (closed_) throw_closed(name_);
-    return lock;
-  }
+  std::shared_lock<std::shared_mutex> read() const { return life_.enter(); }
+  std::unique_lock<std::shared_mutex> write() { return life_.enter_alone(); }
 
   // Marks the backend closed and, the first time, runs `release` under the
   // lock to drop every record. Idempotent.
   template <class Release>
   void close(Release release) {
-    std::unique_lock lock(mutex_);
-    if (closed_) return;
-    closed_ = true;
-    release();
+    life_.close(release);
   }
 
  private:
   const std::string name_;
   const Ttls ttls_;
   const std::shared_ptr<const Clock> clock_;
-  mutable std::shared_mutex mutex_;
-  bool closed_ = false;
+  LifeLock life_{name_};
 };
 
 // ---------------------------------------------------------------- records
@@ -204,36 +193,15 @@ using TrainKey = std::pair<double, std::uint64_t>;
 // Relationships: by source, target, type.
 using RelationshipKey = std::tuple<std::int64_t, std::int64_t, std::string>;
 
-std::string cursor_of(const std::string& key) { return cursor_after(key); }
-std::string cursor_of(std::int64_t key) { return cursor_after(key); }
-std::string cursor_of(const TrainKey& key) { return cursor_after(key.first, key.second); }
-std::string cursor_of(const RelationshipKey& key) {
-  return std::apply([](const auto&... parts) { return cursor_after(parts...); }, key);
-}
-
 // The key a cursor of this plugin carries; nullopt for the first page.
-template <class Key>
-std::optional<Key> key_after(std::string_view cursor, const std::string& backend);
 // String keys are ids (pattern hashes, contexts, trace ids).
-template <>
-std::optional<std::string> key_after(std::string_view cursor, const std::string& backend) {
-  auto key = cursor_key<std::string>(cursor, backend);
-  if (key && !is_valid_id(*key)) throw_bad_cursor(cursor, backend);
-  return key;
-}
-template <>
-std::optional<std::int64_t> key_after(std::string_view cursor, const std::string& backend) {
-  return cursor_key<std::int64_t>(cursor, backend);
-}
-template <>
-std::optional<TrainKey> key_after(std::string_view cursor, const std::string& backend) {
-  const auto key = cursor_key<double, std::uint64_t>(cursor, backend);
-  if (!key) return std::nullopt;
-  return TrainKey{std::get<0>(*key), std::get<1>(*key)};
-}
-template <>
-std::optional<RelationshipKey> key_after(std::string_view cursor, const std::string& backend) {
-  return cursor_key<std::int64_t, std::int64_t, std::string>(cursor, backend);
+template <class Key>
+std::optional<Key> key_after(std::string_view cursor, const std::string& backend) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    return cursor_id(cursor, backend);
+  } else {
+    return cursor_key_as<Key>(cursor, backend);
+  }
 }
 
 constexpr auto kEveryEntry = [](const auto&) { return true; };
@@ -252,7 +220,7 @@ auto list_page(const Map& map, std::string_view cursor, std::size_t limit,
     if (visible(*it)) entries.push_back(&*it);
   }
   auto found = page_from(std::move(entries), limit,
-                         [](const auto* entry) { return cursor_of(entry->first); });
+                         [](const auto* entry) { return cursor_after_key(entry->first); });
   Page<std::invoke_result_t<Make&, const typename Map::value_type&>> page;
   for (const auto* entry : found.items) page.items.push_back(make(*entry));
   page.next_cursor = std::move(found.next_cursor);
@@ -316,8 +284,6 @@ class MemoryWorkingMemory final : public WorkingMemory {
     attention_.clear();
   }
 
- protected:
-  double now() const override { return shared_.now(); }
 
  private:
   // Below this many records, expired ones wait for clear_expired().
@@ -483,8 +449,6 @@ class MemoryEpisodes final : public EpisodeStore {
     events_.clear();
   }
 
- protected:
-  double now() const override { return shared_.now(); }
 
  private:
   // --- episodes ---
@@ -615,48 +579,6 @@ class MemoryEpisodes final : public EpisodeStore {
 
 // ---------------------------------------------------------------- concepts
 
-// `text`'s code points, ASCII letters folded to lower case. REQUIRES: valid
-// UTF-8 (the core checks names and queries).
-std::u32string folded_code_points(std::string_view text) {
-  std::u32string points;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    char32_t point = length == 1 ? lead : lead & (0x7Fu >> length);
-    for (std::size_t k = 1; k < length && i + k < text.size(); ++k) {
-      point = (point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
-    }
-    if (point >= U'A' && point <= U'Z') point += U'a' - U'A';
-    points.push_back(point);
-    i += length;
-  }
-  return points;
-}
-
-// SQL LIKE as SQLite runs it, without an escape character: '%' matches any
-// run of characters, '_' exactly one, anything else itself. Greedy, going
-// back to the last '%' on a mismatch.
-bool like(std::u32string_view text, std::u32string_view pattern) {
-  std::size_t t = 0, p = 0;
-  std::size_t star = std::u32string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == U'%') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && (pattern[p] == U'_' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::u32string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == U'%') ++p;
-  return p == pattern.size();
-}
-
 class MemoryConcepts final : public ConceptStore {
  public:
   MemoryConcepts(Shared& shared, Maintenance& maintenance)
@@ -675,8 +597,6 @@ class MemoryConcepts final : public ConceptStore {
     relationships_.clear();
   }
 
- protected:
-  double now() const override { return shared_.now(); }
 
  private:
   std::int64_t do_store_concept(const ConceptView& record) override {
@@ -704,15 +624,11 @@ class MemoryConcepts final : public ConceptStore {
   }
 
   std::vector<Concept> do_search_concepts(std::string_view query, std::size_t limit) override {
-    std::u32string pattern = U"%";  // the query searched anywhere in the name
-    pattern += folded_code_points(query);
-    pattern += U'%';
+    const ConceptNameQuery search(query);
     auto lock = shared_.read();
     std::vector<const Concept*> found;
     for (const auto& [id, concept_record] : concepts_) {
-      if (like(folded_code_points(concept_record.name), pattern)) {
-        found.push_back(&concept_record);
-      }
+      if (search.matches(concept_record.name)) found.push_back(&concept_record);
     }
     const auto first = [](const Concept* a, const Concept* b) {
       return std::tie(a->access_count, a->creation_time, a->id) >
@@ -878,11 +794,6 @@ class TraceTable {
     records_.emplace(id, std::move(record));
     return id;
   }
-  std::vector<std::string> insert_all(std::vector<Record>&& records) {
-    std::vector<std::string> ids;
-    for (Record& record : records) ids.push_back(insert(std::move(record)));
-    return ids;
-  }
 
   std::optional<Record> find(std::string_view id) const {
     const auto found = records_.find(id);
@@ -917,62 +828,66 @@ class MemoryTraces final : public TraceStore {
 
   // For the maintenance, with the lock held.
   void count(Json& stats) const {
-    stats["network_snapshots"] = snapshots_.size();
-    stats["raw_spike_trains"] = spike_trains_.size();
-    stats["compressed_spike_trains"] = compressed_.size();
-    stats["reservoir_states"] = reservoirs_.size();
-    stats["layer_outputs"] = layer_outputs_.size();
-    stats["plasticity_traces"] = plasticity_.size();
-    stats["homeostatic_traces"] = homeostatic_.size();
-    stats["performance_metrics"] = metrics_.size();
+    stats["network_snapshots"] = table<NetworkSnapshot>().size();
+    stats["raw_spike_trains"] = table<SpikeTrainData>().size();
+    stats["compressed_spike_trains"] = table<CompressedSpikeTrain>().size();
+    stats["reservoir_states"] = table<ReservoirStates>().size();
+    stats["layer_outputs"] = table<LayerOutputs>().size();
+    stats["plasticity_traces"] = table<PlasticityTrace>().size();
+    stats["homeostatic_traces"] = table<HomeostaticTrace>().size();
+    stats["performance_metrics"] = table<PerformanceMetrics>().size();
   }
   // What the seed's cleanup_old_data removes: snapshots and raw spike
   // trains with timestamp < `cutoff`. Returns how many.
   std::int64_t erase_older_than(double cutoff) {
-    return snapshots_.erase_older_than(cutoff) + spike_trains_.erase_older_than(cutoff);
+    return table<NetworkSnapshot>().erase_older_than(cutoff) +
+           table<SpikeTrainData>().erase_older_than(cutoff);
   }
   void clear() {
-    snapshots_.clear();
-    spike_trains_.clear();
-    compressed_.clear();
-    reservoirs_.clear();
-    layer_outputs_.clear();
-    plasticity_.clear();
-    homeostatic_.clear();
-    metrics_.clear();
+    std::apply([](auto&... tables) { (tables.clear(), ...); }, tables_);
   }
 
  private:
+  // Each kind's table, found by its record type.
   template <class Record>
-  std::string store(TraceTable<Record>& table, Record&& record) {
+  TraceTable<Record>& table() {
+    return std::get<TraceTable<Record>>(tables_);
+  }
+  template <class Record>
+  const TraceTable<Record>& table() const {
+    return std::get<TraceTable<Record>>(tables_);
+  }
+
+  template <class View>
+  std::string store(const View& view) {
+    auto record = owned(view);
     auto lock = shared_.write();
-    return table.insert(std::move(record));
+    return table<decltype(record)>().insert(std::move(record));
   }
   template <class Record>
-  std::optional<Record> find(const TraceTable<Record>& table, std::string_view id) const {
+  std::optional<Record> find(std::string_view id) const {
     auto lock = shared_.read();
-    return table.find(id);
+    return table<Record>().find(id);
   }
   template <class Record>
-  Page<Record> list(const TraceTable<Record>& table, std::string_view cursor,
-                    std::size_t limit) const {
+  Page<Record> list(std::string_view cursor, std::size_t limit) const {
     auto lock = shared_.read();
-    return table.list(cursor, limit, shared_.name());
+    return table<Record>().list(cursor, limit, shared_.name());
   }
 
   // --- network states ---
 
   std::string do_store_network_snapshot(const NetworkSnapshotView& record) override {
-    return store(snapshots_, owned(record));
+    return store(record);
   }
   std::optional<NetworkSnapshot> do_retrieve_network_snapshot(std::string_view id) override {
-    return find(snapshots_, id);
+    return find<NetworkSnapshot>(id);
   }
   std::vector<std::string> do_get_network_snapshots_in_range(double start_time,
                                                              double end_time) override {
     auto lock = shared_.read();
     std::vector<std::string> ids;
-    for (const auto& [id, snapshot] : snapshots_.records()) {
+    for (const auto& [id, snapshot] : table<NetworkSnapshot>().records()) {
       if (snapshot.timestamp >= start_time && snapshot.timestamp <= end_time) ids.push_back(id);
     }
     return ids;
@@ -981,53 +896,53 @@ class MemoryTraces final : public TraceStore {
   // --- spike trains ---
 
   std::string do_store_spike_train(const SpikeTrainDataView& record) override {
-    return store(spike_trains_, owned(record));
+    return store(record);
   }
   std::optional<SpikeTrainData> do_retrieve_spike_train(std::string_view id) override {
-    return find(spike_trains_, id);
+    return find<SpikeTrainData>(id);
   }
   std::string do_store_compressed_spike_train(const CompressedSpikeTrainView& record) override {
-    return store(compressed_, owned(record));
+    return store(record);
   }
   std::optional<CompressedSpikeTrain> do_retrieve_compressed_spike_train(
       std::string_view id) override {
-    return find(compressed_, id);
+    return find<CompressedSpikeTrain>(id);
   }
 
   // --- activations ---
 
   std::string do_store_reservoir_states(const ReservoirStatesView& record) override {
-    return store(reservoirs_, owned(record));
+    return store(record);
   }
   std::optional<ReservoirStates> do_retrieve_reservoir_states(std::string_view id) override {
-    return find(reservoirs_, id);
+    return find<ReservoirStates>(id);
   }
   std::string do_store_layer_outputs(const LayerOutputsView& record) override {
-    return store(layer_outputs_, owned(record));
+    return store(record);
   }
   std::optional<LayerOutputs> do_retrieve_layer_outputs(std::string_view id) override {
-    return find(layer_outputs_, id);
+    return find<LayerOutputs>(id);
   }
 
   // --- learning traces ---
 
   std::string do_store_plasticity_trace(const PlasticityTraceView& record) override {
-    return store(plasticity_, owned(record));
+    return store(record);
   }
   std::optional<PlasticityTrace> do_retrieve_plasticity_trace(std::string_view id) override {
-    return find(plasticity_, id);
+    return find<PlasticityTrace>(id);
   }
   std::string do_store_homeostatic_trace(const HomeostaticTraceView& record) override {
-    return store(homeostatic_, owned(record));
+    return store(record);
   }
   std::optional<HomeostaticTrace> do_retrieve_homeostatic_trace(std::string_view id) override {
-    return find(homeostatic_, id);
+    return find<HomeostaticTrace>(id);
   }
   std::string do_store_performance_metrics(const PerformanceMetrics& record) override {
-    return store(metrics_, owned(record));
+    return store(record);
   }
   std::optional<PerformanceMetrics> do_retrieve_performance_metrics(std::string_view id) override {
-    return find(metrics_, id);
+    return find<PerformanceMetrics>(id);
   }
 
   // --- beyond the seed ---
@@ -1044,57 +959,56 @@ class MemoryTraces final : public TraceStore {
     auto homeostatic = owned_all(batch.homeostatic_traces());
     auto metrics = owned_all(batch.performance_metrics());
     auto lock = shared_.write();
-    return {snapshots_.insert_all(std::move(snapshots)),
-            spike_trains_.insert_all(std::move(spike_trains)),
-            compressed_.insert_all(std::move(compressed)),
-            reservoirs_.insert_all(std::move(reservoirs)),
-            layer_outputs_.insert_all(std::move(layer_outputs)),
-            plasticity_.insert_all(std::move(plasticity)),
-            homeostatic_.insert_all(std::move(homeostatic)),
-            metrics_.insert_all(std::move(metrics))};
+    return {insert_all(std::move(snapshots)),  insert_all(std::move(spike_trains)),
+            insert_all(std::move(compressed)), insert_all(std::move(reservoirs)),
+            insert_all(std::move(layer_outputs)), insert_all(std::move(plasticity)),
+            insert_all(std::move(homeostatic)), insert_all(std::move(metrics))};
+  }
+  template <class Record>
+  std::vector<std::string> insert_all(std::vector<Record>&& records) {
+    std::vector<std::string> ids;
+    for (Record& record : records) ids.push_back(table<Record>().insert(std::move(record)));
+    return ids;
   }
 
   Page<NetworkSnapshot> do_list_network_snapshots(std::string_view cursor,
                                                   std::size_t limit) override {
-    return list(snapshots_, cursor, limit);
+    return list<NetworkSnapshot>(cursor, limit);
   }
   Page<SpikeTrainData> do_list_spike_trains(std::string_view cursor, std::size_t limit) override {
-    return list(spike_trains_, cursor, limit);
+    return list<SpikeTrainData>(cursor, limit);
   }
   Page<CompressedSpikeTrain> do_list_compressed_spike_trains(std::string_view cursor,
                                                              std::size_t limit) override {
-    return list(compressed_, cursor, limit);
+    return list<CompressedSpikeTrain>(cursor, limit);
   }
   Page<ReservoirStates> do_list_reservoir_states(std::string_view cursor,
                                                  std::size_t limit) override {
-    return list(reservoirs_, cursor, limit);
+    return list<ReservoirStates>(cursor, limit);
   }
   Page<LayerOutputs> do_list_layer_outputs(std::string_view cursor, std::size_t limit) override {
-    return list(layer_outputs_, cursor, limit);
+    return list<LayerOutputs>(cursor, limit);
   }
   Page<PlasticityTrace> do_list_plasticity_traces(std::string_view cursor,
                                                   std::size_t limit) override {
-    return list(plasticity_, cursor, limit);
+    return list<PlasticityTrace>(cursor, limit);
   }
   Page<HomeostaticTrace> do_list_homeostatic_traces(std::string_view cursor,
                                                     std::size_t limit) override {
-    return list(homeostatic_, cursor, limit);
+    return list<HomeostaticTrace>(cursor, limit);
   }
   Page<PerformanceMetrics> do_list_performance_metrics(std::string_view cursor,
                                                        std::size_t limit) override {
-    return list(metrics_, cursor, limit);
+    return list<PerformanceMetrics>(cursor, limit);
   }
 
   Shared& shared_;
   Maintenance& maintenance_;
-  TraceTable<NetworkSnapshot> snapshots_;
-  TraceTable<SpikeTrainData> spike_trains_;
-  TraceTable<CompressedSpikeTrain> compressed_;
-  TraceTable<ReservoirStates> reservoirs_;
-  TraceTable<LayerOutputs> layer_outputs_;
-  TraceTable<PlasticityTrace> plasticity_;
-  TraceTable<HomeostaticTrace> homeostatic_;
-  TraceTable<PerformanceMetrics> metrics_;
+  std::tuple<TraceTable<NetworkSnapshot>, TraceTable<SpikeTrainData>,
+             TraceTable<CompressedSpikeTrain>, TraceTable<ReservoirStates>,
+             TraceTable<LayerOutputs>, TraceTable<PlasticityTrace>, TraceTable<HomeostaticTrace>,
+             TraceTable<PerformanceMetrics>>
+      tables_;
 };
 
 // ---------------------------------------------------------------- maintenance

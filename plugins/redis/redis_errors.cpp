@@ -16,9 +16,7 @@ std::string seconds_text(double seconds) {
 
 }  // namespace
 
-void throw_closed(const std::string& backend) {
-  throw StorageError("the backend is closed", backend);
-}
+void throw_closed(const std::string& backend) { engram::throw_closed(backend); }
 
 void throw_context_error(const redisContext* context, std::string_view doing,
                          const std::string& backend) {
@@ -75,11 +73,6 @@ void throw_reply_error(const redisReply& reply, std::string_view doing,
 
 void throw_corrupt(std::string_view key, std::string_view why, const std::string& backend) {
   throw CorruptData(std::string("reading ") + printable(key) + ": " + std::string(why), backend);
-}
-
-void throw_bad_cursor(std::string_view cursor, const std::string& backend) {
-  throw InvalidArgument("cursor \"" + printable(cursor) + "\" was not given by this backend",
-                        backend);
 }
 
 }  // namespace engram::redis

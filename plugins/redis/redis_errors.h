@@ -56,9 +56,6 @@ namespace engram::redis {
 [[noreturn]] void throw_corrupt(std::string_view key, std::string_view why,
                                 const std::string& backend);
 
-// InvalidArgument: a listing cursor this backend did not give.
-[[noreturn]] void throw_bad_cursor(std::string_view cursor, const std::string& backend);
-
 }  // namespace engram::redis
 
 #endif  // ENGRAM_PLUGINS_REDIS_REDIS_ERRORS_H_

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engram/compressed_npy.h"
+#include "engram/cursor.h"
 #include "engram/errors.h"
 #include "engram/ids.h"
 #include "record_fetch.h"
@@ -14,7 +15,6 @@
 namespace engram::redis {
 namespace {
 
-constexpr std::string_view kCursorPrefix = "after:";
 
 // Removes from index `index` each member whose record key (prefix +
 // `key_of(member)`) is gone, atomically per member so that a record stored
@@ -262,25 +262,15 @@ std::vector<CachedSpikeTrain> RedisWorkingMemory::do_get_spike_trains_since(doub
 
 // --- listings ---
 
-// A cursor's member; throws InvalidArgument for one this backend did not give.
-std::string RedisWorkingMemory::cursor_member(std::string_view cursor) const {
-  if (!cursor.starts_with(kCursorPrefix) || cursor.size() == kCursorPrefix.size()) {
-    throw_bad_cursor(cursor, name());
-  }
-  return std::string(cursor.substr(kCursorPrefix.size()));
-}
-
 // One page of a lex index (patterns, attention): members after the
 // cursor's, skipping (and pruning) those whose record is gone.
 template <class Record, class Make>
 Page<Record> RedisWorkingMemory::list_lex(const std::string& index, std::string_view kind,
                                           std::string_view cursor, std::size_t limit, Make make) {
-  std::string from = "-";
-  if (!cursor.empty()) {
-    const std::string member = cursor_member(cursor);
-    if (!is_valid_id(member)) throw_bad_cursor(cursor, name());
-    from = "(" + member;
-  }
+  // A cursor is "after:<member>", the last member a page returned
+  // (engram/cursor.h); a lex index's members are ids.
+  const std::optional<std::string> after = cursor_id(cursor, name());
+  const std::string from = after ? "(" + *after : std::string("-");
   const std::size_t batch = std::min<std::size_t>(limit + 1, 1000);
   return pool_.run([&](Link c) {
     Page<Record> page;
@@ -303,7 +293,7 @@ Page<Record> RedisWorkingMemory::list_lex(const std::string& index, std::string_
           continue;
         }
         if (page.items.size() == limit) {
-          page.next_cursor = std::string(kCursorPrefix) + last;
+          page.next_cursor = cursor_after(last);
           prune(c, index, gone, name());
           return page;
         }
@@ -341,11 +331,10 @@ Page<AttentionWeights> RedisWorkingMemory::do_list_attention_weights(std::string
 Page<CachedSpikeTrain> RedisWorkingMemory::do_list_spike_trains(std::string_view cursor,
                                                                 std::size_t limit) {
   std::optional<std::pair<double, std::string>> after;
-  if (!cursor.empty()) {
-    std::string member = cursor_member(cursor);
-    const auto score = KeyLayout::spike_member_score(member);
+  if (auto member = cursor_key<std::string>(cursor, name())) {
+    const auto score = KeyLayout::spike_member_score(*member);
     if (!score) throw_bad_cursor(cursor, name());
-    after.emplace(*score, std::move(member));
+    after.emplace(*score, std::move(*member));
   }
   return pool_.run([&](Link c) {
     Page<CachedSpikeTrain> page;
@@ -380,7 +369,7 @@ Page<CachedSpikeTrain> RedisWorkingMemory::do_list_spike_trains(std::string_view
       for (std::size_t i = 0; i < stored.size(); ++i) {
         if (!stored[i]) continue;
         if (page.items.size() == limit) {
-          page.next_cursor = std::string(kCursorPrefix) + last;
+          page.next_cursor = cursor_after(last);
           return page;
         }
         page.items.push_back(train_of(*stored[i], keys[i]));

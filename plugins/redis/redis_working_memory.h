@@ -88,8 +88,6 @@ class RedisWorkingMemory final : public WorkingMemory {
   std::optional<CachedSpikeTrain> do_retrieve_spike_train(double timestamp) override;
   std::vector<CachedSpikeTrain> do_get_spike_trains_since(double since) override;
 
-  // A cursor's member; throws InvalidArgument for one this backend did not give.
-  std::string cursor_member(std::string_view cursor) const;
   // One page of a lex index (patterns, attention) of `kind`.
   template <class Record, class Make>
   Page<Record> list_lex(const std::string& index, std::string_view kind, std::string_view cursor,

@@ -32,19 +32,14 @@
 #include <cstdint>
 #include <memory>
 
+#include "engram/c_handle.h"
 #include "reply_budget.h"
 
 namespace engram::redis {
 
-struct ContextDeleter {
-  void operator()(redisContext* context) const noexcept { redisFree(context); }
-};
-using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
-
-struct ReplyDeleter {
-  void operator()(redisReply* reply) const noexcept { freeReplyObject(reply); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+// Owning handles (engram/c_handle.h): a connection, and a reply.
+using ContextPtr = CHandle<redisContext, redisFree>;
+using ReplyPtr = CHandle<redisReply, freeReplyObject>;
 
 // What every round trip of a backend obeys.
 struct RoundTripLimits {

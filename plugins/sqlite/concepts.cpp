@@ -8,26 +8,18 @@
 namespace engram::sqlite {
 namespace {
 
-// A relationship listing's key: "<source>:<target>:<type>" (the type last:
-// it may hold ':').
-std::string relationship_key(const Relationship& r) {
-  return std::to_string(r.source_id) + ':' + std::to_string(r.target_id) + ':' + r.type;
+// A relationship listing's key: source, target, type (the type last: it
+// may hold ':').
+std::string relationship_cursor(const Relationship& r) {
+  return cursor_after(r.source_id, r.target_id, r.type);
 }
 
 // The relationship after which a listing goes on; nullopt for the first page.
 std::optional<Relationship> relationship_after(const Origin& origin, std::string_view cursor) {
-  if (cursor.empty()) return std::nullopt;
-  if (!cursor.starts_with(kCursorPrefix)) throw_bad_cursor(origin, cursor);
-  const std::string_view key = cursor.substr(kCursorPrefix.size());
-  const std::size_t first = key.find(':');
-  const std::size_t second = first == std::string_view::npos ? first : key.find(':', first + 1);
-  Relationship after;
-  if (second == std::string_view::npos || !parse_number(key.substr(0, first), after.source_id) ||
-      !parse_number(key.substr(first + 1, second - first - 1), after.target_id)) {
-    throw_bad_cursor(origin, cursor);
-  }
-  after.type = key.substr(second + 1);
-  return after;
+  const auto key = cursor_key<std::int64_t, std::int64_t, std::string>(cursor, origin.backend);
+  if (!key) return std::nullopt;
+  const auto& [source, target, type] = *key;
+  return Relationship{source, target, type, 0.0};
 }
 
 }  // namespace
@@ -135,7 +127,7 @@ Page<Concept> SqliteConcepts::do_list_concepts(std::string_view cursor, std::siz
   query.bind(1, after).bind_limit(2, page_rows(limit));
   return read_page(
       query, limit, [&](const Statement& row) { return read_concept(codec(), row); },
-      [](const Concept& last) { return std::to_string(last.id); });
+      [](const Concept& last) { return cursor_after(last.id); });
 }
 
 Page<Relationship> SqliteConcepts::do_list_relationships(std::string_view cursor,
@@ -149,7 +141,7 @@ Page<Relationship> SqliteConcepts::do_list_relationships(std::string_view cursor
         "ORDER BY source_concept_id, target_concept_id, relationship_type LIMIT ?1",
         "listing relationships");
     query.bind_limit(1, page_rows(limit));
-    return read_page(query, limit, read_relationship, relationship_key);
+    return read_page(query, limit, read_relationship, relationship_cursor);
   }
   Statement query = reader->prepare(
       "SELECT source_concept_id, target_concept_id, relationship_type, strength "
@@ -161,7 +153,7 @@ Page<Relationship> SqliteConcepts::do_list_relationships(std::string_view cursor
       .bind(2, after->target_id)
       .bind_text(3, after->type)
       .bind_limit(4, page_rows(limit));
-  return read_page(query, limit, read_relationship, relationship_key);
+  return read_page(query, limit, read_relationship, relationship_cursor);
 }
 
 Relationship SqliteConcepts::read_relationship(const Statement& row) {

@@ -38,8 +38,6 @@ class SqliteConcepts final : public ConceptStore {
 
   Maintenance& maintenance() override { return maintenance_; }
 
- protected:
-  double now() const override { return database_.now(); }
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }

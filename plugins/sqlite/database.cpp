@@ -74,19 +74,14 @@ Database::ReaderLease Database::reader() {
 }
 
 void Database::close() noexcept {
-  std::unique_lock life(life_mutex_);
-  if (closed_) return;
-  closed_ = true;
-  std::lock_guard readers(readers_mutex_);
-  idle_.clear();
-  writer_.reset();
+  life_.close([this] {
+    std::lock_guard readers(readers_mutex_);
+    idle_.clear();
+    writer_.reset();
+  });
 }
 
-std::shared_lock<std::shared_mutex> Database::enter() const {
-  std::shared_lock life(life_mutex_);
-  if (closed_) throw_closed(origin_);
-  return life;
-}
+std::shared_lock<std::shared_mutex> Database::enter() const { return life_.enter(); }
 
 void Database::give_back(std::unique_ptr<Connection> connection) noexcept {
   std::lock_guard lock(readers_mutex_);

@@ -27,6 +27,7 @@
 
 #include "connection.h"
 #include "engram/clock.h"
+#include "engram/life_lock.h"
 #include "engram/plugin.h"
 #include "settings.h"
 #include "sqlite_errors.h"
@@ -115,8 +116,7 @@ class Database {
   const std::shared_ptr<const Clock> clock_;
   std::int64_t schema_version_ = 0;
 
-  mutable std::shared_mutex life_mutex_;
-  bool closed_ = false;
+  LifeLock life_{origin_.backend, "database " + origin_.path};
   std::mutex writer_mutex_;
   std::unique_ptr<Connection> writer_;
   std::mutex readers_mutex_;

@@ -120,7 +120,7 @@ Page<Episode> SqliteEpisodes::do_list_episodes(std::string_view cursor, std::siz
   query.bind(1, after).bind_limit(2, page_rows(limit));
   return read_page(
       query, limit, [&](const Statement& row) { return read_episode(codec(), row); },
-      [](const Episode& last) { return std::to_string(last.id); });
+      [](const Episode& last) { return cursor_after(last.id); });
 }
 
 Page<LearningEvent> SqliteEpisodes::do_list_learning_events(std::string_view cursor,
@@ -134,7 +134,7 @@ Page<LearningEvent> SqliteEpisodes::do_list_learning_events(std::string_view cur
   query.bind(1, after).bind_limit(2, page_rows(limit));
   return read_page(
       query, limit, [&](const Statement& row) { return read_event(codec(), row); },
-      [](const LearningEvent& last) { return std::to_string(last.id); });
+      [](const LearningEvent& last) { return cursor_after(last.id); });
 }
 
 std::int64_t SqliteEpisodes::insert(Connection& writer, const EncodedEpisode& episode) {

@@ -35,8 +35,6 @@ class SqliteEpisodes final : public EpisodeStore {
 
   Maintenance& maintenance() override { return maintenance_; }
 
- protected:
-  double now() const override { return database_.now(); }
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -23,6 +24,14 @@ namespace engram::sqlite {
 namespace fs = std::filesystem;
 
 namespace {
+
+// True iff `text` is a whole decimal number, then stored in `value`.
+template <class Number>
+bool parse_number(std::string_view text, Number& value) {
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, value);
+  return !text.empty() && error == std::errc() && stop == end;
+}
 
 // An automatic backup's name: "<stem>_backup_<unix seconds>[_<n>].db"
 // beside the database; n keeps backups made in one second apart.

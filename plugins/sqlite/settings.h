@@ -1,6 +1,7 @@
-// plugins/sqlite/settings.h — the sqlite plugin's options once checked, in
-// the units its connections use (milliseconds, PRAGMA words, bytes). Made
-// from the options by settings_of (sqlite_plugin.cpp); read-only after.
+// plugins/sqlite/settings.h — the sqlite plugin's options in the units its
+// connections use (milliseconds, PRAGMA words, bytes). Made from the
+// options by settings_of (sqlite_plugin.cpp), which has the defaults and
+// whose option table has the ranges; read-only after.
 //
 // Thread safety: a plain value.
 #ifndef ENGRAM_PLUGINS_SQLITE_SETTINGS_H_
@@ -16,11 +17,11 @@ namespace engram::sqlite {
 struct Settings {
   std::filesystem::path db_path;
   std::filesystem::path absolute_db_path;  // db_path made absolute when the backend opened
-  std::int64_t backup_interval = 3600;
-  std::size_t max_backups = 10;
-  bool enable_wal = true;
-  int busy_timeout_ms = 30000;
-  std::string synchronous = "FULL";
+  std::int64_t backup_interval = 0;
+  std::size_t max_backups = 0;
+  bool enable_wal = false;
+  int busy_timeout_ms = 0;
+  std::string synchronous;         // OFF, NORMAL, FULL or EXTRA
   std::uint64_t record_limit = 0;  // max_record_bytes, at most the machine's memory
 };
 

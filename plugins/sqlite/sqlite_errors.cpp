@@ -41,14 +41,6 @@ namespace fs = std::filesystem;
   }
 }
 
-[[noreturn]] void throw_closed(const Origin& origin) {
-  throw StorageError("the backend is closed (database " + origin.path + ")", origin.backend);
-}
-
-[[noreturn]] void throw_bad_option(std::string_view key, const std::string& why) {
-  throw ConfigError("option '" + std::string(key) + "' " + why);
-}
-
 [[noreturn]] void throw_not_a_file(const Origin& origin) {
   throw AccessDenied("opening the database " + origin.path + ": it is a directory, not a file",
                      origin.backend);
@@ -97,11 +89,6 @@ namespace fs = std::filesystem;
   throw InvalidArgument("storing " + std::string(what) + " in " + origin.path + ": " +
                             std::to_string(bytes) + " bytes, more than max_record_bytes (" +
                             std::to_string(limit) + ")",
-                        origin.backend);
-}
-
-[[noreturn]] void throw_bad_cursor(const Origin& origin, std::string_view cursor) {
-  throw InvalidArgument("cursor \"" + printable(cursor) + "\" was not given by this backend",
                         origin.backend);
 }
 

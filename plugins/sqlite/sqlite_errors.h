@@ -44,12 +44,6 @@ struct Origin {
 // A BUSY or LOCKED message says the lock was held past connection_timeout.
 [[noreturn]] void throw_sqlite(const Origin& origin, std::string_view doing, int code, sqlite3* db);
 
-// StorageError: a call after close().
-[[noreturn]] void throw_closed(const Origin& origin);
-
-// ConfigError: option `key` is out of its range.
-[[noreturn]] void throw_bad_option(std::string_view key, const std::string& why);
-
 // AccessDenied: db_path is a directory.
 [[noreturn]] void throw_not_a_file(const Origin& origin);
 
@@ -77,9 +71,6 @@ struct Origin {
 // could not take back.
 [[noreturn]] void throw_record_too_large(const Origin& origin, std::string_view what,
                                          std::size_t bytes, std::uint64_t limit);
-
-// InvalidArgument: a listing cursor this backend did not give.
-[[noreturn]] void throw_bad_cursor(const Origin& origin, std::string_view cursor);
 
 // InvalidArgument: `relationship` names concept `missing`, which does not
 // exist.

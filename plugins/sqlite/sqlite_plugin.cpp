@@ -7,7 +7,7 @@
 // The units, in the order they build on each other:
 //   handles.h            owning handles for SQLite's C objects
 //   sqlite_errors.h      SQLite result codes -> engram errors; every throw
-//   settings.h           the options checked, in the connections' units
+//   settings.h           the options in the connections' units
 //   statement.h          a prepared statement checked out for one use
 //   connection.h         one connection and its statement cache
 //   transaction.h        a transaction as a scope guard
@@ -69,60 +69,41 @@ struct SqliteOptions {
 const auto kOptions =
     OptionTable<SqliteOptions>()
         .add("db_path", &SqliteOptions::db_path, "the database file (created if absent)",
-             OptionType::kPath)
+             OptionType::kPath, non_empty())
         .add("backup_interval", &SqliteOptions::backup_interval,
-             "seconds between automatic backups (backup_if_due)")
+             "seconds between automatic backups (backup_if_due)", at_least(0))
         .add("max_backups", &SqliteOptions::max_backups,
-             "automatic backups kept beside the database; older ones are deleted")
+             "automatic backups kept beside the database; older ones are deleted", at_least(1))
         .add("enable_wal", &SqliteOptions::enable_wal,
              "write-ahead logging: readers run while a write commits")
+        // sqlite3_busy_timeout takes an int of milliseconds: about 24 days at most.
         .add("connection_timeout", &SqliteOptions::connection_timeout,
-             "seconds a call waits for another connection's lock before BackendError")
+             "seconds a call waits for another connection's lock before BackendError",
+             in_range(0.0, 2e6))
+        // SQLite's own spelling (upper case) is taken too.
         .add("synchronous", &SqliteOptions::synchronous,
-             "PRAGMA synchronous: off, normal, full or extra (full survives power loss)")
+             "PRAGMA synchronous: off, normal, full or extra (full survives power loss)",
+             one_of({"off", "normal", "full", "extra", "OFF", "NORMAL", "FULL", "EXTRA"}))
         .add("max_record_bytes", &SqliteOptions::max_record_bytes,
-             "largest record a read may allocate; never more than the machine's memory");
+             "largest record a read may allocate; never more than the machine's memory",
+             at_least(1));
 
 // ---------------------------------------------------------------- settings
 
-// The options checked (ConfigError naming the key when one is out of range)
-// and converted to the units the connections use.
+// The options (their ranges checked where they were bound) in the units the
+// connections use.
 Settings settings_of(const SqliteOptions& options) {
   Settings settings;
-  if (options.db_path.empty()) throw_bad_option("db_path", "must not be empty");
   settings.db_path = options.db_path;
   std::error_code error;
   settings.absolute_db_path = fs::absolute(settings.db_path, error).lexically_normal();
   if (error) settings.absolute_db_path = settings.db_path;
-  if (options.backup_interval < 0) {
-    throw_bad_option("backup_interval",
-                     "must be 0 or more seconds, got " + std::to_string(options.backup_interval));
-  }
   settings.backup_interval = options.backup_interval;
-  if (options.max_backups < 1) {
-    throw_bad_option("max_backups",
-                     "must be at least 1, got " + std::to_string(options.max_backups));
-  }
   settings.max_backups = static_cast<std::size_t>(options.max_backups);
   settings.enable_wal = options.enable_wal;
-  // sqlite3_busy_timeout takes an int of milliseconds: about 24 days at most.
-  if (!(options.connection_timeout >= 0.0 && options.connection_timeout <= 2e6)) {
-    throw_bad_option("connection_timeout",
-                     "must be 0 to 2e6 seconds, got " + std::to_string(options.connection_timeout));
-  }
   settings.busy_timeout_ms = static_cast<int>(std::lround(options.connection_timeout * 1000.0));
-  std::string mode;
   for (const char c : options.synchronous) {
-    mode.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-  }
-  if (mode != "OFF" && mode != "NORMAL" && mode != "FULL" && mode != "EXTRA") {
-    throw_bad_option("synchronous", "must be one of off, normal, full, extra; got \"" +
-                                        printable(options.synchronous) + "\"");
-  }
-  settings.synchronous = mode;
-  if (options.max_record_bytes < 1) {
-    throw_bad_option("max_record_bytes",
-                     "must be at least 1 byte, got " + std::to_string(options.max_record_bytes));
+    settings.synchronous.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
   }
   settings.record_limit = effective_record_limit(options.max_record_bytes);
   return settings;

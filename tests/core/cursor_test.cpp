@@ -129,3 +129,48 @@ TEST_CASE("cursor: paging an ordered map returns every record once", "[cursor]")
   CHECK(seen == std::vector<int>{1, 2, 3, 4, 6, 7, 8, 9, 10});
   CHECK(pages == 3);
 }
+
+TEST_CASE("cursor: a map's key as one value, a part, a pair or a tuple", "[cursor]") {
+  using Train = std::pair<double, std::uint64_t>;
+  using Edge = std::tuple<std::int64_t, std::int64_t, std::string>;
+  CHECK(engram::cursor_after_key(std::int64_t{5}) == "after:5");
+  CHECK(engram::cursor_key_as<std::int64_t>("after:5", "db") == 5);
+  const Train train{1.5, 7};
+  CHECK(engram::cursor_key_as<Train>(engram::cursor_after_key(train), "db") == train);
+  const Edge edge{1, 2, "part:of"};
+  CHECK(engram::cursor_after_key(edge) == "after:1:2:part:of");
+  CHECK(engram::cursor_key_as<Edge>(engram::cursor_after_key(edge), "db") == edge);
+  CHECK_FALSE(engram::cursor_key_as<Edge>("", "db").has_value());
+  check_refused<std::int64_t, std::int64_t, std::string>("after:1:2");
+  CHECK_THROWS_AS(engram::cursor_key_as<Train>("after:1", "db"), engram::InvalidArgument);
+}
+
+TEST_CASE("cursor: an id cursor refuses a key that is no valid id", "[cursor]") {
+  CHECK(engram::cursor_id(cursor_after(std::string("pattern_1")), "db") == "pattern_1");
+  CHECK_FALSE(engram::cursor_id("", "db").has_value());
+  CHECK_THROWS_AS(engram::cursor_id("after:a/b", "db"), engram::InvalidArgument);
+  CHECK_THROWS_AS(engram::cursor_id("after:..", "db"), engram::InvalidArgument);
+  CHECK_THROWS_AS(engram::cursor_id("after:" + std::string(300, 'x'), "db"),
+                  engram::InvalidArgument);
+}
+
+TEST_CASE("cursor: read_page decodes at most limit rows and only steps to the next",
+          "[cursor]") {
+  const std::vector<int> rows{10, 20, 30, 40};
+  std::size_t at = 0;
+  int decoded = 0;
+  std::size_t current = 0;
+  const auto page = engram::read_page(
+      2, [&] { current = at; return at++ < rows.size(); },
+      [&] { ++decoded; return rows[current]; },
+      [](int last) { return cursor_after(std::int64_t{last}); });
+  CHECK(page.items == std::vector<int>{10, 20});
+  CHECK(page.next_cursor == "after:20");
+  CHECK(decoded == 2);
+  at = 2;
+  const auto rest = engram::read_page(
+      2, [&] { current = at; return at++ < rows.size(); }, [&] { return rows[current]; },
+      [](int last) { return cursor_after(std::int64_t{last}); });
+  CHECK(rest.items == std::vector<int>{30, 40});
+  CHECK(rest.last());
+}

@@ -4,6 +4,7 @@
 // contract of real backends is the conformance suite's job.
 #include <catch2/catch.hpp>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "engram/concept_store.h"
@@ -11,6 +12,7 @@
 #include "engram/errors.h"
 #include "engram/trace_store.h"
 #include "engram/working_memory.h"
+#include "role_access.h"
 
 using engram::ArrayView;
 using engram::InvalidArgument;
@@ -21,6 +23,11 @@ namespace {
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kFixedNow = 1'000'000.0;
 
+// The probes' clock, as the core would set it from the backend's context.
+std::shared_ptr<const engram::Clock> fixed_clock() {
+  return std::make_shared<engram::ManualClock>(kFixedNow);
+}
+
 class NoMaintenance final : public engram::Maintenance {
  public:
   std::string_view backend_name() const noexcept override { return "probe"; }
@@ -30,13 +37,12 @@ class NoMaintenance final : public engram::Maintenance {
 // Each backend counts the calls that reached it and keeps the last argument.
 class ProbeWorkingMemory final : public engram::WorkingMemory {
  public:
+  ProbeWorkingMemory() { engram::detail::RoleAccess::set_clock(*this, fixed_clock()); }
   int reached = 0;
   double since = 0;
   double access_time = 0;
   engram::Maintenance& maintenance() override { return maintenance_; }
 
- protected:
-  double now() const override { return kFixedNow; }
 
  private:
   void do_store_working_memory_pattern(const engram::WorkingMemoryPatternView&) override {
@@ -89,6 +95,7 @@ class ProbeWorkingMemory final : public engram::WorkingMemory {
 
 class ProbeEpisodes final : public engram::EpisodeStore {
  public:
+  ProbeEpisodes() { engram::detail::RoleAccess::set_clock(*this, fixed_clock()); }
   int reached = 0;
   double last_timestamp = 0;
   bool last_was_array = false;
@@ -96,8 +103,6 @@ class ProbeEpisodes final : public engram::EpisodeStore {
   std::vector<double> batch_timestamps;
   engram::Maintenance& maintenance() override { return maintenance_; }
 
- protected:
-  double now() const override { return kFixedNow; }
 
  private:
   std::int64_t do_store_episode(const engram::EpisodeView& e) override {
@@ -156,13 +161,12 @@ class ProbeEpisodes final : public engram::EpisodeStore {
 
 class ProbeConcepts final : public engram::ConceptStore {
  public:
+  ProbeConcepts() { engram::detail::RoleAccess::set_clock(*this, fixed_clock()); }
   int reached = 0;
   double access_time = 0;
   double creation_time = 0;
   engram::Maintenance& maintenance() override { return maintenance_; }
 
- protected:
-  double now() const override { return kFixedNow; }
 
  private:
   std::int64_t do_store_concept(const engram::ConceptView& c) override {

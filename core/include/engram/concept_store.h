@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engram/array.h"
+#include "engram/clock.h"
 #include "engram/export.h"
 #include "engram/json.h"
 #include "engram/maintenance.h"
@@ -93,6 +94,20 @@ class ENGRAM_API ConceptBatch {
   std::vector<Relationship> relationships_;
 };
 
+// search_concepts' match, for a backend that searches without SQL: the
+// query as SQL LIKE '%<query>%' runs it in SQLite — '%' any run of
+// characters, '_' exactly one, anything else itself, ASCII letters
+// case-insensitive, other characters exact. REQUIRES: valid UTF-8 (the role
+// checks names and queries). Thread safety: immutable once made.
+class ENGRAM_API ConceptNameQuery {
+ public:
+  explicit ConceptNameQuery(std::string_view query);
+  bool matches(std::string_view name) const;
+
+ private:
+  std::u32string pattern_;
+};
+
 class ENGRAM_API ConceptStore {
  public:
   virtual ~ConceptStore();
@@ -138,13 +153,15 @@ class ENGRAM_API ConceptStore {
 
  protected:
   // Now, in seconds since the epoch (see WorkingMemory::now).
-  virtual double now() const;
+  double now() const;
 
  private:
   friend struct detail::RoleAccess;
   // Set by the core for objects a plugin made: what keeps the plugin's
   // library loaded, to which every returned Array is tied.
   std::shared_ptr<const void> library_;
+  // Set by the core with library_: what now() reads.
+  std::shared_ptr<const Clock> clock_;
 
   // `record.id` is 0, `record.creation_time` resolved.
   virtual std::int64_t do_store_concept(const ConceptView& record) = 0;

@@ -139,6 +139,57 @@ auto cursor_key(std::string_view cursor, std::string_view backend) {
   }
 }
 
+namespace cursor_detail {
+
+// A key held as one value — a part, or a std::pair or std::tuple of parts
+// (an ordered map's key_type) — as its parts, and back.
+template <class Key>
+struct KeyParts {
+  static auto split(const Key& key) { return std::tie(key); }
+  static std::optional<Key> read(std::string_view cursor, std::string_view backend) {
+    const auto key = cursor_key<Key>(cursor, backend);
+    return key ? std::optional<Key>(static_cast<Key>(*key)) : std::nullopt;
+  }
+};
+template <class A, class B>
+struct KeyParts<std::pair<A, B>> {
+  static auto split(const std::pair<A, B>& key) { return std::tie(key.first, key.second); }
+  static auto read(std::string_view cursor, std::string_view backend) {
+    const auto key = cursor_key<A, B>(cursor, backend);
+    return key ? std::optional<std::pair<A, B>>(std::in_place, static_cast<A>(std::get<0>(*key)),
+                                                static_cast<B>(std::get<1>(*key)))
+               : std::nullopt;
+  }
+};
+template <class... Parts>
+struct KeyParts<std::tuple<Parts...>> {
+  static const std::tuple<Parts...>& split(const std::tuple<Parts...>& key) { return key; }
+  static auto read(std::string_view cursor, std::string_view backend) {
+    auto key = cursor_key<Parts...>(cursor, backend);
+    return key ? std::optional<std::tuple<Parts...>>(std::move(*key)) : std::nullopt;
+  }
+};
+
+}  // namespace cursor_detail
+
+// cursor_after and cursor_key for a key held as one value: a part, or a
+// std::pair or std::tuple of parts, as an ordered map's key_type is.
+template <class Key>
+std::string cursor_after_key(const Key& key) {
+  return std::apply([](const auto&... parts) { return cursor_after(parts...); },
+                    cursor_detail::KeyParts<Key>::split(key));
+}
+template <class Key>
+std::optional<Key> cursor_key_as(std::string_view cursor, std::string_view backend) {
+  return cursor_detail::KeyParts<Key>::read(cursor, backend);
+}
+
+// The key of a cursor whose one part is an id (engram/ids.h): a pattern
+// hash, a context, a trace id. Throws as cursor_key does, and for a key
+// that is no valid id.
+ENGRAM_API std::optional<std::string> cursor_id(std::string_view cursor,
+                                                std::string_view backend);
+
 // The page of `items` — records fetched in key order after the cursor,
 // up to `limit` + 1 of them (one more than the page holds tells that there
 // is a next page): the first `limit` items, and when there were more, the
@@ -152,6 +203,24 @@ Page<Record> page_from(std::vector<Record> items, std::size_t limit, CursorOf cu
     page.next_cursor = cursor_of(items.back());
   }
   page.items = std::move(items);
+  return page;
+}
+
+// The page of a source that steps through rows in key order after the
+// cursor (an SQL query's "WHERE key > ? ORDER BY key LIMIT limit + 1"):
+// while `next()` says there is a row, `read()` decodes it, up to `limit`
+// records; a row past those is only stepped to, not decoded, and gives the
+// next cursor `cursor_of(last record)`. REQUIRES: limit > 0.
+template <class Next, class Read, class CursorOf>
+auto read_page(std::size_t limit, Next next, Read read, CursorOf cursor_of) {
+  Page<std::invoke_result_t<Read&>> page;
+  while (next()) {
+    if (page.items.size() == limit) {
+      page.next_cursor = cursor_of(page.items.back());
+      break;
+    }
+    page.items.push_back(read());
+  }
   return page;
 }
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engram/array.h"
+#include "engram/clock.h"
 #include "engram/export.h"
 #include "engram/json.h"
 #include "engram/maintenance.h"
@@ -182,13 +183,15 @@ class ENGRAM_API EpisodeStore {
 
  protected:
   // Now, in seconds since the epoch (see WorkingMemory::now).
-  virtual double now() const;
+  double now() const;
 
  private:
   friend struct detail::RoleAccess;
   // Set by the core for objects a plugin made: what keeps the plugin's
   // library loaded, to which every returned Array is tied.
   std::shared_ptr<const void> library_;
+  // Set by the core with library_: what now() reads.
+  std::shared_ptr<const Clock> clock_;
 
   // `record.id` is 0 and `record.timestamp` resolved.
   virtual std::int64_t do_store_episode(const EpisodeView& record) = 0;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "engram/array.h"
+#include "engram/clock.h"
 #include "engram/export.h"
 #include "engram/json.h"
 #include "engram/maintenance.h"
@@ -177,15 +178,19 @@ class ENGRAM_API WorkingMemory {
   virtual Maintenance& maintenance() = 0;
 
  protected:
-  // Now, in seconds since the epoch: the wall clock unless a backend
-  // overrides it (the memory plugin's test clock).
-  virtual double now() const;
+  // Now, in seconds since the epoch, by the clock the core handed the
+  // backend (BackendContext::clock, from StorageOptions::clock) when it made
+  // it — the clock the backend itself reads, so a backend runs on one clock.
+  // The system clock for a role object made outside the core.
+  double now() const;
 
  private:
   friend struct detail::RoleAccess;
   // Set by the core for objects a plugin made: what keeps the plugin's
   // library loaded, to which every returned Array is tied.
   std::shared_ptr<const void> library_;
+  // Set by the core with library_: what now() reads.
+  std::shared_ptr<const Clock> clock_;
 
   // Arguments arrive validated; `record.ttl` is set by the caller or
   // nullopt for the backend's default.

@@ -191,6 +191,23 @@ TEST_CASE("hdf5: an unknown codec or level is ConfigError at open, and creates n
   CHECK_FALSE(fs::exists(file));
 }
 
+TEST_CASE("hdf5: an option out of range is ConfigError at its place, naming the backend",
+          "[hdf5][errors]") {
+  hdf5_test::TempDir dir;
+  const auto file = dir / "traces.h5";
+  using Catch::Matchers::Contains;
+  for (const char* option : {", max_file_size: -1", ", chunk_size: 0", ", compression: zip",
+                             ", max_record_bytes: 0"}) {
+    INFO(option);
+    CHECK_THROWS_WITH(hdf5_test::open_hdf5(file, option),
+                      Contains(":3:") && Contains("option `") && Contains("` of backend `") &&
+                          Contains("must"));
+  }
+  CHECK_THROWS_WITH(hdf5_test::open_hdf5(file, ", max_file_size: -1"),
+                    Contains("option `max_file_size`") && Contains("must be at least 1, got -1"));
+  CHECK_FALSE(fs::exists(file));
+}
+
 // Run alone, in a process whose HDF5_PLUGIN_PATH names an empty folder (the
 // library reads it once): the filter plugins are not there.
 TEST_CASE("hdf5 helper: codecs from filter plugins are NotSupported at open", "[.][hdf5-helper]") {

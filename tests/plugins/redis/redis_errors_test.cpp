@@ -226,7 +226,7 @@ TEST_CASE("redis errors: WRONGTYPE is CorruptData, other error replies BackendEr
   }
 }
 
-TEST_CASE("redis errors: closed, unreadable records and foreign cursors", "[redis][redis_errors]") {
+TEST_CASE("redis errors: closed and unreadable records", "[redis][redis_errors]") {
   const Thrown closed = thrown_by([] { redis::throw_closed(kBackend); });
   CHECK(is<engram::StorageError>(closed));
   CHECK(closed.message == what("the backend is closed"));
@@ -239,9 +239,4 @@ TEST_CASE("redis errors: closed, unreadable records and foreign cursors", "[redi
   // A key with control characters is made printable in the message.
   const Thrown odd = thrown_by([] { redis::throw_corrupt("k\x01y", "bad", kBackend); });
   CHECK(odd.message.find('\x01') == std::string::npos);
-
-  const Thrown cursor = thrown_by([] { redis::throw_bad_cursor("page-2", kBackend); });
-  CHECK(is<engram::InvalidArgument>(cursor));
-  CHECK(cursor.message == what("cursor \"page-2\" was not given by this backend"));
-  CHECK(cursor.backend == kBackend);
 }

@@ -120,11 +120,27 @@ TEST_CASE("redis: values at or under the threshold, incompressible ones and code
   storage.maintenance("fast")->clear_all();
 }
 
-TEST_CASE("redis: an unknown codec name is a ConfigError at open", "[redis][values]") {
+TEST_CASE("redis: an unknown codec name is a ConfigError at its place in the config",
+          "[redis][values]") {
   CHECK_THROWS_AS(open_redis(shared_port(), unique_prefix("badcodec"), ", compression: brotli"),
                   engram::ConfigError);
-  CHECK_THROWS_WITH(open_redis(shared_port(), unique_prefix("badcodec"), ", compression: brotli"),
-                    Catch::Contains("lz4, zstd, zlib or none"));
+  CHECK_THROWS_WITH(
+      open_redis(shared_port(), unique_prefix("badcodec"), ", compression: brotli"),
+      Catch::Contains(":4:") && Catch::Contains("option `compression` of backend `fast` must be "
+                                                "one of lz4, zstd, zlib, none, got `brotli`"));
+}
+
+TEST_CASE("redis: options out of range are ConfigErrors naming the option and backend",
+          "[redis][values]") {
+  for (const char* option : {", db: -1", ", max_connections: 0",
+                             ", retry_attempts: 101", ", retry_delay: 61",
+                             ", compression_level: 23", ", pattern_ttl: 0",
+                             ", command_timeout: 0", ", max_reply_bytes: 0",
+                             ", max_record_bytes: 0"}) {
+    INFO(option);
+    CHECK_THROWS_WITH(open_redis(shared_port(), unique_prefix("range"), option),
+                      Catch::Contains(":4:") && Catch::Contains("of backend `fast` must"));
+  }
 }
 
 TEST_CASE("redis: damaged compressed values are CorruptData or NotSupported, others stay",

@@ -163,20 +163,6 @@ TEST_CASE("sqlite error mapper: a handle whose last error is another one is not 
 TEST_CASE("sqlite error mapper: the plugin's own refusals have their kinds and codes",
           "[sqlite][unit]") {
   namespace sq = engram::sqlite;
-  SECTION("a closed backend is a plain StorageError") {
-    const auto error = caught([] { sq::throw_closed(kOrigin); });
-    REQUIRE(error != nullptr);
-    CHECK(typeid(*error) == typeid(engram::StorageError));
-    CHECK(error->backend() == "episodes_db");
-    CHECK(std::string(error->what()).find("closed") != std::string::npos);
-  }
-  SECTION("an option out of range is ConfigError naming the key") {
-    const auto error = caught([] { sq::throw_bad_option("max_backups", "must be at least 1"); });
-    REQUIRE(error != nullptr);
-    CHECK(typeid(*error) == typeid(engram::ConfigError));
-    CHECK(std::string(error->what()).find("option 'max_backups' must be at least 1") !=
-          std::string::npos);
-  }
   SECTION("a read-only file is AccessDenied with SQLITE_READONLY") {
     const auto error = caught([] { sq::throw_read_only(kOrigin); });
     REQUIRE(error != nullptr);

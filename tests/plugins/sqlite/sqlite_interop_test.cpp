@@ -166,6 +166,35 @@ TEST_CASE("sqlite: enable_wal and synchronous reach the connection", "[sqlite]")
   CHECK(cli(db, "PRAGMA journal_mode") == "delete");
   CHECK_THROWS_AS(sqlite_test::open_sqlite(dir / "x.db", ", synchronous: sometimes"),
                   engram::ConfigError);
+  // SQLite's own spelling is taken too.
+  CHECK_NOTHROW(sqlite_test::open_sqlite(dir / "upper.db", ", synchronous: NORMAL"));
+}
+
+TEST_CASE("sqlite: an option out of range is a ConfigError at its place in the config",
+          "[sqlite]") {
+  sqlite_test::TempDir dir;
+  const auto refusal = [&](std::string_view option) {
+    try {
+      sqlite_test::open_sqlite(dir / "never.db", option);
+    } catch (const engram::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(opened)");
+  };
+  using Catch::Matchers::Contains;
+  CHECK_THAT(refusal(", max_backups: 0"),
+             Contains(":3:") && Contains("option `max_backups` of backend `db` must be at least "
+                                         "1, got 0"));
+  CHECK_THAT(refusal(", backup_interval: -5"),
+             Contains("option `backup_interval` of backend `db` must be at least 0, got -5"));
+  CHECK_THAT(refusal(", connection_timeout: 3e6"),
+             Contains("option `connection_timeout` of backend `db` must be from 0 to 2000000"));
+  CHECK_THAT(refusal(", synchronous: sometimes"),
+             Contains("option `synchronous` of backend `db` must be one of off, normal, full, "
+                      "extra"));
+  CHECK_THAT(refusal(", max_record_bytes: 0"),
+             Contains("option `max_record_bytes` of backend `db` must be at least 1, got 0"));
+  CHECK_FALSE(std::filesystem::exists(dir / "never.db"));
 }
 
 TEST_CASE("sqlite: stats, compact and close", "[sqlite]") {
