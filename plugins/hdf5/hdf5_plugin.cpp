@@ -63,14 +63,8 @@ class Hdf5Backend final : public Backend {
 
 const PluginDescriptor& descriptor() {
   static const PluginDescriptor kDescriptor = [] {
-    PluginDescriptor d;
-    d.name = "hdf5";
-    d.version = "1.0.0";
-    d.roles = {Role::kTraces};
-    d.options = option_table().schema();
-    d.create = [](const BackendContext& context) -> std::unique_ptr<Backend> {
-      return std::make_unique<Hdf5Backend>(context);
-    };
+    PluginDescriptor d =
+        describe_plugin<Hdf5Backend>("hdf5", "1.0.0", {Role::kTraces}, option_table().schema());
     d.files = [](const Json& options) {
       return owned_files(option_table().bind(options).file_path);
     };

@@ -51,6 +51,7 @@
 #include "engram/owned_records.h"
 #include "engram/page.h"
 #include "engram/plugin.h"
+#include "engram/result_orders.h"
 #include "engram/trace_store.h"
 #include "engram/working_memory.h"
 
@@ -166,19 +167,6 @@ std::int64_t claim_id(const Map& records, std::int64_t wanted, std::int64_t& nex
   const std::int64_t id = keep ? wanted : next;
   next = std::max(next, id + 1);
   return id;
-}
-
-// Up to `limit` of `found`, newest first (timestamp, then id, descending).
-template <class Record>
-std::vector<Record> newest_first(std::vector<const Record*> found, std::size_t limit) {
-  const auto newer = [](const Record* a, const Record* b) {
-    return std::tie(a->timestamp, a->id) > std::tie(b->timestamp, b->id);
-  };
-  const auto end = found.begin() + static_cast<std::ptrdiff_t>(std::min(limit, found.size()));
-  std::partial_sort(found.begin(), end, found.end(), newer);
-  std::vector<Record> records;
-  for (auto it = found.begin(); it != end; ++it) records.push_back(**it);
-  return records;
 }
 
 // ---------------------------------------------------------------- listings
@@ -476,7 +464,7 @@ class MemoryEpisodes final : public EpisodeStore {
         found.push_back(&episode);
       }
     }
-    return newest_first(std::move(found), limit);
+    return top(std::move(found), limit, NewestFirst());
   }
 
   std::vector<Episode> do_get_episodes_since(double since, std::size_t limit) override {
@@ -485,7 +473,7 @@ class MemoryEpisodes final : public EpisodeStore {
     for (const auto& [id, episode] : episodes_) {
       if (episode.timestamp >= since) found.push_back(&episode);
     }
-    return newest_first(std::move(found), limit);
+    return top(std::move(found), limit, NewestFirst());
   }
 
   // --- learning events ---
@@ -506,31 +494,17 @@ class MemoryEpisodes final : public EpisodeStore {
         found.push_back(&event);
       }
     }
-    return newest_first(std::move(found), limit);
+    return top(std::move(found), limit, NewestFirst());
   }
 
   std::vector<StrategyScore> do_get_best_strategies(std::string_view task_type,
                                                     std::size_t limit) override {
     auto lock = shared_.read();
-    std::map<std::string_view, std::pair<double, std::int64_t>> totals;  // sum, count
+    StrategyTally tally;
     for (const auto& [id, event] : events_) {
-      if (event.task_type != task_type || !(event.performance_delta > 0)) continue;
-      auto& [sum, count] = totals[event.strategy_used];
-      sum += event.performance_delta;
-      ++count;
+      if (event.task_type == task_type) tally.add(event);
     }
-    std::vector<StrategyScore> scores;
-    for (const auto& [strategy, total] : totals) {
-      scores.push_back(
-          {std::string(strategy), total.first / static_cast<double>(total.second), total.second});
-    }
-    // Best average, then most events; the name last, so ties list alike.
-    std::sort(scores.begin(), scores.end(), [](const StrategyScore& a, const StrategyScore& b) {
-      return std::tie(b.avg_delta, b.count, a.strategy) <
-             std::tie(a.avg_delta, a.count, b.strategy);
-    });
-    if (scores.size() > limit) scores.resize(limit);
-    return scores;
+    return tally.best(limit);
   }
 
   // --- beyond the seed ---
@@ -630,15 +604,7 @@ class MemoryConcepts final : public ConceptStore {
     for (const auto& [id, concept_record] : concepts_) {
       if (search.matches(concept_record.name)) found.push_back(&concept_record);
     }
-    const auto first = [](const Concept* a, const Concept* b) {
-      return std::tie(a->access_count, a->creation_time, a->id) >
-             std::tie(b->access_count, b->creation_time, b->id);
-    };
-    const auto end = found.begin() + static_cast<std::ptrdiff_t>(std::min(limit, found.size()));
-    std::partial_sort(found.begin(), end, found.end(), first);
-    std::vector<Concept> concepts;
-    for (auto it = found.begin(); it != end; ++it) concepts.push_back(**it);
-    return concepts;
+    return top(std::move(found), limit, MostAccessedFirst());
   }
 
   void do_add_concept_relationship(const Relationship& relationship) override {
@@ -658,12 +624,7 @@ class MemoryConcepts final : public ConceptStore {
         relationships.push_back({source, target, type, it->second});
       }
     }
-    // Strongest first; then by target and type, so ties list alike.
-    std::stable_sort(relationships.begin(), relationships.end(),
-                     [](const Relationship& a, const Relationship& b) {
-                       return a.strength > b.strength ||
-                              (a.strength == b.strength && a.target_id < b.target_id);
-                     });
+    std::sort(relationships.begin(), relationships.end(), StrongestFirst());
     return relationships;
   }
 
@@ -1111,17 +1072,8 @@ class MemoryBackend final : public Backend {
 // ---------------------------------------------------------------- descriptor
 
 const PluginDescriptor& descriptor() {
-  static const PluginDescriptor kDescriptor = [] {
-    PluginDescriptor d;
-    d.name = "memory";
-    d.version = "1.0.0";
-    d.roles.assign(std::begin(kAllRoles), std::end(kAllRoles));
-    d.options = kOptions.schema();
-    d.create = [](const BackendContext& context) -> std::unique_ptr<Backend> {
-      return std::make_unique<MemoryBackend>(context);
-    };
-    return d;
-  }();
+  static const PluginDescriptor kDescriptor = describe_plugin<MemoryBackend>(
+      "memory", "1.0.0", {std::begin(kAllRoles), std::end(kAllRoles)}, kOptions.schema());
   return kDescriptor;
 }
 

@@ -72,17 +72,8 @@ class RedisBackend final : public Backend {
 // ---------------------------------------------------------------- descriptor
 
 const PluginDescriptor& descriptor() {
-  static const PluginDescriptor kDescriptor = [] {
-    PluginDescriptor d;
-    d.name = "redis";
-    d.version = "1.0.0";
-    d.roles = {Role::kWorkingMemory};
-    d.options = option_table().schema();
-    d.create = [](const BackendContext& context) -> std::unique_ptr<Backend> {
-      return std::make_unique<RedisBackend>(context);
-    };
-    return d;
-  }();
+  static const PluginDescriptor kDescriptor = describe_plugin<RedisBackend>(
+      "redis", "1.0.0", {Role::kWorkingMemory}, option_table().schema());
   return kDescriptor;
 }
 

@@ -134,14 +134,8 @@ class SqliteBackend final : public Backend {
 
 const PluginDescriptor& descriptor() {
   static const PluginDescriptor kDescriptor = [] {
-    PluginDescriptor d;
-    d.name = "sqlite";
-    d.version = "1.0.0";
-    d.roles = {Role::kEpisodes, Role::kConcepts};
-    d.options = kOptions.schema();
-    d.create = [](const BackendContext& context) -> std::unique_ptr<Backend> {
-      return std::make_unique<SqliteBackend>(context);
-    };
+    PluginDescriptor d = describe_plugin<SqliteBackend>(
+        "sqlite", "1.0.0", {Role::kEpisodes, Role::kConcepts}, kOptions.schema());
     d.files = [](const Json& options) {
       return database_files(fs::absolute(kOptions.bind(options).db_path).lexically_normal());
     };

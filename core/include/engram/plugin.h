@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -163,6 +164,30 @@ struct PluginDescriptor {
   // values of the schema's `path` options.
   std::function<std::vector<std::filesystem::path>(const Json& options)> files;
 };
+
+// The descriptor most plugins return: `name`, `version`, `roles`, `options`
+// (an OptionTable's schema()), and a factory that makes a `BackendT` from
+// the context (BackendT(const BackendContext&)). A plugin adds `files`
+// when its files are not its path options.
+//
+//   const PluginDescriptor& descriptor() {
+//     static const PluginDescriptor kDescriptor = engram::describe_plugin<SqliteBackend>(
+//         "sqlite", "1.0.0", {Role::kEpisodes, Role::kConcepts}, kOptions.schema());
+//     return kDescriptor;
+//   }
+template <class BackendT>
+PluginDescriptor describe_plugin(std::string_view name, std::string_view version,
+                                 std::vector<Role> roles, std::vector<OptionSpec> options) {
+  PluginDescriptor d;
+  d.name = name;
+  d.version = version;
+  d.roles = std::move(roles);
+  d.options = std::move(options);
+  d.create = [](const BackendContext& context) -> std::unique_ptr<Backend> {
+    return std::make_unique<BackendT>(context);
+  };
+  return d;
+}
 
 // The entry point's type.
 using PluginEntryPoint = const PluginDescriptor&();
