@@ -13,6 +13,15 @@ void Maintenance::not_supported(std::string_view operation) const {
                      std::string(backend_name()));
 }
 
+double Maintenance::retention_cutoff(int retention_days, double now) const {
+  if (retention_days < 0) {
+    throw InvalidArgument(
+        "retention_days must not be negative, got " + std::to_string(retention_days),
+        std::string(backend_name()));
+  }
+  return now - retention_days * 86400.0;
+}
+
 Json Maintenance::stats() { not_supported("stats"); }
 std::filesystem::path Maintenance::backup(std::optional<std::filesystem::path>) {
   not_supported("backup");

@@ -26,10 +26,6 @@
 namespace engram::hdf5 {
 namespace {
 
-double wall_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // `<stem><tag><suffix>` beside `path`, with _1, _2, ... when taken.
 fs::path free_sibling(const fs::path& path, const std::string& tag) {
   const fs::path dir = path.parent_path();
@@ -183,7 +179,7 @@ class Hdf5Maintenance final : public Maintenance {
       const fs::path target =
           path ? *path
                : free_sibling(file.path(),
-                              "_backup_" + std::to_string(static_cast<std::int64_t>(wall_now())));
+                              "_backup_" + std::to_string(static_cast<std::int64_t>(file.now())));
       check_backup_target(target);
       const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
       const fs::path temp =
@@ -219,7 +215,7 @@ class Hdf5Maintenance final : public Maintenance {
       std::error_code ec;
       fs::remove(temp, ec);
       fs::remove(journal_path(temp), ec);
-      double created_at = wall_now();
+      double created_at = file.now();
       std::int64_t before = 0;
       {
         Hid root = file.open_group("/");
@@ -301,12 +297,7 @@ class Hdf5Maintenance final : public Maintenance {
   // The seed's cleanup_old_data: snapshots (all three groups) and raw spike
   // trains whose timestamp is before now - retention_days.
   std::int64_t cleanup(int retention_days) override {
-    if (retention_days < 0) {
-      throw InvalidArgument(
-          "retention_days must not be negative, got " + std::to_string(retention_days),
-          shared_.name());
-    }
-    const double cutoff = wall_now() - retention_days * 86400.0;
+    const double cutoff = retention_cutoff(retention_days, shared_.now());
     return shared_.maintain([&](File& file, Records& records) {
       std::int64_t removed = 0;
       const auto sweep = [&](const char* group_path, std::initializer_list<const char*> all) {
@@ -355,7 +346,7 @@ class Hdf5Maintenance final : public Maintenance {
   fs::path rotate_now(File& file, Records& records) {
     file.flush();
     const fs::path target =
-        free_sibling(file.path(), "_" + std::to_string(static_cast<std::int64_t>(wall_now())));
+        free_sibling(file.path(), "_" + std::to_string(static_cast<std::int64_t>(file.now())));
     file.close();
     std::error_code ec;
     fs::rename(file.path(), target, ec);

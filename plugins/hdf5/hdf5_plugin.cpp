@@ -48,7 +48,7 @@ namespace {
 class Hdf5Backend final : public Backend {
  public:
   explicit Hdf5Backend(const BackendContext& context)
-      : shared_(context.name, option_table().bind(context.options)) {}
+      : shared_(context.name, option_table().bind(context.options), context.clock) {}
 
   TraceStore* traces() noexcept override { return traces_.get(); }
   Maintenance& maintenance() noexcept override { return *maintenance_; }

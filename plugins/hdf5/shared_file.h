@@ -32,12 +32,16 @@ class SharedFile {
  public:
   // Opens the file (File's constructor, and what it throws) for backend
   // `name`.
-  SharedFile(std::string name, Hdf5Options options)
-      : name_(std::move(name)), file_(name_, std::move(options)), records_(file_) {
+  SharedFile(std::string name, Hdf5Options options, std::shared_ptr<const Clock> clock)
+      : name_(std::move(name)),
+        file_(name_, std::move(options), std::move(clock)),
+        records_(file_) {
     files_ = owned_files(file_.path());
   }
 
   const std::string& name() const noexcept { return name_; }
+  // Now, by the backend's clock.
+  double now() const { return file_.now(); }
   // The data file and every file engram writes beside it, absolute.
   const std::vector<fs::path>& files() const noexcept { return files_; }
 

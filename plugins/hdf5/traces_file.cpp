@@ -36,9 +36,10 @@ void check_writes(hid_t file, const std::string& backend, const fs::path& path) 
   }
 }
 
-File::File(std::string backend, Hdf5Options options)
+File::File(std::string backend, Hdf5Options options, std::shared_ptr<const Clock> clock)
     : backend_(std::move(backend)),
       options_(std::move(options)),
+      clock_(clock ? std::move(clock) : system_clock()),
       path_(options_.file_path),
       codec_(codec_named(options_.compression, options_.compression_opts, backend_)) {
   if (options_.chunk_size < 1) {
@@ -153,10 +154,7 @@ void File::open() {
     try {
       Hid root = open_group("/");
       write_file_attributes(
-          Attributes(*this, root.get()),
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-              .count(),
-          options_.compression, options_.chunk_size);
+          Attributes(*this, root.get()), now(), options_.compression, options_.chunk_size);
       for (const char* group : kAllGroups) ensure_group(group);
       flush();
     } catch (...) {

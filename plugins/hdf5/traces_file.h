@@ -32,10 +32,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engram/clock.h"
 #include "engram/record_limits.h"
 #include "filters.h"
 #include "handles.h"
@@ -64,7 +66,9 @@ class File {
   // options.file_path (recognise(), open()). Throws ConfigError for a bad
   // codec or chunk_size, NotSupported for a codec HDF5 cannot encode with,
   // and what recognise() and open() throw.
-  File(std::string backend, Hdf5Options options);
+  // Time (the created_at attribute) is read from `clock`, the backend's.
+  File(std::string backend, Hdf5Options options,
+       std::shared_ptr<const Clock> clock = system_clock());
 
   // With enable_swmr, the exclusive flock on "<file>.lock" that keeps
   // readers following the protocol out while the file changes (released
@@ -74,6 +78,8 @@ class File {
   const std::string& backend() const noexcept { return backend_; }
   const fs::path& path() const noexcept { return path_; }
   const Hdf5Options& options() const noexcept { return options_; }
+  // Now, by the backend's clock (backup and rotation names, created_at).
+  double now() const { return clock_->now(); }
   const Codec& codec() const noexcept { return codec_; }
   hid_t id() const noexcept { return file_.get(); }
   bool is_open() const noexcept { return static_cast<bool>(file_); }
@@ -178,6 +184,7 @@ class File {
 
   std::string backend_;
   Hdf5Options options_;
+  std::shared_ptr<const Clock> clock_;
   fs::path path_;
   Codec codec_;
   Hid file_;

@@ -12,13 +12,12 @@
 // store finds working memory has doubled since the last sweep.
 //
 // Thread safety: one backend's four roles and its maintenance share one
-// std::shared_mutex: lookups share it, stores hold it alone. Arrays are
+// LifeLock (engram/life_lock.h): lookups share it, stores hold it alone. Arrays are
 // copied once on the way in (before the lock is taken) and once on the way
 // out. After close() every call throws StorageError("... closed").
 #include <algorithm>
 #include <boost/dll/alias.hpp>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -30,11 +29,9 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "engram/array.h"
@@ -1003,13 +1000,9 @@ class MemoryMaintenance final : public Maintenance {
   }
 
   std::int64_t cleanup(int retention_days) override {
-    if (retention_days < 0) {
-      throw InvalidArgument(
-          "retention_days must not be negative, got " + std::to_string(retention_days),
-          shared_.name());
-    }
+    const double cutoff = retention_cutoff(retention_days, shared_.now());
     auto lock = shared_.write();
-    return traces_.erase_older_than(shared_.now() - retention_days * 86400.0);
+    return traces_.erase_older_than(cutoff);
   }
 
   std::int64_t clear_expired() override {

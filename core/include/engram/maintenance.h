@@ -90,6 +90,10 @@ class ENGRAM_API Maintenance {
  protected:
   // Throws NotSupported naming `operation` and this backend.
   [[noreturn]] void not_supported(std::string_view operation) const;
+  // The time before which cleanup(retention_days) removes records: `now`
+  // (the backend's clock) less retention_days days. Throws InvalidArgument,
+  // naming this backend, for a negative count.
+  double retention_cutoff(int retention_days, double now) const;
 };
 
 }  // namespace engram
