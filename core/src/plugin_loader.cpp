@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <type_traits>
 
 #include "engram/errors.h"
 #include "engram/log.h"
@@ -117,23 +118,23 @@ std::shared_ptr<Backend> Plugin::create(const BackendContext& context) const {
     throw PluginError("plugin `" + std::string(descriptor().name) + "` (" + file().string() +
                       ") made no backend for `" + context.name + "`");
   }
-  // Role objects tie the arrays they return to the library, and read "now"
-  // from the clock their backend was given.
+  // Role objects tie the arrays they return to the library, answer
+  // maintenance() with their backend's, and read "now" from the clock their
+  // backend was given.
   Backend& backend = *made;
   const std::shared_ptr<const Clock> clock = context.clock ? context.clock : system_clock();
-  if (auto* role = backend.working_memory()) {
+  const auto attach = [&](auto* role) {
+    if (role == nullptr) return;
     detail::RoleAccess::set_library(*role, keepalive_);
-    detail::RoleAccess::set_clock(*role, clock);
-  }
-  if (auto* role = backend.episodes()) {
-    detail::RoleAccess::set_library(*role, keepalive_);
-    detail::RoleAccess::set_clock(*role, clock);
-  }
-  if (auto* role = backend.concepts()) {
-    detail::RoleAccess::set_library(*role, keepalive_);
-    detail::RoleAccess::set_clock(*role, clock);
-  }
-  if (auto* role = backend.traces()) detail::RoleAccess::set_library(*role, keepalive_);
+    detail::RoleAccess::set_maintenance(*role, backend.maintenance());
+    if constexpr (!std::is_same_v<decltype(role), TraceStore*>) {
+      detail::RoleAccess::set_clock(*role, clock);
+    }
+  };
+  attach(backend.working_memory());
+  attach(backend.episodes());
+  attach(backend.concepts());
+  attach(backend.traces());
 
   // The deleter runs in the core: it destroys the backend (plugin code)
   // while the library is loaded, and only then lets the library go.

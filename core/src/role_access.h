@@ -19,14 +19,44 @@
 
 namespace engram::detail {
 
+// Each setter takes the role as its interface type, so a plugin's own
+// members of the same names cannot hide the interface's.
 struct RoleAccess {
-  template <class Role>
-  static void set_library(Role& role, std::shared_ptr<const void> library) {
+  // What keeps the plugin's library loaded, to which every returned Array
+  // is tied.
+  static void set_library(WorkingMemory& role, std::shared_ptr<const void> library) {
     role.library_ = std::move(library);
   }
+  static void set_library(EpisodeStore& role, std::shared_ptr<const void> library) {
+    role.library_ = std::move(library);
+  }
+  static void set_library(ConceptStore& role, std::shared_ptr<const void> library) {
+    role.library_ = std::move(library);
+  }
+  static void set_library(TraceStore& role, std::shared_ptr<const void> library) {
+    role.library_ = std::move(library);
+  }
+  // What the role's maintenance() returns: its backend's.
+  static void set_maintenance(WorkingMemory& role, Maintenance& maintenance) {
+    role.maintenance_ = &maintenance;
+  }
+  static void set_maintenance(EpisodeStore& role, Maintenance& maintenance) {
+    role.maintenance_ = &maintenance;
+  }
+  static void set_maintenance(ConceptStore& role, Maintenance& maintenance) {
+    role.maintenance_ = &maintenance;
+  }
+  static void set_maintenance(TraceStore& role, Maintenance& maintenance) {
+    role.maintenance_ = &maintenance;
+  }
   // The clock the role's now() reads: the one its backend was given.
-  template <class Role>
-  static void set_clock(Role& role, std::shared_ptr<const Clock> clock) {
+  static void set_clock(WorkingMemory& role, std::shared_ptr<const Clock> clock) {
+    role.clock_ = std::move(clock);
+  }
+  static void set_clock(EpisodeStore& role, std::shared_ptr<const Clock> clock) {
+    role.clock_ = std::move(clock);
+  }
+  static void set_clock(ConceptStore& role, std::shared_ptr<const Clock> clock) {
     role.clock_ = std::move(clock);
   }
 };

@@ -21,6 +21,11 @@ double wall_clock_now() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
+// maintenance() of a role object the core did not make (a test's probe).
+[[noreturn]] void throw_no_maintenance() {
+  throw StorageError("this role object was not made by engram's core: it has no maintenance");
+}
+
 void check_window(double window, std::string_view what) {
   check_finite(window, what);
   if (window < 0) throw InvalidArgument(std::string(what) + " must not be negative");
@@ -33,6 +38,10 @@ void check_window(double window, std::string_view what) {
 WorkingMemory::~WorkingMemory() = default;
 
 double WorkingMemory::now() const { return clock_ ? clock_->now() : wall_clock_now(); }
+Maintenance& WorkingMemory::maintenance() {
+  if (maintenance_ == nullptr) throw_no_maintenance();
+  return *maintenance_;
+}
 
 void WorkingMemory::store_working_memory_pattern(std::string_view pattern_hash, ArrayView pattern,
                                                  double timestamp, const Json& metadata) {
@@ -113,6 +122,10 @@ Page<AttentionWeights> WorkingMemory::list_attention_weights(std::string_view cu
 EpisodeStore::~EpisodeStore() = default;
 
 double EpisodeStore::now() const { return clock_ ? clock_->now() : wall_clock_now(); }
+Maintenance& EpisodeStore::maintenance() {
+  if (maintenance_ == nullptr) throw_no_maintenance();
+  return *maintenance_;
+}
 
 std::int64_t EpisodeStore::store_episode(ArrayView experience_data, double performance_score,
                                          std::string_view context_hash,
@@ -219,6 +232,10 @@ Page<LearningEvent> EpisodeStore::list_learning_events(std::string_view cursor,
 ConceptStore::~ConceptStore() = default;
 
 double ConceptStore::now() const { return clock_ ? clock_->now() : wall_clock_now(); }
+Maintenance& ConceptStore::maintenance() {
+  if (maintenance_ == nullptr) throw_no_maintenance();
+  return *maintenance_;
+}
 
 std::int64_t ConceptStore::store_concept(std::string_view name, ArrayView embedding,
                                          const Json& metadata,
@@ -294,6 +311,11 @@ Page<Relationship> ConceptStore::list_relationships(std::string_view cursor, std
 // ---------------------------------------------------------------- TraceStore
 
 TraceStore::~TraceStore() = default;
+
+Maintenance& TraceStore::maintenance() {
+  if (maintenance_ == nullptr) throw_no_maintenance();
+  return *maintenance_;
+}
 
 std::string TraceStore::store_network_snapshot(double timestamp, ArrayView adjacency_matrix,
                                                ArrayView weight_matrix, ArrayView neuron_states,

@@ -56,7 +56,7 @@ class Hdf5Backend final : public Backend {
  private:
   SharedFile shared_;
   std::unique_ptr<Maintenance> maintenance_ = make_maintenance(shared_);
-  std::unique_ptr<TraceStore> traces_ = make_traces(shared_, *maintenance_);
+  std::unique_ptr<TraceStore> traces_ = make_traces(shared_);
 };
 
 }  // namespace

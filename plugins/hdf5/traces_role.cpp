@@ -19,10 +19,7 @@ namespace {
 
 class Hdf5Traces final : public TraceStore {
  public:
-  Hdf5Traces(SharedFile& shared, Maintenance& maintenance)
-      : shared_(shared), maintenance_(maintenance) {}
-
-  Maintenance& maintenance() override { return maintenance_; }
+  explicit Hdf5Traces(SharedFile& shared) : shared_(shared) {}
 
  private:
   template <class View>
@@ -149,13 +146,12 @@ class Hdf5Traces final : public TraceStore {
   }
 
   SharedFile& shared_;
-  Maintenance& maintenance_;
 };
 
 }  // namespace
 
-std::unique_ptr<TraceStore> make_traces(SharedFile& shared, Maintenance& maintenance) {
-  return std::make_unique<Hdf5Traces>(shared, maintenance);
+std::unique_ptr<TraceStore> make_traces(SharedFile& shared) {
+  return std::make_unique<Hdf5Traces>(shared);
 }
 
 }  // namespace engram::hdf5

@@ -18,9 +18,10 @@
 
 namespace engram::hdf5 {
 
-// The traces role over `shared`, whose maintenance() is `maintenance`.
+// The traces role over `shared` (its maintenance() is the backend's, set by
+// the core).
 // REQUIRES: both outlive the result.
-std::unique_ptr<TraceStore> make_traces(SharedFile& shared, Maintenance& maintenance);
+std::unique_ptr<TraceStore> make_traces(SharedFile& shared);
 
 }  // namespace engram::hdf5
 

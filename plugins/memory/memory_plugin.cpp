@@ -241,10 +241,7 @@ Record with_ttl_left(const Expiring<Record>& entry, double now) {
 
 class MemoryWorkingMemory final : public WorkingMemory {
  public:
-  MemoryWorkingMemory(Shared& shared, Maintenance& maintenance)
-      : shared_(shared), maintenance_(maintenance) {}
-
-  Maintenance& maintenance() override { return maintenance_; }
+  explicit MemoryWorkingMemory(Shared& shared) : shared_(shared) {}
 
   // For the maintenance, with the lock held.
   void count(Json& stats, double now) const {
@@ -407,7 +404,6 @@ class MemoryWorkingMemory final : public WorkingMemory {
   }
 
   Shared& shared_;
-  Maintenance& maintenance_;
   std::map<std::string, Expiring<WorkingMemoryPattern>, std::less<>> patterns_;
   std::map<TrainKey, Expiring<CachedSpikeTrain>> trains_;
   std::map<std::string, Expiring<AttentionWeights>, std::less<>> attention_;
@@ -419,10 +415,7 @@ class MemoryWorkingMemory final : public WorkingMemory {
 
 class MemoryEpisodes final : public EpisodeStore {
  public:
-  MemoryEpisodes(Shared& shared, Maintenance& maintenance)
-      : shared_(shared), maintenance_(maintenance) {}
-
-  Maintenance& maintenance() override { return maintenance_; }
+  explicit MemoryEpisodes(Shared& shared) : shared_(shared) {}
 
   // For the maintenance, with the lock held. Ids are not reused after clear().
   void count(Json& stats) const {
@@ -541,7 +534,6 @@ class MemoryEpisodes final : public EpisodeStore {
   }
 
   Shared& shared_;
-  Maintenance& maintenance_;
   std::map<std::int64_t, Episode> episodes_;
   std::map<std::int64_t, LearningEvent> events_;
   std::int64_t next_episode_id_ = 1;
@@ -552,10 +544,7 @@ class MemoryEpisodes final : public EpisodeStore {
 
 class MemoryConcepts final : public ConceptStore {
  public:
-  MemoryConcepts(Shared& shared, Maintenance& maintenance)
-      : shared_(shared), maintenance_(maintenance) {}
-
-  Maintenance& maintenance() override { return maintenance_; }
+  explicit MemoryConcepts(Shared& shared) : shared_(shared) {}
 
   // For the maintenance, with the lock held. Ids are not reused after clear().
   void count(Json& stats) const {
@@ -725,7 +714,6 @@ class MemoryConcepts final : public ConceptStore {
   }
 
   Shared& shared_;
-  Maintenance& maintenance_;
   std::map<std::int64_t, Concept> concepts_;
   std::map<std::string, std::int64_t, std::less<>> ids_by_name_;
   std::map<RelationshipKey, double> relationships_;  // strength
@@ -779,10 +767,7 @@ class TraceTable {
 
 class MemoryTraces final : public TraceStore {
  public:
-  MemoryTraces(Shared& shared, Maintenance& maintenance)
-      : shared_(shared), maintenance_(maintenance) {}
-
-  Maintenance& maintenance() override { return maintenance_; }
+  explicit MemoryTraces(Shared& shared) : shared_(shared) {}
 
   // For the maintenance, with the lock held.
   void count(Json& stats) const {
@@ -961,7 +946,6 @@ class MemoryTraces final : public TraceStore {
   }
 
   Shared& shared_;
-  Maintenance& maintenance_;
   std::tuple<TraceTable<NetworkSnapshot>, TraceTable<SpikeTrainData>,
              TraceTable<CompressedSpikeTrain>, TraceTable<ReservoirStates>,
              TraceTable<LayerOutputs>, TraceTable<PlasticityTrace>, TraceTable<HomeostaticTrace>,
@@ -1051,13 +1035,11 @@ class MemoryBackend final : public Backend {
 
  private:
   Shared shared_;
-  // Declared before the roles, which need it built; it only keeps
-  // references to them.
+  MemoryWorkingMemory working_memory_{shared_};
+  MemoryEpisodes episodes_{shared_};
+  MemoryConcepts concepts_{shared_};
+  MemoryTraces traces_{shared_};
   MemoryMaintenance maintenance_{shared_, working_memory_, episodes_, concepts_, traces_};
-  MemoryWorkingMemory working_memory_{shared_, maintenance_};
-  MemoryEpisodes episodes_{shared_, maintenance_};
-  MemoryConcepts concepts_{shared_, maintenance_};
-  MemoryTraces traces_{shared_, maintenance_};
 };
 
 }  // namespace

@@ -61,10 +61,8 @@ class RedisBackend final : public Backend {
  private:
   const Settings settings_;
   Pool pool_;
-  // Declared before the role, which needs it built; it only keeps a
-  // reference to it.
+  RedisWorkingMemory working_memory_{settings_, pool_};
   RedisMaintenance maintenance_{settings_, pool_, working_memory_};
-  RedisWorkingMemory working_memory_{settings_, pool_, maintenance_};
 };
 
 }  // namespace

@@ -40,11 +40,9 @@ std::int64_t prune(Link link, const std::string& index,
 
 }  // namespace
 
-RedisWorkingMemory::RedisWorkingMemory(const Settings& settings, Pool& pool,
-                                       Maintenance& maintenance)
+RedisWorkingMemory::RedisWorkingMemory(const Settings& settings, Pool& pool)
     : settings_(settings),
       pool_(pool),
-      maintenance_(maintenance),
       layout_(settings.options.key_prefix) {}
 
 std::int64_t RedisWorkingMemory::prune_indexes(Link c) {

@@ -44,9 +44,8 @@ namespace engram::redis {
 class RedisWorkingMemory final : public WorkingMemory {
  public:
   // Keeps references to all three; REQUIRES: they outlive it.
-  RedisWorkingMemory(const Settings& settings, Pool& pool, Maintenance& maintenance);
+  RedisWorkingMemory(const Settings& settings, Pool& pool);
 
-  Maintenance& maintenance() override { return maintenance_; }
 
   // For the maintenance: drops index members of expired records; returns
   // how many.
@@ -104,7 +103,6 @@ class RedisWorkingMemory final : public WorkingMemory {
 
   const Settings& settings_;
   Pool& pool_;
-  Maintenance& maintenance_;
   const KeyLayout layout_;
 };
 

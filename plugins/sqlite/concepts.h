@@ -33,10 +33,7 @@ namespace engram::sqlite {
 
 class SqliteConcepts final : public ConceptStore {
  public:
-  SqliteConcepts(Database& database, Maintenance& maintenance)
-      : database_(database), maintenance_(maintenance) {}
-
-  Maintenance& maintenance() override { return maintenance_; }
+  explicit SqliteConcepts(Database& database) : database_(database) {}
 
 
  private:
@@ -81,7 +78,6 @@ class SqliteConcepts final : public ConceptStore {
   void relate(Connection& writer, const Relationship& relationship);
 
   Database& database_;
-  Maintenance& maintenance_;
 };
 
 }  // namespace engram::sqlite

@@ -30,10 +30,7 @@ namespace engram::sqlite {
 
 class SqliteEpisodes final : public EpisodeStore {
  public:
-  SqliteEpisodes(Database& database, Maintenance& maintenance)
-      : database_(database), maintenance_(maintenance) {}
-
-  Maintenance& maintenance() override { return maintenance_; }
+  explicit SqliteEpisodes(Database& database) : database_(database) {}
 
 
  private:
@@ -78,7 +75,6 @@ class SqliteEpisodes final : public EpisodeStore {
   std::int64_t insert(Connection& writer, const EncodedEvent& event);
 
   Database& database_;
-  Maintenance& maintenance_;
 };
 
 }  // namespace engram::sqlite

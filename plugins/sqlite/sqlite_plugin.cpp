@@ -124,8 +124,8 @@ class SqliteBackend final : public Backend {
  private:
   Database database_;
   SqliteMaintenance maintenance_{database_};
-  SqliteEpisodes episodes_{database_, maintenance_};
-  SqliteConcepts concepts_{database_, maintenance_};
+  SqliteEpisodes episodes_{database_};
+  SqliteConcepts concepts_{database_};
 };
 
 }  // namespace

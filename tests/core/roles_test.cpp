@@ -37,11 +37,13 @@ class NoMaintenance final : public engram::Maintenance {
 // Each backend counts the calls that reached it and keeps the last argument.
 class ProbeWorkingMemory final : public engram::WorkingMemory {
  public:
-  ProbeWorkingMemory() { engram::detail::RoleAccess::set_clock(*this, fixed_clock()); }
+  ProbeWorkingMemory() {
+    engram::detail::RoleAccess::set_clock(*this, fixed_clock());
+    engram::detail::RoleAccess::set_maintenance(*this, maintenance_);
+  }
   int reached = 0;
   double since = 0;
   double access_time = 0;
-  engram::Maintenance& maintenance() override { return maintenance_; }
 
 
  private:
@@ -95,13 +97,15 @@ class ProbeWorkingMemory final : public engram::WorkingMemory {
 
 class ProbeEpisodes final : public engram::EpisodeStore {
  public:
-  ProbeEpisodes() { engram::detail::RoleAccess::set_clock(*this, fixed_clock()); }
+  ProbeEpisodes() {
+    engram::detail::RoleAccess::set_clock(*this, fixed_clock());
+    engram::detail::RoleAccess::set_maintenance(*this, maintenance_);
+  }
   int reached = 0;
   double last_timestamp = 0;
   bool last_was_array = false;
   double since = 0;
   std::vector<double> batch_timestamps;
-  engram::Maintenance& maintenance() override { return maintenance_; }
 
 
  private:
@@ -161,11 +165,13 @@ class ProbeEpisodes final : public engram::EpisodeStore {
 
 class ProbeConcepts final : public engram::ConceptStore {
  public:
-  ProbeConcepts() { engram::detail::RoleAccess::set_clock(*this, fixed_clock()); }
+  ProbeConcepts() {
+    engram::detail::RoleAccess::set_clock(*this, fixed_clock());
+    engram::detail::RoleAccess::set_maintenance(*this, maintenance_);
+  }
   int reached = 0;
   double access_time = 0;
   double creation_time = 0;
-  engram::Maintenance& maintenance() override { return maintenance_; }
 
 
  private:
@@ -213,8 +219,8 @@ class ProbeConcepts final : public engram::ConceptStore {
 
 class ProbeTraces final : public engram::TraceStore {
  public:
+  ProbeTraces() { engram::detail::RoleAccess::set_maintenance(*this, maintenance_); }
   int reached = 0;
-  engram::Maintenance& maintenance() override { return maintenance_; }
 
  private:
   template <class T>

@@ -39,6 +39,8 @@ TEST_CASE("storage: roles on one backend share its instance", "[storage]") {
   CHECK(backend.roles.size() == 4);
   CHECK(&storage.episodes()->maintenance() == &storage.concepts()->maintenance());
   CHECK(&storage.traces()->maintenance() == backend.maintenance.get());
+  // Set by the core: the plugin's role objects do not wire it themselves.
+  CHECK(&storage.working_memory()->maintenance() == backend.maintenance.get());
   CHECK(storage.maintenance("mem") == backend.maintenance);
   CHECK_THROWS_AS(storage.maintenance("nope"), engram::ConfigError);
 }

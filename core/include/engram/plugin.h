@@ -45,8 +45,9 @@ namespace engram {
 //   1 — the first: four roles, batches, listings, Maintenance.
 //   2 — Maintenance::files() and PluginDescriptor::files: the files a backend owns.
 //   3 — OptionSpec::constraint: an option's range, choices or non-emptiness,
-//       checked by the core where options are resolved; the roles' now() is
-//       no longer virtual: it reads the backend's clock, set by the core.
+//       checked by the core where options are resolved; the roles' now() and
+//       maintenance() are no longer virtual: they give the backend's clock
+//       and maintenance, set by the core when it made the backend.
 inline constexpr int kPluginAbiVersion = 3;
 
 #define ENGRAM_STRINGIFY_(x) #x

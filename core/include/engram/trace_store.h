@@ -293,13 +293,18 @@ class ENGRAM_API TraceStore {
   Page<PerformanceMetrics> list_performance_metrics(std::string_view cursor = {},
                                                     std::size_t limit = 16);
 
-  virtual Maintenance& maintenance() = 0;
+  // The backend instance's maintenance interface (engram/maintenance.h):
+  // its Backend::maintenance(), set by the core when it made the backend.
+  // Throws StorageError for a role object the core did not make.
+  Maintenance& maintenance();
 
  private:
   friend struct detail::RoleAccess;
   // Set by the core for objects a plugin made: what keeps the plugin's
   // library loaded, to which every returned Array is tied.
   std::shared_ptr<const void> library_;
+  // Set by the core with library_: what maintenance() returns.
+  Maintenance* maintenance_ = nullptr;
 
   // Each store gets a validated record whose `id` is empty (derive the
   // seed's id) or a valid id to keep if free; it returns the id used.

@@ -174,8 +174,10 @@ class ENGRAM_API WorkingMemory {
   Page<AttentionWeights> list_attention_weights(std::string_view cursor = {},
                                                 std::size_t limit = 100);
 
-  // The backend instance's maintenance interface (engram/maintenance.h).
-  virtual Maintenance& maintenance() = 0;
+  // The backend instance's maintenance interface (engram/maintenance.h):
+  // its Backend::maintenance(), set by the core when it made the backend.
+  // Throws StorageError for a role object the core did not make.
+  Maintenance& maintenance();
 
  protected:
   // Now, in seconds since the epoch, by the clock the core handed the
@@ -189,6 +191,8 @@ class ENGRAM_API WorkingMemory {
   // Set by the core for objects a plugin made: what keeps the plugin's
   // library loaded, to which every returned Array is tied.
   std::shared_ptr<const void> library_;
+  // Set by the core with library_: what maintenance() returns.
+  Maintenance* maintenance_ = nullptr;
   // Set by the core with library_: what now() reads.
   std::shared_ptr<const Clock> clock_;
 
