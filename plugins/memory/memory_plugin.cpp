@@ -1023,6 +1023,8 @@ class MemoryMaintenance final : public Maintenance {
 
 // ---------------------------------------------------------------- backend
 
+// The Backend interface's accessors over the parts: every plugin's backend
+// has this shape (engram/plugin.h), only the parts differ.
 class MemoryBackend final : public Backend {
  public:
   explicit MemoryBackend(const BackendContext& context) : shared_(context) {}

@@ -111,6 +111,8 @@ Settings settings_of(const SqliteOptions& options) {
 
 // ---------------------------------------------------------------- backend
 
+// The Backend interface's accessors over the parts: every plugin's backend
+// has this shape (engram/plugin.h), only the parts differ.
 class SqliteBackend final : public Backend {
  public:
   explicit SqliteBackend(const BackendContext& context)
