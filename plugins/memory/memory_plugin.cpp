@@ -49,6 +49,7 @@
 #include "engram/page.h"
 #include "engram/plugin.h"
 #include "engram/result_orders.h"
+#include "engram/trace_kinds.h"
 #include "engram/trace_store.h"
 #include "engram/working_memory.h"
 
@@ -101,21 +102,18 @@ const auto kOptions =
 
 using Millis = std::chrono::milliseconds;
 
-// The TTLs as the backend keeps them.
+// The TTLs as the backend keeps them (their ranges checked where the
+// options were bound).
 struct Ttls {
-  Millis pattern;
-  Millis attention;
-  Millis spike;
+  explicit Ttls(const MemoryOptions& o)
+      : pattern(millis(o.pattern_ttl)),
+        attention(millis(o.attention_ttl)),
+        spike(millis(o.spike_ttl)) {}
+  static Millis millis(double s) {
+    return std::chrono::round<Millis>(std::chrono::duration<double>(s));
+  }
+  Millis pattern, attention, spike;
 };
-
-// The options' TTLs (checked against kMaxTtlSeconds where they were bound).
-Millis millis(double seconds) {
-  return std::chrono::round<Millis>(std::chrono::duration<double>(seconds));
-}
-
-Ttls ttls_of(const MemoryOptions& options) {
-  return {millis(options.pattern_ttl), millis(options.attention_ttl), millis(options.spike_ttl)};
-}
 
 // What every part of one backend shares: its name, TTLs and clock, the one
 // lock, and whether it was closed. Each role keeps its own records.
@@ -123,7 +121,7 @@ class Shared {
  public:
   explicit Shared(const BackendContext& context)
       : name_(context.name),
-        ttls_(ttls_of(kOptions.bind(context.options))),
+        ttls_(kOptions.bind(context.options)),
         clock_(context.clock ? context.clock : system_clock()) {}
 
   const std::string& name() const noexcept { return name_; }
@@ -131,16 +129,10 @@ class Shared {
   double now() const { return clock_->now(); }
 
   // The lock for a lookup, and for a change. Each throws StorageError
-  // ("closed") once the backend is closed.
+  // ("closed") once the backend is closed (engram/life_lock.h).
   std::shared_lock<std::shared_mutex> read() const { return life_.enter(); }
   std::unique_lock<std::shared_mutex> write() { return life_.enter_alone(); }
-
-  // Marks the backend closed and, the first time, runs `release` under the
-  // lock to drop every record. Idempotent.
-  template <class Release>
-  void close(Release release) {
-    life_.close(release);
-  }
+  LifeLock& life() noexcept { return life_; }
 
  private:
   const std::string name_;
@@ -265,7 +257,6 @@ class MemoryWorkingMemory final : public WorkingMemory {
     trains_.clear();
     attention_.clear();
   }
-
 
  private:
   // Below this many records, expired ones wait for clear_expired().
@@ -427,7 +418,6 @@ class MemoryEpisodes final : public EpisodeStore {
     events_.clear();
   }
 
-
  private:
   // --- episodes ---
 
@@ -556,7 +546,6 @@ class MemoryConcepts final : public ConceptStore {
     ids_by_name_.clear();
     relationships_.clear();
   }
-
 
  private:
   std::int64_t do_store_concept(const ConceptView& record) override {
@@ -765,7 +754,9 @@ class TraceTable {
   std::map<std::string, Record, std::less<>> records_;
 };
 
-class MemoryTraces final : public TraceStore {
+// The eight kinds alike: TraceStoreByKind (engram/trace_kinds.h) turns the
+// role's per-kind calls into store, find and list below.
+class MemoryTraces final : public TraceStoreByKind<MemoryTraces> {
  public:
   explicit MemoryTraces(Shared& shared) : shared_(shared) {}
 
@@ -791,6 +782,8 @@ class MemoryTraces final : public TraceStore {
   }
 
  private:
+  friend TraceStoreByKind<MemoryTraces>;
+
   // Each kind's table, found by its record type.
   template <class Record>
   TraceTable<Record>& table() {
@@ -818,14 +811,6 @@ class MemoryTraces final : public TraceStore {
     return table<Record>().list(cursor, limit, shared_.name());
   }
 
-  // --- network states ---
-
-  std::string do_store_network_snapshot(const NetworkSnapshotView& record) override {
-    return store(record);
-  }
-  std::optional<NetworkSnapshot> do_retrieve_network_snapshot(std::string_view id) override {
-    return find<NetworkSnapshot>(id);
-  }
   std::vector<std::string> do_get_network_snapshots_in_range(double start_time,
                                                              double end_time) override {
     auto lock = shared_.read();
@@ -835,60 +820,6 @@ class MemoryTraces final : public TraceStore {
     }
     return ids;
   }
-
-  // --- spike trains ---
-
-  std::string do_store_spike_train(const SpikeTrainDataView& record) override {
-    return store(record);
-  }
-  std::optional<SpikeTrainData> do_retrieve_spike_train(std::string_view id) override {
-    return find<SpikeTrainData>(id);
-  }
-  std::string do_store_compressed_spike_train(const CompressedSpikeTrainView& record) override {
-    return store(record);
-  }
-  std::optional<CompressedSpikeTrain> do_retrieve_compressed_spike_train(
-      std::string_view id) override {
-    return find<CompressedSpikeTrain>(id);
-  }
-
-  // --- activations ---
-
-  std::string do_store_reservoir_states(const ReservoirStatesView& record) override {
-    return store(record);
-  }
-  std::optional<ReservoirStates> do_retrieve_reservoir_states(std::string_view id) override {
-    return find<ReservoirStates>(id);
-  }
-  std::string do_store_layer_outputs(const LayerOutputsView& record) override {
-    return store(record);
-  }
-  std::optional<LayerOutputs> do_retrieve_layer_outputs(std::string_view id) override {
-    return find<LayerOutputs>(id);
-  }
-
-  // --- learning traces ---
-
-  std::string do_store_plasticity_trace(const PlasticityTraceView& record) override {
-    return store(record);
-  }
-  std::optional<PlasticityTrace> do_retrieve_plasticity_trace(std::string_view id) override {
-    return find<PlasticityTrace>(id);
-  }
-  std::string do_store_homeostatic_trace(const HomeostaticTraceView& record) override {
-    return store(record);
-  }
-  std::optional<HomeostaticTrace> do_retrieve_homeostatic_trace(std::string_view id) override {
-    return find<HomeostaticTrace>(id);
-  }
-  std::string do_store_performance_metrics(const PerformanceMetrics& record) override {
-    return store(record);
-  }
-  std::optional<PerformanceMetrics> do_retrieve_performance_metrics(std::string_view id) override {
-    return find<PerformanceMetrics>(id);
-  }
-
-  // --- beyond the seed ---
 
   // Timestamps arrive checked, so no id can fail once the copies are made:
   // inserting in order is all or nothing.
@@ -902,47 +833,16 @@ class MemoryTraces final : public TraceStore {
     auto homeostatic = owned_all(batch.homeostatic_traces());
     auto metrics = owned_all(batch.performance_metrics());
     auto lock = shared_.write();
-    return {insert_all(std::move(snapshots)),  insert_all(std::move(spike_trains)),
-            insert_all(std::move(compressed)), insert_all(std::move(reservoirs)),
+    return {insert_all(std::move(snapshots)),     insert_all(std::move(spike_trains)),
+            insert_all(std::move(compressed)),    insert_all(std::move(reservoirs)),
             insert_all(std::move(layer_outputs)), insert_all(std::move(plasticity)),
-            insert_all(std::move(homeostatic)), insert_all(std::move(metrics))};
+            insert_all(std::move(homeostatic)),   insert_all(std::move(metrics))};
   }
   template <class Record>
   std::vector<std::string> insert_all(std::vector<Record>&& records) {
     std::vector<std::string> ids;
     for (Record& record : records) ids.push_back(table<Record>().insert(std::move(record)));
     return ids;
-  }
-
-  Page<NetworkSnapshot> do_list_network_snapshots(std::string_view cursor,
-                                                  std::size_t limit) override {
-    return list<NetworkSnapshot>(cursor, limit);
-  }
-  Page<SpikeTrainData> do_list_spike_trains(std::string_view cursor, std::size_t limit) override {
-    return list<SpikeTrainData>(cursor, limit);
-  }
-  Page<CompressedSpikeTrain> do_list_compressed_spike_trains(std::string_view cursor,
-                                                             std::size_t limit) override {
-    return list<CompressedSpikeTrain>(cursor, limit);
-  }
-  Page<ReservoirStates> do_list_reservoir_states(std::string_view cursor,
-                                                 std::size_t limit) override {
-    return list<ReservoirStates>(cursor, limit);
-  }
-  Page<LayerOutputs> do_list_layer_outputs(std::string_view cursor, std::size_t limit) override {
-    return list<LayerOutputs>(cursor, limit);
-  }
-  Page<PlasticityTrace> do_list_plasticity_traces(std::string_view cursor,
-                                                  std::size_t limit) override {
-    return list<PlasticityTrace>(cursor, limit);
-  }
-  Page<HomeostaticTrace> do_list_homeostatic_traces(std::string_view cursor,
-                                                    std::size_t limit) override {
-    return list<HomeostaticTrace>(cursor, limit);
-  }
-  Page<PerformanceMetrics> do_list_performance_metrics(std::string_view cursor,
-                                                       std::size_t limit) override {
-    return list<PerformanceMetrics>(cursor, limit);
   }
 
   Shared& shared_;
@@ -1003,7 +903,7 @@ class MemoryMaintenance final : public Maintenance {
   void sync() override { auto lock = shared_.read(); }
 
   void close() override {
-    shared_.close([this] { release(); });
+    shared_.life().close([this] { release(); });
   }
 
  private:
