@@ -18,7 +18,9 @@
 namespace engram::hdf5 {
 namespace {
 
-// Each kind's group, whose names list it, and its reader.
+// Each kind's group, whose names list it, and its reader: one row per kind
+// of TraceStore, which is why this table has the shape of trace_kinds.h's
+// (that one maps the kinds to calls, this one to the file's layout).
 template <class Record>
 struct Kind;
 #define ENGRAM_HDF5_KIND_(Record, group_path, reader)                           \
