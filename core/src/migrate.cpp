@@ -761,58 +761,50 @@ void migrate_traces(Migration& m, TraceStore& from, TraceStore& to) {
     };
     m.run(spec);
   };
-  auto fixed = [](std::string_view prefix) {
-    return [prefix](const auto&) { return std::string(prefix); };
-  };
+  // The prefix of the seed's id of each kind (engram/trace_store.h).
+  auto seed_prefix = [](const auto& r) { return std::string(seed_id_prefix(r)); };
   auto array_bytes = [](auto member) {
     return [member](const auto& r) { return (r.*member).nbytes(); };
   };
   copy(std::type_identity<NetworkSnapshot>{}, "network_snapshots",
        &TraceStore::list_network_snapshots, &TraceStore::list_network_snapshots,
-       &TraceStore::retrieve_network_snapshot, fixed("snapshot"), &TraceBatchIds::network_snapshots,
+       &TraceStore::retrieve_network_snapshot, seed_prefix, &TraceBatchIds::network_snapshots,
        [](const NetworkSnapshot& r) {
          return r.adjacency_matrix.nbytes() + r.weight_matrix.nbytes() + r.neuron_states.nbytes();
        });
   copy(std::type_identity<SpikeTrainData>{}, "spike_trains", &TraceStore::list_spike_trains,
-       &TraceStore::list_spike_trains, &TraceStore::retrieve_spike_train, fixed("train"),
+       &TraceStore::list_spike_trains, &TraceStore::retrieve_spike_train, seed_prefix,
        &TraceBatchIds::spike_trains, [](const SpikeTrainData& r) {
          return r.spike_times.nbytes() + r.neuron_ids.nbytes() +
                 (r.spike_amplitudes ? r.spike_amplitudes->nbytes() : 0);
        });
   copy(std::type_identity<CompressedSpikeTrain>{}, "compressed_spike_trains",
        &TraceStore::list_compressed_spike_trains, &TraceStore::list_compressed_spike_trains,
-       &TraceStore::retrieve_compressed_spike_train, fixed("compressed"),
+       &TraceStore::retrieve_compressed_spike_train, seed_prefix,
        &TraceBatchIds::compressed_spike_trains, array_bytes(&CompressedSpikeTrain::spike_data));
-  copy(
-      std::type_identity<ReservoirStates>{}, "reservoir_states", &TraceStore::list_reservoir_states,
-      &TraceStore::list_reservoir_states, &TraceStore::retrieve_reservoir_states,
-      [](const ReservoirStates& r) { return r.reservoir_id; }, &TraceBatchIds::reservoir_states,
-      array_bytes(&ReservoirStates::reservoir_states));
+  copy(std::type_identity<ReservoirStates>{}, "reservoir_states",
+       &TraceStore::list_reservoir_states, &TraceStore::list_reservoir_states,
+       &TraceStore::retrieve_reservoir_states, seed_prefix, &TraceBatchIds::reservoir_states,
+       array_bytes(&ReservoirStates::reservoir_states));
   copy(std::type_identity<LayerOutputs>{}, "layer_outputs", &TraceStore::list_layer_outputs,
-       &TraceStore::list_layer_outputs, &TraceStore::retrieve_layer_outputs, fixed("outputs"),
+       &TraceStore::list_layer_outputs, &TraceStore::retrieve_layer_outputs, seed_prefix,
        &TraceBatchIds::layer_outputs, [](const LayerOutputs& r) {
          std::size_t total = 0;
          for (const auto& [name, array] : r.layer_outputs) total += array.nbytes();
          return total;
        });
-  copy(
-      std::type_identity<PlasticityTrace>{}, "plasticity_traces",
-      &TraceStore::list_plasticity_traces, &TraceStore::list_plasticity_traces,
-      &TraceStore::retrieve_plasticity_trace,
-      [](const PlasticityTrace& r) { return r.plasticity_type; }, &TraceBatchIds::plasticity_traces,
-      array_bytes(&PlasticityTrace::synapse_changes));
-  copy(
-      std::type_identity<HomeostaticTrace>{}, "homeostatic_traces",
-      &TraceStore::list_homeostatic_traces, &TraceStore::list_homeostatic_traces,
-      &TraceStore::retrieve_homeostatic_trace,
-      [](const HomeostaticTrace& r) { return r.mechanism; }, &TraceBatchIds::homeostatic_traces,
-      array_bytes(&HomeostaticTrace::homeostatic_changes));
-  copy(
-      std::type_identity<PerformanceMetrics>{}, "performance_metrics",
-      &TraceStore::list_performance_metrics, &TraceStore::list_performance_metrics,
-      &TraceStore::retrieve_performance_metrics,
-      [](const PerformanceMetrics& r) { return r.task_type; }, &TraceBatchIds::performance_metrics,
-      [](const PerformanceMetrics&) { return std::size_t{0}; });
+  copy(std::type_identity<PlasticityTrace>{}, "plasticity_traces",
+       &TraceStore::list_plasticity_traces, &TraceStore::list_plasticity_traces,
+       &TraceStore::retrieve_plasticity_trace, seed_prefix, &TraceBatchIds::plasticity_traces,
+       array_bytes(&PlasticityTrace::synapse_changes));
+  copy(std::type_identity<HomeostaticTrace>{}, "homeostatic_traces",
+       &TraceStore::list_homeostatic_traces, &TraceStore::list_homeostatic_traces,
+       &TraceStore::retrieve_homeostatic_trace, seed_prefix, &TraceBatchIds::homeostatic_traces,
+       array_bytes(&HomeostaticTrace::homeostatic_changes));
+  copy(std::type_identity<PerformanceMetrics>{}, "performance_metrics",
+       &TraceStore::list_performance_metrics, &TraceStore::list_performance_metrics,
+       &TraceStore::retrieve_performance_metrics, seed_prefix, &TraceBatchIds::performance_metrics,
+       [](const PerformanceMetrics&) { return std::size_t{0}; });
 }
 
 // The backends of `storage` as the state file names them.
