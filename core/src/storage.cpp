@@ -1,6 +1,5 @@
 #include "engram/storage.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "engram/errors.h"
 #include "engram/log.h"
 #include "engram/plugin_loader.h"
+#include "engram/publish_file.h"
 
 namespace engram {
 namespace {
@@ -86,28 +86,20 @@ bool same_file(const fs::path& a, const fs::path& b) {
 // replace a file that appeared at `to` meanwhile.
 void move_into_place(const fs::path& from, const fs::path& to, bool replace,
                      const std::string& backend) {
-  int result = 0;
+  std::error_code error;
   if (replace) {
-    result = std::rename(from.c_str(), to.c_str());
-  } else {
-    result = ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
-    if (result != 0 && (errno == EINVAL || errno == ENOSYS)) {
-      // A filesystem without RENAME_NOREPLACE: a hard link never replaces.
-      result = ::link(from.c_str(), to.c_str());
-      if (result == 0) ::unlink(from.c_str());
+    if (std::rename(from.c_str(), to.c_str()) == 0) {
+      sync_folder(to.parent_path());
+    } else {
+      error = {errno, std::generic_category()};
     }
+  } else {
+    publish_file(from, to, error);
   }
-  if (result != 0) {
-    const int code = errno;
+  if (error) {
     throw BackendError("backup: moving the finished copy to " + to.string() + ": " +
-                           std::strerror(code),
-                       backend, code);
-  }
-  // The rename itself is durable once the folder is.
-  const int folder = ::open(to.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (folder >= 0) {
-    ::fsync(folder);
-    ::close(folder);
+                           std::strerror(error.value()),
+                       backend, error.value());
   }
 }
 

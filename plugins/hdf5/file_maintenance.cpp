@@ -16,6 +16,7 @@
 #include "attributes.h"
 #include "engram/errors.h"
 #include "engram/json.h"
+#include "engram/publish_file.h"
 #include "handles.h"
 #include "hdf5_errors.h"
 #include "journaled_driver.h"
@@ -81,20 +82,6 @@ int copy_new(const fs::path& from, const fs::path& to) {
   if (::close(out) != 0 && error == 0) error = errno;
   ::close(in);
   return error;
-}
-
-// Renames `temp` to `target` unless `target` exists (then EEXIST): never
-// replaces a file. Returns 0 or an errno.
-int publish(const fs::path& temp, const fs::path& target) {
-  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
-    return 0;
-  }
-  if (errno != EINVAL && errno != ENOSYS) return errno;
-  // A filesystem without RENAME_NOREPLACE: link(2) refuses an existing
-  // target too.
-  if (::link(temp.c_str(), target.c_str()) != 0) return errno;
-  ::unlink(temp.c_str());
-  return 0;
 }
 
 // Objects (groups and datasets) in a file, recursively: compact's check.
@@ -190,15 +177,13 @@ class Hdf5Maintenance final : public Maintenance {
         if (error != EEXIST) fs::remove(temp, ec);
         throw_errno(shared_.name(), doing, error);
       }
-      const int error = publish(temp, target);
-      if (error != 0) {
+      if (std::error_code error; !publish_file(temp, target, error)) {
         fs::remove(temp, ec);
-        if (error == EEXIST) {
+        if (error.value() == EEXIST) {
           throw InvalidArgument("refusing to overwrite " + target.string(), shared_.name());
         }
-        throw_errno(shared_.name(), doing, error);
+        throw_errno(shared_.name(), doing, error.value());
       }
-      fsync_path(folder);
       return target;
     });
   }

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include "engram/publish_file.h"
+
 namespace engram::sqlite {
 namespace {
 
@@ -29,12 +31,6 @@ class FileDescriptor {
 };
 
 std::error_code last_error() { return {errno, std::generic_category()}; }
-
-// Makes a name just linked into `folder` survive a power loss.
-void sync_folder(const fs::path& folder) {
-  const FileDescriptor fd(::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY));
-  if (fd.get() >= 0) ::fsync(fd.get());
-}
 
 }  // namespace
 
@@ -64,25 +60,9 @@ PartialFile::~PartialFile() {
 }
 
 bool PartialFile::publish(const fs::path& target, std::error_code& error) {
-  error.clear();
-  if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
-    path_.clear();
-    sync_folder(target.parent_path());
-    return true;
-  }
-  int code = errno;
-  if (code == EINVAL || code == ENOSYS || code == ENOTSUP) {
-    // No RENAME_NOREPLACE here; link() never replaces either.
-    if (::link(path_.c_str(), target.c_str()) == 0) {
-      ::unlink(path_.c_str());
-      path_.clear();
-      sync_folder(target.parent_path());
-      return true;
-    }
-    code = errno;
-  }
-  error = {code, std::generic_category()};
-  return false;
+  if (!publish_file(path_, target, error)) return false;
+  path_.clear();
+  return true;
 }
 
 }  // namespace engram::sqlite

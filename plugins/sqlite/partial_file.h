@@ -28,11 +28,10 @@ class PartialFile {
 
   const std::filesystem::path& path() const noexcept { return path_; }
 
-  // Moves the file to `target` if no file (or link) is there, atomically
-  // (renameat2 RENAME_NOREPLACE, or link() + unlink() where the file system
-  // lacks it), then syncs the target's folder. Returns true iff moved; false
-  // with `error` EEXIST when something is there, another error otherwise.
-  // REQUIRES: path() not empty; `target` in the same file system.
+  // Moves the file to `target` if no file (or link) is there
+  // (engram::publish_file). Returns true iff moved; false with `error`
+  // EEXIST when something is there, another error otherwise. REQUIRES:
+  // path() not empty; `target` in the same file system.
   bool publish(const std::filesystem::path& target, std::error_code& error);
 
  private:
