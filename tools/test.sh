@@ -76,7 +76,9 @@ if ! $quick; then
   # The libFuzzer targets (tests/fuzz), with the release configuration only:
   # their seeds and regression inputs replayed, then 30 s of fuzzing each.
   ENGRAM_FUZZ_BUILD=$build_root/fuzz "$root/tools/fuzz.sh" 30
+  # tests/lsan_suppressions.txt: leaks inside libhdf5's own failed calls.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    LSAN_OPTIONS=suppressions=$root/tests/lsan_suppressions.txt \
     run_suite asan "" "" -DENGRAM_SANITIZE=address,undefined -DENGRAM_BENCH=OFF
   TSAN_OPTIONS=halt_on_error=1 \
     run_suite tsan "conformance|memory|redis|hdf5" "conformance_tests memory_plugin_tests redis_plugin_tests hdf5_plugin_tests" \
