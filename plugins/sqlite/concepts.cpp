@@ -118,16 +118,12 @@ std::vector<std::int64_t> SqliteConcepts::do_store_batch(const ConceptBatch& bat
 }
 
 Page<Concept> SqliteConcepts::do_list_concepts(std::string_view cursor, std::size_t limit) {
-  const std::int64_t after = id_after(origin(), cursor);
   auto reader = database_.reader();
-  Statement query = reader->prepare(
+  return page_by_id(
+      *reader, origin(), cursor, limit,
       "SELECT id, name, embedding, creation_time, access_count, last_accessed, metadata "
       "FROM concepts WHERE id > ?1 ORDER BY id LIMIT ?2",
-      "listing concepts");
-  query.bind(1, after).bind_limit(2, page_rows(limit));
-  return read_page(
-      query, limit, [&](const Statement& row) { return read_concept(codec(), row); },
-      [](const Concept& last) { return cursor_after(last.id); });
+      "listing concepts", [&](const Statement& row) { return read_concept(codec(), row); });
 }
 
 Page<Relationship> SqliteConcepts::do_list_relationships(std::string_view cursor,

@@ -111,30 +111,22 @@ EpisodeBatchIds SqliteEpisodes::do_store_batch(const EpisodeBatch& batch) {
 }
 
 Page<Episode> SqliteEpisodes::do_list_episodes(std::string_view cursor, std::size_t limit) {
-  const std::int64_t after = id_after(origin(), cursor);
   auto reader = database_.reader();
-  Statement query = reader->prepare(
+  return page_by_id(
+      *reader, origin(), cursor, limit,
       "SELECT id, timestamp, experience_data, performance_score, context_hash, metadata, "
       "experience_format FROM episodes WHERE id > ?1 ORDER BY id LIMIT ?2",
-      "listing episodes");
-  query.bind(1, after).bind_limit(2, page_rows(limit));
-  return read_page(
-      query, limit, [&](const Statement& row) { return read_episode(codec(), row); },
-      [](const Episode& last) { return cursor_after(last.id); });
+      "listing episodes", [&](const Statement& row) { return read_episode(codec(), row); });
 }
 
 Page<LearningEvent> SqliteEpisodes::do_list_learning_events(std::string_view cursor,
                                                             std::size_t limit) {
-  const std::int64_t after = id_after(origin(), cursor);
   auto reader = database_.reader();
-  Statement query = reader->prepare(
-      "SELECT id, task_type, performance_delta, strategy_used, timestamp, parameters "
-      "FROM learning_events WHERE id > ?1 ORDER BY id LIMIT ?2",
-      "listing learning events");
-  query.bind(1, after).bind_limit(2, page_rows(limit));
-  return read_page(
-      query, limit, [&](const Statement& row) { return read_event(codec(), row); },
-      [](const LearningEvent& last) { return cursor_after(last.id); });
+  return page_by_id(*reader, origin(), cursor, limit,
+                    "SELECT id, task_type, performance_delta, strategy_used, timestamp, "
+                    "parameters FROM learning_events WHERE id > ?1 ORDER BY id LIMIT ?2",
+                    "listing learning events",
+                    [&](const Statement& row) { return read_event(codec(), row); });
 }
 
 std::int64_t SqliteEpisodes::insert(Connection& writer, const EncodedEpisode& episode) {

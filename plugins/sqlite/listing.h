@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connection.h"
 #include "engram/cursor.h"
 #include "engram/page.h"
 #include "sqlite_errors.h"
@@ -50,6 +51,19 @@ auto read_page(Statement& query, std::size_t limit, Read read, CursorOf cursor_o
 // One more row than a page holds, to learn whether another page follows.
 inline std::size_t page_rows(std::size_t limit) {
   return limit < std::numeric_limits<std::size_t>::max() ? limit + 1 : limit;
+}
+
+// One page of a table keyed by its integer id: `select` is
+// "SELECT ... FROM <table> WHERE id > ?1 ORDER BY id LIMIT ?2", `read`
+// makes a record (with its `id`) from a row. Throws InvalidArgument for a
+// cursor this backend did not give, and what the query throws.
+template <class Read>
+auto page_by_id(Connection& reader, const Origin& origin, std::string_view cursor,
+                std::size_t limit, std::string_view select, std::string_view doing, Read read) {
+  const std::int64_t after = id_after(origin, cursor);
+  Statement query = reader.prepare(select, doing);
+  query.bind(1, after).bind_limit(2, page_rows(limit));
+  return read_page(query, limit, read, [](const auto& last) { return cursor_after(last.id); });
 }
 
 }  // namespace engram::sqlite
