@@ -51,6 +51,7 @@
 #include "engram/result_orders.h"
 #include "engram/trace_kinds.h"
 #include "engram/trace_store.h"
+#include "engram/ttl_limits.h"
 #include "engram/working_memory.h"
 
 namespace engram::memory {
@@ -65,20 +66,17 @@ struct MemoryOptions {
   double spike_ttl = 300.0;
 };
 
-// The longest TTL an option gives or a record reports: about 31,700 years,
-// "never" for a cache, and far from overflowing milliseconds.
-constexpr double kMaxTtlSeconds = 1e12;
-
 const auto kOptions =
     OptionTable<MemoryOptions>()
         .add("pattern_ttl", &MemoryOptions::pattern_ttl,
              "seconds a working-memory pattern lives after its store",
-             in_range(0.001, kMaxTtlSeconds))
+             in_range(kMinTtlSeconds, kMaxTtlSeconds))
         .add("attention_ttl", &MemoryOptions::attention_ttl,
-             "seconds attention weights live after their store", in_range(0.001, kMaxTtlSeconds))
+             "seconds attention weights live after their store",
+             in_range(kMinTtlSeconds, kMaxTtlSeconds))
         .add("spike_ttl", &MemoryOptions::spike_ttl,
              "seconds a cached spike train lives when cache_spike_train gives no ttl",
-             in_range(0.001, kMaxTtlSeconds));
+             in_range(kMinTtlSeconds, kMaxTtlSeconds));
 
 // ---------------------------------------------------------------- handles
 //

@@ -4,13 +4,11 @@
 #include <string>
 #include <string_view>
 
+#include "engram/ttl_limits.h"
 
 namespace engram::redis {
 namespace {
 
-// The longest TTL: about 31,700 years, "never" for a cache, and far from
-// overflowing milliseconds.
-constexpr double kMaxTtlSeconds = 1e12;
 // A timeout is whole microseconds (a timeval), at most a day.
 constexpr double kMinTimeoutSeconds = 1e-6;
 constexpr double kMaxTimeoutSeconds = 86400.0;
@@ -43,13 +41,11 @@ const OptionTable<RedisOptions>& option_table() {
                "Unix socket to connect to instead of host and port; empty for TCP",
                OptionType::kPath)
           .add("key_prefix", &RedisOptions::key_prefix,
-               "prefix of every key this backend writes; clear_all deletes only these",
-               non_empty())
+               "prefix of every key this backend writes; clear_all deletes only these", non_empty())
           .add("max_connections", &RedisOptions::max_connections,
                "most connections open at once; calls beyond wait for one", in_range(1, 10000))
           .add("compression_threshold", &RedisOptions::compression_threshold,
-               "array values whose .npy is larger than this many bytes are compressed",
-               at_least(0))
+               "array values whose .npy is larger than this many bytes are compressed", at_least(0))
           .add("compression", &RedisOptions::compression,
                "codec for values above compression_threshold: lz4, zstd, zlib or none",
                one_of({"lz4", "zstd", "zlib", "none"}))
@@ -68,12 +64,13 @@ const OptionTable<RedisOptions>& option_table() {
                in_range(kMinTimeoutSeconds, kMaxTimeoutSeconds))
           .add("pattern_ttl", &RedisOptions::pattern_ttl,
                "seconds a working-memory pattern lives after its store",
-               in_range(0.001, kMaxTtlSeconds))
+               in_range(kMinTtlSeconds, kMaxTtlSeconds))
           .add("attention_ttl", &RedisOptions::attention_ttl,
-               "seconds attention weights live after their store", in_range(0.001, kMaxTtlSeconds))
+               "seconds attention weights live after their store",
+               in_range(kMinTtlSeconds, kMaxTtlSeconds))
           .add("spike_ttl", &RedisOptions::spike_ttl,
                "seconds a cached spike train lives when cache_spike_train gives no ttl",
-               in_range(0.001, kMaxTtlSeconds))
+               in_range(kMinTtlSeconds, kMaxTtlSeconds))
           .add("max_reply_bytes", &RedisOptions::max_reply_bytes,
                "largest reply a call accepts; larger is CorruptData before it is buffered",
                at_least(1))
