@@ -8,10 +8,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engram/array.h"
+#include "engram/clock.h"
 #include "engram/errors.h"
 #include "engram/storage.h"
 #include "engram/trace_store.h"
@@ -81,6 +83,31 @@ TEST_CASE("hdf5: cleanup removes old snapshots and raw trains only", "[hdf5][mai
   REQUIRE(status == 0);
   CHECK(listing.find(old_snap) == std::string::npos);
   CHECK(s->maintenance().cleanup(30) == 0);
+}
+
+TEST_CASE("hdf5: cleanup and backup names read the host's clock, not the wall clock",
+          "[hdf5][maintenance]") {
+  hdf5_test::TempDir dir;
+  // A host clock in 2001: the wall clock is years past every record here.
+  const double host_now = 1e9;
+  auto clock = std::make_shared<engram::ManualClock>(host_now);
+  engram::StorageOptions options;
+  options.clock = clock;
+  engram::Storage storage =
+      engram::Storage::from_yaml(hdf5_test::hdf5_config(dir / "traces.h5", ""), options);
+  auto s = storage.traces();
+  const Array times(std::vector<double>{0.1}), ids(std::vector<std::int32_t>{1});
+  const std::string recent = s->store_spike_train(host_now - 86400.0, times, ids);
+  // One day old by the host's clock: kept (by the wall clock it is decades old).
+  CHECK(s->maintenance().cleanup(30) == 0);
+  CHECK(s->retrieve_spike_train(recent));
+  // Backup names carry the host's time too.
+  const fs::path backup = s->maintenance().backup();
+  CHECK(backup.filename().string().find("_backup_1000000000") != std::string::npos);
+  // Forty days on by the host's clock: now it goes.
+  clock->advance(40 * 86400.0);
+  CHECK(s->maintenance().cleanup(30) == 1);
+  CHECK_FALSE(s->retrieve_spike_train(recent));
 }
 
 TEST_CASE("hdf5: compact writes a fresh verified copy and keeps every record",
