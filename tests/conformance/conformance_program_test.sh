@@ -64,11 +64,14 @@ done
 # Put ids move by 1000 and the plugin does not claim keeps_ids: the suite
 # takes the ids store_batch returns, and passes.
 expect 0 "0 failed (roles: episodes)" -- "$engram" conformance renumbering.yaml
+check "the suite says keeps_ids is not promised" grep -q \
+  "^role episodes: backend \`ren\` (plugin renumbering 0.0.1), keeps_ids not promised" "$work/out"
 check "the put case passed" grep -q \
   "^PASS  episodes  episodes: records put from a listing into a fresh backend are reproduced" \
   "$work/out"
 # The same plugin claiming keeps_ids: held to it, and caught.
 expect 1 "1 failed (roles: episodes)" -- "$engram" conformance renumbering-claims-ids.yaml
+check "the suite says keeps_ids is promised" grep -q "keeps_ids promised: checked" "$work/out"
 check "a FAIL line for the put case" grep -q \
   "^FAIL  episodes  episodes: records put from a listing into a fresh backend are reproduced" \
   "$work/out"

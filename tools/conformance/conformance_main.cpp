@@ -10,8 +10,9 @@
 // case (the "engram" reporter, pass_fail_reporter.cpp) and a summary line;
 // exit status 0 when every case passed, else non-zero. What a plugin
 // promises beyond the contract (engram::PluginCapabilities: keeps_ids) is
-// read from the descriptor of the plugin serving each role; the cases for a
-// promise a plugin does not make are skipped.
+// read from the descriptor of the plugin serving each role, and said first
+// ("role episodes: backend `db` (plugin sqlite 1.0.0), keeps_ids promised:
+// checked"); the checks of a promise a plugin does not make are skipped.
 //
 // The suite writes, lists and clears the stores it is given, so it must be
 // given stores of its own. Each case opens the config anew after setting
@@ -129,9 +130,12 @@ int prepare(const std::filesystem::path& config, const std::vector<std::string>&
     return kRefused;
   }
 
+  const auto under_test = [&](engram::Role role) {
+    return std::find(roles.begin(), roles.end(), role) != roles.end();
+  };
   for (const engram::BackendInfo& backend : storage.backends()) {
     for (engram::Role role : backend.roles) {
-      if (std::find(roles.begin(), roles.end(), role) == roles.end()) continue;
+      if (!under_test(role)) continue;
       if (const auto held = conformance::held_records(storage, role)) {
         std::cerr << "engram-conformance: refusing " << config.string() << ": backend `"
                   << backend.name << "` (plugin " << backend.plugin << ") serving role `"
@@ -141,7 +145,17 @@ int prepare(const std::filesystem::path& config, const std::vector<std::string>&
                   << " ${ENGRAM_CONFORMANCE_ID}: see --help)\n";
         return kRefused;
       }
+    }
+  }
+  for (const engram::BackendInfo& backend : storage.backends()) {
+    for (engram::Role role : backend.roles) {
+      if (!under_test(role)) continue;
       conformance::settings().capabilities[role] = backend.capabilities;
+      std::cout << "role " << engram::role_name(role) << ": backend `" << backend.name
+                << "` (plugin " << backend.plugin << " " << backend.plugin_version << "), "
+                << (backend.capabilities.keeps_ids ? "keeps_ids promised: checked"
+                                                   : "keeps_ids not promised: its checks skipped")
+                << "\n";
     }
   }
   storage.close();
