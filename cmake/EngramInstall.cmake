@@ -48,7 +48,8 @@ install(FILES ${PROJECT_BINARY_DIR}/engram.pc
 # The Debian packages. dpkg-shlibdeps computes the runtime package's
 # Depends: from the libraries its files link (libhiredis, libsqlite3,
 # libhdf5, libyaml-cpp, ...); the dev package needs the headers the public
-# ones include (nlohmann::json) and Boost.DLL's for plugins.
+# ones include (nlohmann::json) and Boost.DLL's for plugins, and the
+# runtime package of the same version.
 set(CPACK_PACKAGE_NAME engram)
 set(CPACK_PACKAGE_VENDOR "engram")
 set(CPACK_PACKAGE_CONTACT "engram developers <engram@localhost>")
@@ -66,7 +67,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
     ${CMAKE_INSTALL_LIBDIR} ${CMAKE_INSTALL_LIBDIR}/engram)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME engram-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
-set(CPACK_DEBIAN_DEV_PACKAGE_SHLIBDEPS ON)
+# engram-conformance links only the core and the C++ runtime, which the
+# runtime package brings; dpkg-shlibdeps cannot see the core from here.
+set(CPACK_DEBIAN_DEV_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "engram (= ${PROJECT_VERSION}), nlohmann-json3-dev (>= 3.11), libboost-dev (>= 1.74)")
 include(CPack)

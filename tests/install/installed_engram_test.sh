@@ -6,6 +6,7 @@
 #   - nothing installed names the build tree;
 #   - `engram --version` and `engram plugins` work, the plugins found beside
 #     the core library (no environment variable, no config);
+#   - `engram conformance` runs the installed suite;
 #   - the CMake package's version rule: 0.2 is met, 0.1 and 0.3 are not;
 #   - tools/examples/host builds with find_package(engram) and with
 #     pkg-config, needs no backend library, and runs on a sqlite + memory
@@ -79,6 +80,19 @@ for plugin in memory sqlite hdf5 redis; do
     fail "engram plugins does not list $plugin from $libdir/engram"
 done
 grep -qF "$build" "$work/plugins.txt" && fail "engram plugins lists the build tree"
+
+# The conformance suite, installed: run by the tool from its own folder.
+cat >"$work/memory.yaml" <<'YAML'
+version: 1
+backends: {mem: {plugin: memory}}
+roles: {episodes: mem, traces: mem}
+YAML
+"$prefix/bin/engram" conformance "$work/memory.yaml" >"$work/conformance.txt" ||
+  { cat "$work/conformance.txt"; fail "engram conformance failed on the memory plugin"; }
+tail -n 1 "$work/conformance.txt"
+grep -q "^PASS  episodes  " "$work/conformance.txt" || fail "no PASS line for episodes"
+grep -q "^PASS  traces  " "$work/conformance.txt" || fail "no PASS line for traces"
+grep -q "^FAIL" "$work/conformance.txt" && fail "a conformance case failed"
 
 # The CMake package's version rule: same major.minor only.
 mkdir -p "$work/version-rule"
