@@ -51,7 +51,7 @@ Json NpyMaintenance::stats() {
     if (it->is_regular_file(size_error)) bytes += it->file_size(size_error);
   }
   stats["bytes"] = bytes;
-  stats["folder"] = state_.layout.root().string();
+  stats["path"] = state_.layout.root().string();
   return stats;
 }
 

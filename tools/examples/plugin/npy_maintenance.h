@@ -1,7 +1,7 @@
 // npy_maintenance.h — the `npy` backend's maintenance (engram/maintenance.h).
 //
 //   stats()        records per kind, "total", "bytes" (every file's size),
-//                  "folder"
+//                  "path" (the root folder)
 //   cleanup(days)  removes network snapshots and spike trains older than
 //                  `days` days by the backend's clock (the seed's
 //                  cleanup_old_data); returns how many
