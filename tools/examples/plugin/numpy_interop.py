@@ -16,9 +16,11 @@ WORKDIR an empty scratch folder. The check:
      and json, as the README's layout says, and compared with what h5py
      reads from the HDF5 file: same ids, timestamps, dtypes, shapes and
      bytes;
-  4. a .npy is then damaged: reading the folder through engram (a migrate
-     to the memory plugin) must fail with the plugin's CorruptData, naming
-     the file.
+  4. files are then damaged one at a time (a truncated .npy, a .npy whose
+     header claims a huge shape, a record.json that is not JSON, one naming
+     a file outside its folder, one of a later format): reading the folder
+     through engram (a migrate to the memory plugin) must fail, naming the
+     file.
 
 Exits 0 when all holds, 1 with the reasons otherwise.
 """
@@ -163,17 +165,32 @@ def main():
                 check(False, f"numpy cannot read the folder as the layout says: {e!r}")
 
     if not failures:
-        # A damaged .npy: engram reads it through the plugin and must say
-        # which file, as CorruptData ("is damaged" or the core's reader's
-        # words), never crash or return the bytes.
-        victim = next((root / "reservoir_states").iterdir()) / "reservoir_states.npy"
-        victim.write_bytes(victim.read_bytes()[:70])
-        broken = run(engram, "migrate", "--from", str(work / "npy.yaml"), "--to",
-                     str(work / "memory.yaml"), "--roles", "traces",
-                     "--state", str(work / "broken.state.json"))
-        output = broken.stdout + broken.stderr
-        check(broken.returncode not in (0, -11, -6), f"a damaged .npy: exit {broken.returncode}")
-        check(str(victim) in output, f"a damaged .npy: the error names no file: {output}")
+        # Damaged and hostile files: engram reads them through the plugin and
+        # must fail naming the file (CorruptData, NotSupported), never crash,
+        # never read outside the record's folder, never return the bytes.
+        record = next((root / "reservoir_states").iterdir())
+        npy_file, json_file = record / "reservoir_states.npy", record / "record.json"
+        meta = json.loads(json_file.read_text())
+        damages = [
+            ("a truncated .npy", npy_file, npy_file.read_bytes()[:70]),
+            ("a .npy claiming a huge shape", npy_file,
+             npy_file.read_bytes().replace(b"'shape': (", b"'shape': (999999999999, ", 1)),
+            ("record.json that is not JSON", json_file, b'{"format": 1, "kind":'),
+            ("record.json naming a file outside its folder", json_file,
+             json.dumps({**meta, "arrays": {"reservoir_states": "../../../hdf5.yaml"}}).encode()),
+            ("record.json of a later format", json_file,
+             json.dumps({**meta, "format": 2}).encode()),
+        ]
+        for n, (what, victim, damaged) in enumerate(damages):
+            good = victim.read_bytes()
+            victim.write_bytes(damaged)
+            broken = run(engram, "migrate", "--from", str(work / "npy.yaml"), "--to",
+                         str(work / "memory.yaml"), "--roles", "traces",
+                         "--state", str(work / f"broken{n}.state.json"))
+            victim.write_bytes(good)
+            output = broken.stdout + broken.stderr
+            check(broken.returncode > 0, f"{what}: exit {broken.returncode}: {output}")
+            check(str(victim) in output, f"{what}: the error names no file: {output}")
 
     for failure in failures:
         print("FAIL:", failure)
