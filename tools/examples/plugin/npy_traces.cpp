@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,9 +57,11 @@ class NpyTraces final : public TraceStoreByKind<NpyTraces> {
     // A cursor is "after:<id>", the last id a page returned.
     const std::optional<std::string> after = cursor_id(cursor, state_.name);
     auto held = state_.life.enter();
-    // One id more than the page holds says whether there is a next page.
+    // One id more than the page holds says whether there is a next page
+    // (a limit of SIZE_MAX already asks for every id).
+    const std::size_t wanted = limit == std::numeric_limits<std::size_t>::max() ? limit : limit + 1;
     Page<std::string> ids =
-        page_from(state_.layout.ids_after(KindOf<Record>::kFolder, after, limit + 1), limit,
+        page_from(state_.layout.ids_after(KindOf<Record>::kFolder, after, wanted), limit,
                   [](const std::string& id) { return cursor_after(id); });
     Page<Record> page;
     page.next_cursor = std::move(ids.next_cursor);
