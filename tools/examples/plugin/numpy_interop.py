@@ -20,7 +20,11 @@ WORKDIR an empty scratch folder. The check:
      header claims a huge shape, a record.json that is not JSON, one naming
      a file outside its folder, one of a later format): reading the folder
      through engram (a migrate to the memory plugin) must fail, naming the
-     file.
+     file;
+  5. an `engram demo` storing into a second folder is killed (SIGKILL)
+     mid-run, three times: every record in the folder must still load whole
+     with numpy, and the next open (`engram stats`) must remove what the
+     killed runs left under .staging.
 
 Exits 0 when all holds, 1 with the reasons otherwise.
 """
@@ -28,6 +32,7 @@ import json
 import pathlib
 import subprocess
 import sys
+import time
 
 import h5py
 import numpy as np
@@ -137,6 +142,33 @@ def compare(h5, root):
               f"metrics {id_}: metrics.npy is float64 1-d")
 
 
+def crash_check(engram, work):
+    """Records stay whole when the writer is killed mid-store (step 5)."""
+    (work / "crash.yaml").write_text(
+        "version: 1\nbackends:\n  a: {plugin: npy, folder: crash}\nroles: {traces: a}\n")
+    root = work / "crash"
+    for delay in (0.7, 1.1, 1.5):
+        writer = subprocess.Popen([engram, "demo", "--config", str(work / "crash.yaml"),
+                                   "--steps", "1000000"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        writer.kill()
+        writer.wait()
+    records = 0
+    for kind in KINDS:
+        for folder in sorted((root / kind).iterdir()):
+            try:
+                load_record(folder)
+                records += 1
+            except (OSError, ValueError, KeyError) as e:
+                check(False, f"after a kill, {folder} is not whole: {e!r}")
+    check(records > 0, "the killed demo stored nothing")
+    stats = run(engram, "stats", "--config", str(work / "crash.yaml"))
+    check(stats.returncode == 0, f"engram stats after the kills: {stats.stdout}{stats.stderr}")
+    left = list((root / ".staging").iterdir())
+    check(not left, f"the next open left the killed runs' staging folders: {left}")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -191,6 +223,9 @@ def main():
             output = broken.stdout + broken.stderr
             check(broken.returncode > 0, f"{what}: exit {broken.returncode}: {output}")
             check(str(victim) in output, f"{what}: the error names no file: {output}")
+
+    if not failures:
+        crash_check(engram, work)
 
     for failure in failures:
         print("FAIL:", failure)
