@@ -1,15 +1,16 @@
 // The `npy` backend's maintenance (npy_maintenance.h).
 #include "npy_maintenance.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <system_error>
 
 #include "engram/publish_file.h"
+#include "file_handle.h"
 #include "npy_errors.h"
 #include "record_files.h"
 
@@ -81,14 +82,11 @@ void NpyMaintenance::sync() {
     if (it->is_directory(type_error)) {
       sync_folder(it->path());
     } else if (it->is_regular_file(type_error)) {
-      const int fd = ::open(it->path().c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0 && errno == ENOENT) continue;  // a staging folder's, just removed
-      if (fd < 0 || ::fsync(fd) != 0) {
-        const int code = errno;
-        if (fd >= 0) ::close(fd);
-        throw_io("flush", it->path(), code, state_.name);
+      FileHandle file(std::fopen(it->path().c_str(), "rbe"));
+      if (!file && errno == ENOENT) continue;  // a staging folder's, just removed
+      if (!file || ::fsync(::fileno(file.get())) != 0) {
+        throw_io("flush", it->path(), errno, state_.name);
       }
-      ::close(fd);
     }
   }
   if (error) throw_io("list folder", state_.layout.root(), error.value(), state_.name);

@@ -3,7 +3,7 @@
 //
 // The plugin serves one role, traces, as plain .npy files in a folder per
 // kind (README.md). The files read top to bottom: npy_options.h (options) →
-// npy_errors.h (error mapper) → folder_layout.h (where records live, how
+// file_handle.h (handles) → npy_errors.h (error mapper) → folder_layout.h (where records live, how
 // they appear whole) → record_files.h (one record as files) → npy_state.h
 // (what the parts share) → npy_traces.h (the role) → npy_maintenance.h →
 // this file.

@@ -1,12 +1,12 @@
 // Trace records as folders of .npy files and a record.json (record_files.h).
 #include "record_files.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -20,6 +20,7 @@
 #include "engram/json.h"
 #include "engram/npy.h"
 #include "engram/publish_file.h"
+#include "file_handle.h"
 #include "npy_errors.h"
 
 namespace engram::npy_plugin {
@@ -29,35 +30,22 @@ namespace fs = std::filesystem;
 
 // ---------------------------------------------------------------- writing
 
-// Writes `size` bytes at `data` to `fd`, retrying short writes.
-void write_all(int fd, const void* data, std::size_t size, const fs::path& file,
-               const std::string& backend) {
-  const auto* bytes = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t written = ::write(fd, bytes, size);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      throw_io("write", file, errno, backend);
-    }
-    bytes += written;
-    size -= static_cast<std::size_t>(written);
-  }
-}
-
 // Creates `file` (it must not exist) holding `parts` one after the other,
 // flushed to disk when the layout says so.
 void write_file(const FolderLayout& layout, const fs::path& file,
                 std::initializer_list<std::pair<const void*, std::size_t>> parts) {
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) throw_io("create", file, errno, layout.backend());
-  try {
-    for (const auto& [data, size] : parts) write_all(fd, data, size, file, layout.backend());
-    if (layout.fsync() && ::fsync(fd) != 0) throw_io("flush", file, errno, layout.backend());
-  } catch (...) {
-    ::close(fd);
-    throw;
+  FileHandle out(std::fopen(file.c_str(), "wbxe"));  // x: never over a file; e: O_CLOEXEC
+  if (!out) throw_io("create", file, errno, layout.backend());
+  for (const auto& [data, size] : parts) {
+    if (size > 0 && std::fwrite(data, 1, size, out.get()) != size) {
+      throw_io("write", file, errno, layout.backend());
+    }
   }
-  if (::close(fd) != 0) throw_io("write", file, errno, layout.backend());
+  if (std::fflush(out.get()) != 0) throw_io("write", file, errno, layout.backend());
+  if (layout.fsync() && ::fsync(::fileno(out.get())) != 0) {
+    throw_io("flush", file, errno, layout.backend());
+  }
+  if (std::fclose(out.release()) != 0) throw_io("write", file, errno, layout.backend());
 }
 
 // One record's folder being filled: its .npy files, then record.json.
