@@ -8,7 +8,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ENGRAM_BUILD_ROOT:-$root/build}/release
 "$root/tools/install-deps.sh" >&2
 if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 cmake --build "$build" -j "${ENGRAM_JOBS:-$(nproc)}" --target engram engram-plugin-memory engram-plugin-sqlite engram-plugin-hdf5 engram-plugin-redis >&2
-exec "$build/tools/engram/engram" "$@"
+exec "$build/bin/engram" "$@"

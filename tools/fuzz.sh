@@ -57,7 +57,7 @@ echo "== fuzz: configure and build ($build)"
 # -O1 and line tables only: about half the build time of -O2 -g, with
 # symbolized stacks still; no NDEBUG, so assertions stay on.
 flags="-O1 -gline-tables-only"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENGRAM_FUZZ=ON \
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENGRAM_WERROR=ON -DENGRAM_FUZZ=ON \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$flags" >/dev/null
 nice cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}"

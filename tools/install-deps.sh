@@ -12,6 +12,8 @@ packages=(
   # tests and benchmarks
   catch2 libbenchmark-dev
   redis-server redis-tools sqlite3 hdf5-tools
+  # install and package tests: dpkg-shlibdeps (the .deb's Depends:), readelf
+  dpkg-dev file binutils
   hdf5-plugin-lzf hdf5-filter-plugin hdf5-filter-plugin-blosc-serial
   python3 python3-numpy python3-h5py python3-redis python3-lz4 python3-zstandard
 )

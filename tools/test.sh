@@ -25,7 +25,8 @@ run_suite() {
   shift 3
   local dir=$build_root/$name
   echo "== $name: configure and build"
-  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  # Warnings are errors in our own CI only (ENGRAM_WERROR is off for users).
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENGRAM_WERROR=ON "$@" >/dev/null
   # shellcheck disable=SC2086  # targets is a list
   cmake --build "$dir" -j "$jobs" ${targets:+--target $targets}
   echo "== $name: test"
@@ -43,7 +44,8 @@ done
 trap '"$root/tools/redis-test-server.sh" stop "$redis_dir"' EXIT
 export ENGRAM_TEST_REDIS_PORT=$redis_port
 
-run_suite release "" ""
+# The release suite builds as users do (Release), plus warnings as errors.
+run_suite release "" "" -DCMAKE_BUILD_TYPE=Release
 if ! $quick; then
   # The libFuzzer targets (tests/fuzz), with the release configuration only:
   # their seeds and regression inputs replayed, then 30 s of fuzzing each.

@@ -145,6 +145,20 @@ std::shared_ptr<Backend> Plugin::create(const BackendContext& context) const {
                                   });
 }
 
+fs::path bundled_plugin_dir() {
+  // dladdr names the file of the object holding this function: the core.
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<const void*>(&bundled_plugin_dir), &info) == 0 ||
+      info.dli_fname == nullptr || info.dli_fname[0] == '\0') {
+    return {};
+  }
+  // Through symlinks to where the library really is: its plugins are there.
+  std::error_code error;
+  fs::path library = fs::canonical(info.dli_fname, error);
+  if (error) library = info.dli_fname;
+  return library.parent_path() / "engram";
+}
+
 std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& config_paths) {
   std::vector<fs::path> path = config_paths;
   if (const char* env = std::getenv("ENGRAM_PLUGIN_PATH")) {
@@ -154,8 +168,9 @@ std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& config_pat
       if (!entry.empty()) path.emplace_back(entry);
     }
   }
-  path.emplace_back(ENGRAM_PLUGIN_BUILD_DIR);
-  path.emplace_back(ENGRAM_PLUGIN_INSTALL_DIR);
+  if (fs::path bundled = bundled_plugin_dir(); !bundled.empty()) {
+    path.push_back(std::move(bundled));
+  }
   return path;
 }
 

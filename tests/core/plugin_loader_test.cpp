@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engram/errors.h"
+#include "engram/version.h"
 
 namespace fs = std::filesystem;
 
@@ -92,15 +93,25 @@ TEST_CASE("plugin loader: a factory that makes nothing is an error", "[plugin]")
                   engram::PluginError);
 }
 
+TEST_CASE("plugin loader: the bundled plugins are beside the core library it loaded",
+          "[plugin]") {
+  // The build tree is laid out as an install: lib/libengram-core.so and
+  // lib/engram/libengram-*.so. Nothing else is compiled into the core.
+  CHECK(engram::bundled_plugin_dir() == fs::canonical(ENGRAM_PLUGIN_BUILD_DIR));
+  CHECK(fs::exists(engram::bundled_plugin_dir().parent_path() /
+                   ("libengram-core.so." + std::string(engram::core_version()))));
+}
+
 TEST_CASE("plugin loader: the search path and discovery", "[plugin]") {
   ::setenv("ENGRAM_PLUGIN_PATH", ("/from/env:" + kTestPlugins.string()).c_str(), 1);
   const std::vector<fs::path> path = engram::plugin_search_path({"/from/config"});
   ::unsetenv("ENGRAM_PLUGIN_PATH");
-  REQUIRE(path.size() >= 4);
+  // The config's folders, the environment's, then the core's own: nothing else.
+  REQUIRE(path.size() == 4);
   CHECK(path[0] == "/from/config");
   CHECK(path[1] == "/from/env");
   CHECK(path[2] == kTestPlugins);
-  CHECK(std::find(path.begin(), path.end(), fs::path(ENGRAM_PLUGIN_BUILD_DIR)) != path.end());
+  CHECK(path[3] == engram::bundled_plugin_dir());
 
   // The memory plugin is found by name in the build tree.
   const engram::Plugin memory = engram::find_plugin("memory", engram::plugin_search_path());

@@ -20,6 +20,7 @@
 #include "engram/errors.h"
 #include "engram/plugin_loader.h"
 #include "engram/storage.h"
+#include "engram/version.h"
 
 namespace engram::tool {
 namespace {
@@ -42,8 +43,8 @@ int run_plugins(const std::string& config_flag, const std::string& describe) {
   if (!describe.empty()) {
     const Plugin plugin = find_plugin(describe, search_path);
     const PluginDescriptor& d = plugin.descriptor();
-    fmt::print("{} {} ({})\nroles: {}\noptions:\n", d.name, d.version, plugin.file().string(),
-               role_names(d.roles));
+    fmt::print("{} {} ({})\nplugin ABI {}\nroles: {}\noptions:\n", d.name, d.version,
+               plugin.file().string(), d.abi_version, role_names(d.roles));
     for (const OptionSpec& option : d.options) {
       const std::string shown = option.type == OptionType::kSecret ? "(secret)"
                                 : option.default_value.is_null() ? "(required)"
@@ -55,11 +56,11 @@ int run_plugins(const std::string& config_flag, const std::string& describe) {
   }
   std::vector<PluginLoadFailure> failures;
   const auto plugins = discover_plugins(search_path, &failures);
-  fmt::print("{:<12} {:<10} {:<45} {}\n", "plugin", "version", "roles", "file");
+  fmt::print("{:<12} {:<10} {:<4} {:<45} {}\n", "plugin", "version", "abi", "roles", "file");
   for (const Plugin& plugin : plugins) {
     const PluginDescriptor& d = plugin.descriptor();
-    fmt::print("{:<12} {:<10} {:<45} {}\n", d.name, d.version, role_names(d.roles),
-               plugin.file().string());
+    fmt::print("{:<12} {:<10} {:<4} {:<45} {}\n", d.name, d.version, d.abi_version,
+               role_names(d.roles), plugin.file().string());
   }
   for (const auto& failure : failures) {
     fmt::print(stderr, "not loadable: {}: {}\n", failure.file.string(), failure.reason);
@@ -186,6 +187,12 @@ int main(int argc, char** argv) {
   using namespace engram::tool;
   CLI::App app{"engram: storage for a neuromorphic AI system's memory"};
   app.require_subcommand(1);
+  // The core's version (the library loaded, not the headers), its plugin
+  // ABI and build fingerprint: what a plugin must match to be loaded.
+  app.set_version_flag("--version", fmt::format("engram {}\nplugin ABI {}\nbuild fingerprint: {}",
+                                                engram::core_version(),
+                                                engram::kPluginAbiVersion,
+                                                engram::core_build_fingerprint()));
   std::string config_flag;
   const auto add_config = [&](CLI::App* command) {
     command->add_option("--config", config_flag,

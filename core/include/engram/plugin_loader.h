@@ -53,8 +53,16 @@ class ENGRAM_API Plugin {
   std::shared_ptr<const void> keepalive_;
 };
 
+// The folder the plugins installed with this core live in: "engram" beside
+// the libengram-core.so this process loaded (<libdir>/engram once
+// installed, lib/engram in the build tree), wherever that library was
+// installed, unpacked or moved to. Empty only if the library's own path
+// cannot be told.
+ENGRAM_API std::filesystem::path bundled_plugin_dir();
+
 // The search path: `config_paths`, then ENGRAM_PLUGIN_PATH's folders, then
-// the build tree's and the install prefix's plugin folders.
+// bundled_plugin_dir(). No folder is compiled in: an installed core never
+// searches the build tree it came from.
 ENGRAM_API std::vector<std::filesystem::path> plugin_search_path(
     const std::vector<std::filesystem::path>& config_paths = {});
 

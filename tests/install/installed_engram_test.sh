@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# engram used from outside its source tree, as hosts and plugin authors get
+# it: installed with `cmake --install` into a prefix that is then moved, or
+# unpacked from the Debian packages into a scratch root with `dpkg -x`.
+# Either way, against that root alone:
+#   - nothing installed names the build tree;
+#   - `engram --version` and `engram plugins` work, the plugins found beside
+#     the core library (no environment variable, no config);
+#   - the CMake package's version rule: 0.2 is met, 0.1 and 0.3 are not;
+#   - tools/examples/host builds with find_package(engram) and with
+#     pkg-config, needs no backend library, and runs on a sqlite + memory
+#     config.
+#
+#   installed_engram_test.sh prefix|deb <engram build tree> <engram source tree>
+set -euo pipefail
+mode=$1
+build=$(cd "$2" && pwd)
+source=$(cd "$3" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/engram-installed.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+unset ENGRAM_PLUGIN_PATH ENGRAM_CONFIG
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+case $mode in
+  prefix)
+    cmake --install "$build" --prefix "$work/installed" >/dev/null
+    # Moved after installing: nothing may depend on where it was put.
+    mv "$work/installed" "$work/moved"
+    prefix=$work/moved
+    ;;
+  deb)
+    (cd "$build" && cpack -G DEB -B "$work/debs" >/dev/null)
+    runtime_deb=$(ls "$work"/debs/engram_*.deb)
+    dev_deb=$(ls "$work"/debs/engram-dev_*.deb)
+    depends=$(dpkg-deb -f "$runtime_deb" Depends)
+    echo "engram Depends: $depends"
+    for library in libhiredis libsqlite3 libhdf5 libyaml-cpp libstdc++6; do
+      grep -q "$library" <<<"$depends" || fail "the runtime package does not depend on $library"
+    done
+    dev_depends=$(dpkg-deb -f "$dev_deb" Depends)
+    echo "engram-dev Depends: $dev_depends"
+    grep -q "engram (= " <<<"$dev_depends" || fail "engram-dev does not depend on its runtime"
+    grep -q "nlohmann-json3-dev" <<<"$dev_depends" || fail "engram-dev lacks nlohmann-json3-dev"
+    contents=$(dpkg-deb -c "$runtime_deb")
+    grep -q '/engram/libengram-sqlite.so$' <<<"$contents" || fail "the runtime package holds no plugins"
+    grep -q '/include/' <<<"$contents" && fail "headers in the runtime package"
+    for deb in "$runtime_deb" "$dev_deb"; do dpkg -x "$deb" "$work/root"; done
+    prefix=$work/root/usr
+    ;;
+  *)
+    echo "usage: $0 prefix|deb <build tree> <source tree>" >&2
+    exit 2
+    ;;
+esac
+
+core=$(find "$prefix" -name 'libengram-core.so.*' -type f | head -n 1)
+[ -n "$core" ] || fail "no libengram-core.so.* under $prefix"
+libdir=$(dirname "$core")
+echo "installed: $(cd "$prefix" && find . -type f | sort | tr '\n' ' ')"
+
+# Nothing installed names the build tree.
+if grep -rlF "$build" "$prefix"; then
+  fail "the files above name the build tree $build"
+fi
+
+# The tool: its version, and the plugins beside the core it loaded.
+cd "$work"
+"$prefix/bin/engram" --version | tee "$work/version.txt"
+grep -q "^engram 0\.2\.[0-9]*$" "$work/version.txt" || fail "engram --version names no 0.2 version"
+grep -q "^plugin ABI [0-9][0-9]*$" "$work/version.txt" || fail "engram --version names no ABI"
+grep -q "^build fingerprint: compiler " "$work/version.txt" || fail "no build fingerprint"
+"$prefix/bin/engram" plugins | tee "$work/plugins.txt"
+for plugin in memory sqlite hdf5 redis; do
+  grep -q "^$plugin .* $libdir/engram/libengram-$plugin.so$" "$work/plugins.txt" ||
+    fail "engram plugins does not list $plugin from $libdir/engram"
+done
+grep -qF "$build" "$work/plugins.txt" && fail "engram plugins lists the build tree"
+
+# The CMake package's version rule: same major.minor only.
+mkdir -p "$work/version-rule"
+cat >"$work/version-rule/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(version_rule LANGUAGES NONE)
+find_package(engram ${WANT} CONFIG REQUIRED)
+message(STATUS "found engram ${engram_VERSION}")
+CMAKE
+for want in 0.2 0.2.0; do
+  cmake -S "$work/version-rule" -B "$work/version-rule/b-$want" -DWANT=$want \
+    -DCMAKE_PREFIX_PATH="$prefix" >/dev/null || fail "find_package(engram $want) failed"
+done
+for want in 0.1 0.3 1.0; do
+  if cmake -S "$work/version-rule" -B "$work/version-rule/b-$want" -DWANT=$want \
+    -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1; then
+    fail "find_package(engram $want) accepted 0.2"
+  fi
+done
+
+# The host example, through the CMake package.
+cmake -S "$source/tools/examples/host" -B "$work/host" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/host" >/dev/null
+cmake -DBINARY="$work/host/engram-host-example" -P "$source/tests/linkage/check_needed.cmake"
+readelf -d "$work/host/engram-host-example" | grep -q 'libengram-core\.so\.0\.2' ||
+  fail "the host does not need libengram-core.so.0.2"
+mkdir -p "$work/run"
+cp "$source/tools/examples/host/host.yaml" "$work/run/"
+"$work/host/engram-host-example" "$work/run/host.yaml" | tee "$work/host.txt"
+grep -q "pattern-a read back, episode 1 stored, 1 in context maze" "$work/host.txt" ||
+  fail "the host example did not store and read back"
+[ -s "$work/run/host-episodes.db" ] || fail "the host's sqlite file is not beside its config"
+
+# The host example, through pkg-config.
+flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs engram)
+echo "pkg-config --cflags --libs engram: $flags"
+# shellcheck disable=SC2086  # flags is a list
+g++ -std=c++20 -O1 "$source/tools/examples/host/host.cpp" $flags -Wl,-rpath,"$libdir" \
+  -o "$work/host-pc"
+cmake -DBINARY="$work/host-pc" -P "$source/tests/linkage/check_needed.cmake"
+"$work/host-pc" "$work/run/host.yaml" | grep -q "episode 2 stored, 2 in context maze" ||
+  fail "the pkg-config host did not run"
+
+echo "ok: engram installed ($mode) works from $prefix alone"
