@@ -10,5 +10,5 @@ build=${ENGRAM_BUILD_ROOT:-$root/build}/release
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$build" -j "${ENGRAM_JOBS:-$(nproc)}" --target engram engram-plugin-memory engram-plugin-sqlite engram-plugin-hdf5 engram-plugin-redis >&2
+cmake --build "$build" -j "${ENGRAM_JOBS:-$(nproc)}" --target engram engram-conformance engram-plugin-memory engram-plugin-sqlite engram-plugin-hdf5 engram-plugin-redis >&2
 exec "$build/bin/engram" "$@"

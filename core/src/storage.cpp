@@ -222,7 +222,8 @@ Storage Storage::from_config(const Config& config, StorageOptions options) {
     state->backends.push_back({backend.name, std::string(descriptor.name),
                                std::string(descriptor.version), planned.plugin.file(),
                                planned.roles,
-                               std::shared_ptr<Maintenance>(instance, &instance->maintenance())});
+                               std::shared_ptr<Maintenance>(instance, &instance->maintenance()),
+                               descriptor.capabilities});
     if (log_enabled(LogLevel::kInfo)) {
       log(LogLevel::kInfo, "opened backend `" + backend.name + "` (plugin `" +
                                std::string(descriptor.name) + "` " +

@@ -68,6 +68,9 @@ const PluginDescriptor& descriptor() {
     d.files = [](const Json& options) {
       return owned_files(option_table().bind(options).file_path);
     };
+    // Every id a batch put gives is kept when free (trace ids are strings;
+    // it has no integer ids to renumber).
+    d.capabilities.keeps_ids = true;
     return d;
   }();
   return kDescriptor;

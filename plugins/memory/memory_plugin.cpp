@@ -947,8 +947,13 @@ class MemoryBackend final : public Backend {
 // ---------------------------------------------------------------- descriptor
 
 const PluginDescriptor& descriptor() {
-  static const PluginDescriptor kDescriptor = describe_plugin<MemoryBackend>(
-      "memory", "1.0.0", {std::begin(kAllRoles), std::end(kAllRoles)}, kOptions.schema());
+  static const PluginDescriptor kDescriptor = [] {
+    PluginDescriptor d = describe_plugin<MemoryBackend>(
+        "memory", "1.0.0", {std::begin(kAllRoles), std::end(kAllRoles)}, kOptions.schema());
+    // A put record keeps its id when free.
+    d.capabilities.keeps_ids = true;
+    return d;
+  }();
   return kDescriptor;
 }
 

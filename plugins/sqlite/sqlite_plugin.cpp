@@ -141,6 +141,8 @@ const PluginDescriptor& descriptor() {
     d.files = [](const Json& options) {
       return database_files(fs::absolute(kOptions.bind(options).db_path).lexically_normal());
     };
+    // A put record's id is its rowid when free (INSERT with the id).
+    d.capabilities.keeps_ids = true;
     return d;
   }();
   return kDescriptor;

@@ -45,6 +45,24 @@ TEST_CASE("storage: roles on one backend share its instance", "[storage]") {
   CHECK_THROWS_AS(storage.maintenance("nope"), engram::ConfigError);
 }
 
+TEST_CASE("storage: each backend carries its plugin descriptor's capabilities", "[storage]") {
+  // The memory plugin keeps put ids; the conformance suite's renumbering
+  // test plugin promises nothing.
+  engram::Storage storage = engram::Storage::from_yaml(std::string(R"(
+version: 1
+backends:
+  mem: {plugin: memory}
+  ren: {plugin: )") + ENGRAM_TEST_RENUMBERING_PLUGIN + R"(}
+roles: {concepts: mem, episodes: ren}
+)");
+  REQUIRE(storage.backends().size() == 2);
+  CHECK(storage.backends()[0].name == "mem");
+  CHECK(storage.backends()[0].capabilities.keeps_ids);
+  CHECK(storage.backends()[1].name == "ren");
+  CHECK_FALSE(storage.backends()[1].capabilities.keeps_ids);
+  CHECK_FALSE(engram::PluginCapabilities{}.keeps_ids);
+}
+
 TEST_CASE("storage: a role the config does not assign is a ConfigError naming it",
           "[storage]") {
   engram::Storage storage = engram::Storage::from_yaml(

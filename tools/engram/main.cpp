@@ -13,6 +13,7 @@
 
 #include "bench_command.h"
 #include "config_choice.h"
+#include "conformance_command.h"
 #include "demo.h"
 #include "maintenance_commands.h"
 #include "migrate_command.h"
@@ -294,6 +295,9 @@ int main(int argc, char** argv) {
       "it at a scratch config. A store that grows per call stops at 64 MiB per workload.\n"
       "Progress goes to stderr; the table (or JSON) to stdout.");
 
+  ConformanceArgs conformance_args;
+  CLI::App* conformance = add_conformance_command(app, conformance_args);
+
   try {
     app.parse(argc, argv);
     if (*backup && !maintenance.backup_path.empty() && maintenance.backend.empty()) {
@@ -319,6 +323,7 @@ int main(int argc, char** argv) {
     }
     if (*migrate) return run_migrate_command(from_file, to_file, migrate_options);
     if (*bench) return run_bench_command(bench_args);
+    if (*conformance) return run_conformance(conformance_args, conformance->remaining());
   } catch (const engram::StorageError& e) {
     fmt::print(stderr, "engram: {}\n", e.what());
     return kFailure;

@@ -47,7 +47,9 @@ namespace engram {
 //   3 — OptionSpec::constraint: an option's range, choices or non-emptiness,
 //       checked by the core where options are resolved; the roles' now() and
 //       maintenance() are no longer virtual: they give the backend's clock
-//       and maintenance, set by the core when it made the backend.
+//       and maintenance, set by the core when it made the backend;
+//       PluginDescriptor::capabilities: what a plugin promises beyond the
+//       contract (keeps_ids), which the conformance suite holds it to.
 inline constexpr int kPluginAbiVersion = 3;
 
 #define ENGRAM_STRINGIFY_(x) #x
@@ -146,6 +148,21 @@ class ENGRAM_API Backend {
   virtual Maintenance& maintenance() noexcept = 0;
 };
 
+// What a plugin promises beyond the role contract. The conformance suite
+// (engram-conformance) reads these from the descriptor of the plugin that
+// serves each role it tests, and holds the plugin to each promise it makes.
+struct PluginCapabilities {
+  // A batch put (store_batch of whole records, e.g. from a listing) of
+  // episodes, learning events and concepts keeps each positive integer `id`
+  // it is given, when no record of that kind already has it: store_batch
+  // returns exactly those ids, and relationships in the same batch may name
+  // the batch's concepts by them. Without it a put record may get a new id
+  // (the contract's "else a new one is assigned"), and store_batch's
+  // returned ids are the only way to find it. (Trace ids, strings, are kept
+  // when free by every backend: that is the contract, not a capability.)
+  bool keeps_ids = false;
+};
+
 // What a plugin tells the core about itself.
 struct PluginDescriptor {
   // Must stay the first member: the core reads it before anything else.
@@ -164,12 +181,15 @@ struct PluginDescriptor {
   // backends it did not open. Optional: when empty, the core takes the
   // values of the schema's `path` options.
   std::function<std::vector<std::filesystem::path>(const Json& options)> files;
+  // What the plugin promises beyond the contract; none by default.
+  PluginCapabilities capabilities = {};
 };
 
 // The descriptor most plugins return: `name`, `version`, `roles`, `options`
 // (an OptionTable's schema()), and a factory that makes a `BackendT` from
 // the context (BackendT(const BackendContext&)). A plugin adds `files`
-// when its files are not its path options.
+// when its files are not its path options, and sets `capabilities` for
+// what it promises beyond the contract.
 //
 //   const PluginDescriptor& descriptor() {
 //     static const PluginDescriptor kDescriptor = engram::describe_plugin<SqliteBackend>(

@@ -59,6 +59,8 @@ struct BackendInfo {
   std::filesystem::path plugin_file;
   std::vector<Role> roles;  // the roles the config assigns to it
   std::shared_ptr<Maintenance> maintenance;
+  // What its plugin's descriptor promises beyond the contract (plugin.h).
+  PluginCapabilities capabilities;
 };
 
 class ENGRAM_API Storage {

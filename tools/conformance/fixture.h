@@ -1,14 +1,20 @@
 // The conformance suite's fixture: how a test case gets a fresh Storage for
-// the plugin under test, the capability flags the plugin registered with, and
+// the plugin under test, what that plugin promises beyond the contract, and
 // the helpers that make deterministic values and compare records exactly.
 //
-// The suite is one program run once per plugin registration (see
-// CMakeLists.txt, engram_add_conformance): `--engram-config <file>` names the
-// config that opens the plugin under test for its roles, `--engram-flags`
-// lists what the plugin can do beyond the contract (`keeps_ids`: a batch put
-// keeps the integer ids it is given). Every test case opens its own Storage
+// The suite is the program engram-conformance (conformance_main.cpp):
+// `--engram-config <file>` names the config that opens the plugins under
+// test for their roles. What a plugin promises beyond the contract
+// (engram::PluginCapabilities, e.g. keeps_ids) is read from the descriptor
+// of the plugin that serves each role. Every test case opens its own Storage
 // with open(), in a fresh scratch folder with a fresh run id, and depends on
-// no other case.
+// no other case. The placeholders open() sets, which a config under test
+// uses to give each case fresh state:
+//   ${ENGRAM_CONFORMANCE_DIR}  a fresh, empty folder per open() (file paths)
+//   ${ENGRAM_CONFORMANCE_ID}   a fresh run id per open() (server key prefixes)
+//   ${ENGRAM_CONFORMANCE_PATTERN_TTL}, _ATTENTION_TTL, _SPIKE_TTL
+//                              the working-memory TTL options (seconds) the
+//                              case sets; give a default, `${...:-600}`
 //
 // Thread safety: open() and the settings are for the main thread only; the
 // value helpers are stateless.
@@ -21,8 +27,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,22 +37,24 @@
 #include "engram/errors.h"
 #include "engram/json.h"
 #include "engram/page.h"
+#include "engram/plugin.h"
 #include "engram/storage.h"
 
 namespace conformance {
 
 // ------------------------------------------------------------ settings
 
-// What the command line gave (conformance_main.cpp fills it).
+// What the run tests (conformance_main.cpp fills it before any case runs).
 struct Settings {
   std::filesystem::path config;  // --engram-config, made absolute
-  std::set<std::string> flags;   // --engram-flags, split at commas
+  // The roles under test, and for each the capabilities of the plugin
+  // serving it (its descriptor's).
+  std::map<engram::Role, engram::PluginCapabilities> capabilities;
 };
 Settings& settings();
-// Splits a comma list into settings().flags.
-void set_flags(std::string_view comma_list);
-// True iff the plugin registered capability `flag` ("keeps_ids").
-bool has_flag(std::string_view flag);
+// What the plugin serving `role` promises beyond the contract; none for a
+// role not under test.
+engram::PluginCapabilities capabilities(engram::Role role);
 
 // ------------------------------------------------------------ opening
 
@@ -65,9 +73,17 @@ struct TtlOverrides {
 engram::Storage open(TtlOverrides ttl = {});
 // The scratch folder of the last open().
 const std::filesystem::path& scratch_dir();
-// Removes every scratch folder made (at exit, unless ENGRAM_CONFORMANCE_KEEP
-// is set).
-void remove_scratch_dirs();
+// Sets the placeholders for a fresh scratch folder and run id (and the
+// default TTLs) without opening anything; returns the folder. open() calls
+// it; the program's emptiness check does too.
+std::filesystem::path fresh_placeholders(TtlOverrides ttl = {});
+// Cleans up after every case, at exit: opens the config once more for each
+// scratch folder and run id given out and clears every backend (clear_all;
+// one that cannot is left to its TTLs), then removes every scratch folder.
+// With `clear_backends` false only the folders go (a refused run, which
+// must not touch the config's stores). Does nothing when
+// ENGRAM_CONFORMANCE_KEEP is set.
+void clean_up(bool clear_backends);
 
 // ------------------------------------------------------------ time
 

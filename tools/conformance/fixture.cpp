@@ -19,9 +19,14 @@
 namespace conformance {
 namespace {
 
-std::vector<std::filesystem::path>& scratch_dirs() {
-  static std::vector<std::filesystem::path> dirs;
-  return dirs;
+// One scratch folder and run id given out.
+struct Scratch {
+  std::filesystem::path dir;
+  std::string run_id;
+};
+std::vector<Scratch>& scratches() {
+  static std::vector<Scratch> made;
+  return made;
 }
 
 // A run id unique across processes and hosts' runs: pid, time, a counter
@@ -49,7 +54,7 @@ std::filesystem::path make_scratch_dir(const std::string& run_id) {
                              std::strerror(errno));
   }
   std::filesystem::path dir(buffer.data());
-  scratch_dirs().push_back(dir);
+  scratches().push_back({dir, run_id});
   return dir;
 }
 
@@ -92,26 +97,14 @@ Settings& settings() {
   return instance;
 }
 
-void set_flags(std::string_view comma_list) {
-  while (!comma_list.empty()) {
-    const std::size_t comma = comma_list.find(',');
-    std::string flag(comma_list.substr(0, comma));
-    flag.erase(0, flag.find_first_not_of(" \t"));
-    flag.erase(flag.find_last_not_of(" \t") + 1);
-    if (!flag.empty()) settings().flags.insert(flag);
-    if (comma == std::string_view::npos) break;
-    comma_list.remove_prefix(comma + 1);
-  }
-}
-
-bool has_flag(std::string_view flag) {
-  return settings().flags.count(std::string(flag)) != 0;
+engram::PluginCapabilities capabilities(engram::Role role) {
+  const auto found = settings().capabilities.find(role);
+  return found == settings().capabilities.end() ? engram::PluginCapabilities{} : found->second;
 }
 
 // ------------------------------------------------------------ opening
 
-engram::Storage open(TtlOverrides ttl) {
-  REQUIRE_FALSE(settings().config.empty());
+std::filesystem::path fresh_placeholders(TtlOverrides ttl) {
   const std::string run_id = fresh_run_id();
   const std::filesystem::path dir = make_scratch_dir(run_id);
   set_env("ENGRAM_CONFORMANCE_DIR", dir.string());
@@ -119,22 +112,45 @@ engram::Storage open(TtlOverrides ttl) {
   set_env("ENGRAM_CONFORMANCE_PATTERN_TTL", seconds_text(ttl.pattern_ttl));
   set_env("ENGRAM_CONFORMANCE_ATTENTION_TTL", seconds_text(ttl.attention_ttl));
   set_env("ENGRAM_CONFORMANCE_SPIKE_TTL", seconds_text(ttl.spike_ttl));
+  return dir;
+}
+
+engram::Storage open(TtlOverrides ttl) {
+  REQUIRE_FALSE(settings().config.empty());
+  const std::filesystem::path dir = fresh_placeholders(ttl);
   INFO("opening " << settings().config << " in " << dir);
   return engram::Storage::open(settings().config);
 }
 
 const std::filesystem::path& scratch_dir() {
-  REQUIRE_FALSE(scratch_dirs().empty());
-  return scratch_dirs().back();
+  REQUIRE_FALSE(scratches().empty());
+  return scratches().back().dir;
 }
 
-void remove_scratch_dirs() {
+void clean_up(bool clear_backends) {
   if (std::getenv("ENGRAM_CONFORMANCE_KEEP") != nullptr) return;
-  for (const auto& dir : scratch_dirs()) {
+  for (const Scratch& scratch : scratches()) {
+    // Records on servers outlive the folder: clear them under the same
+    // placeholders. A backend that cannot clear is left to its TTLs.
+    if (clear_backends && !settings().config.empty()) {
+      try {
+        set_env("ENGRAM_CONFORMANCE_DIR", scratch.dir.string());
+        set_env("ENGRAM_CONFORMANCE_ID", scratch.run_id);
+        engram::Storage storage = engram::Storage::open(settings().config);
+        for (const engram::BackendInfo& backend : storage.backends()) {
+          try {
+            backend.maintenance->clear_all();
+          } catch (const engram::StorageError&) {
+          }
+        }
+        storage.close();
+      } catch (const std::exception&) {
+      }
+    }
     std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
+    std::filesystem::remove_all(scratch.dir, ignored);
   }
-  scratch_dirs().clear();
+  scratches().clear();
 }
 
 // ------------------------------------------------------------ time

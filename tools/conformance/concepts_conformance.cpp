@@ -557,7 +557,7 @@ TEST_CASE("concepts: records put from a listing into a fresh backend are reprodu
   engram::Storage target_storage = open();
   auto target = target_storage.concepts();
   std::map<std::int64_t, std::int64_t> new_id;  // source id → target id
-  if (conformance::has_flag("keeps_ids")) {
+  if (conformance::capabilities(engram::Role::kConcepts).keeps_ids) {
     // One batch: its relationships refer to its own concepts.
     ConceptBatch batch;
     for (const auto& concept_record : concepts) batch.put(concept_record);
