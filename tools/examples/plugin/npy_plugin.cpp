@@ -46,8 +46,14 @@ const PluginDescriptor& descriptor() {
   // The ABI version and build fingerprint are the descriptor's defaults
   // (kPluginAbiVersion, ENGRAM_BUILD_FINGERPRINT as this file was compiled):
   // the core refuses the library unless both match its own.
-  static const PluginDescriptor kDescriptor =
-      describe_plugin<NpyBackend>("npy", "1.0.0", {Role::kTraces}, kNpyOptions.schema());
+  static const PluginDescriptor kDescriptor = [] {
+    PluginDescriptor d =
+        describe_plugin<NpyBackend>("npy", "1.0.0", {Role::kTraces}, kNpyOptions.schema());
+    // No promise beyond the contract: keeps_ids is about the integer ids of
+    // episodes and concepts; trace ids are kept when free by every backend.
+    d.capabilities.keeps_ids = false;
+    return d;
+  }();
   return kDescriptor;
 }
 
