@@ -10,7 +10,9 @@
 #   - the CMake package's version rule: 0.2 is met, 0.1 and 0.3 are not;
 #   - tools/examples/host builds with find_package(engram) and with
 #     pkg-config, needs no backend library, and runs on a sqlite + memory
-#     config.
+#     config;
+#   - tools/examples/plugin builds against it, installs into it and passes
+#     `engram conformance` (its check_installed.sh).
 #
 #   installed_engram_test.sh prefix|deb <engram build tree> <engram source tree>
 set -euo pipefail
@@ -136,5 +138,10 @@ g++ -std=c++20 -O1 "$source/tools/examples/host/host.cpp" $flags -Wl,-rpath,"$li
 cmake -DBINARY="$work/host-pc" -P "$source/tests/linkage/check_needed.cmake"
 "$work/host-pc" "$work/run/host.yaml" | grep -q "episode 2 stored, 2 in context maze" ||
   fail "the pkg-config host did not run"
+
+# The example plugin, as its author builds it: against this root alone,
+# installed into it, found by name, passing `engram conformance`, and read
+# back with numpy.
+bash "$source/tools/examples/plugin/check_installed.sh" "$prefix"
 
 echo "ok: engram installed ($mode) works from $prefix alone"
