@@ -33,7 +33,7 @@ case "${1:-}" in
   *[!0-9]*) echo "usage: tools/fuzz.sh [SECONDS | --replay]" >&2; exit 2 ;;
   *) seconds=$1 ;;
 esac
-all_targets=(npy compressed_npy config cursor sqlite_row hdf5_journal hdf5_attribute)
+all_targets=(npy compressed_npy pickle config cursor sqlite_row hdf5_journal hdf5_attribute)
 read -r -a targets <<<"${ENGRAM_FUZZ_TARGETS:-${all_targets[*]}}"
 
 # clang 14 and its runtimes (libFuzzer, ASan, UBSan): installed when missing.

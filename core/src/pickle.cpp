@@ -13,253 +13,19 @@
 
 #include "engram/errors.h"
 #include "pickle_globals.h"
+#include "pickle_literals.h"
 #include "pickle_node.h"
 #include "pickle_numpy.h"
+#include "pickle_opcodes.h"
 #include "pickle_tagged_json.h"
 
 namespace engram::pickle::detail {
 
-std::string_view kind_name(Kind kind) noexcept {
-  switch (kind) {
-    case Kind::kNone:
-      return "None";
-    case Kind::kBool:
-      return "a bool";
-    case Kind::kInt:
-    case Kind::kUInt:
-    case Kind::kBigInt:
-      return "an int";
-    case Kind::kFloat:
-      return "a float";
-    case Kind::kComplex:
-      return "a complex";
-    case Kind::kStr:
-      return "a str";
-    case Kind::kBytes:
-      return "bytes";
-    case Kind::kByteArray:
-      return "a bytearray";
-    case Kind::kList:
-      return "a list";
-    case Kind::kTuple:
-      return "a tuple";
-    case Kind::kDict:
-      return "a dict";
-    case Kind::kSet:
-      return "a set";
-    case Kind::kFrozenSet:
-      return "a frozenset";
-    case Kind::kArray:
-      return "a numpy array";
-    case Kind::kScalar:
-      return "a numpy scalar";
-    case Kind::kDType:
-      return "a numpy.dtype";
-    case Kind::kPendingArray:
-      return "an unbuilt numpy array";
-    case Kind::kGlobal:
-      return "a global";
-  }
-  return "?";
-}
-
-void corrupt(const std::string& where, const std::string& why) {
-  throw CorruptData("pickle: " + why + " (" + where + ")");
-}
-
-void unsupported(const std::string& where, const std::string& why) {
-  throw NotSupported("pickle: " + why + " (" + where + ")");
-}
-
 namespace {
-
-// Opcodes by their byte, named as pickletools names them.
-std::string_view opcode_name(std::uint8_t op) noexcept {
-  switch (op) {
-    case '(': return "MARK";
-    case '.': return "STOP";
-    case '0': return "POP";
-    case '1': return "POP_MARK";
-    case '2': return "DUP";
-    case 'F': return "FLOAT";
-    case 'I': return "INT";
-    case 'J': return "BININT";
-    case 'K': return "BININT1";
-    case 'L': return "LONG";
-    case 'M': return "BININT2";
-    case 'N': return "NONE";
-    case 'P': return "PERSID";
-    case 'Q': return "BINPERSID";
-    case 'R': return "REDUCE";
-    case 'S': return "STRING";
-    case 'T': return "BINSTRING";
-    case 'U': return "SHORT_BINSTRING";
-    case 'V': return "UNICODE";
-    case 'X': return "BINUNICODE";
-    case 'a': return "APPEND";
-    case 'b': return "BUILD";
-    case 'c': return "GLOBAL";
-    case 'd': return "DICT";
-    case '}': return "EMPTY_DICT";
-    case 'e': return "APPENDS";
-    case 'g': return "GET";
-    case 'h': return "BINGET";
-    case 'i': return "INST";
-    case 'j': return "LONG_BINGET";
-    case 'l': return "LIST";
-    case ']': return "EMPTY_LIST";
-    case 'o': return "OBJ";
-    case 'p': return "PUT";
-    case 'q': return "BINPUT";
-    case 'r': return "LONG_BINPUT";
-    case 's': return "SETITEM";
-    case 't': return "TUPLE";
-    case ')': return "EMPTY_TUPLE";
-    case 'u': return "SETITEMS";
-    case 'G': return "BINFLOAT";
-    case 'B': return "BINBYTES";
-    case 'C': return "SHORT_BINBYTES";
-    case 0x80: return "PROTO";
-    case 0x81: return "NEWOBJ";
-    case 0x82: return "EXT1";
-    case 0x83: return "EXT2";
-    case 0x84: return "EXT4";
-    case 0x85: return "TUPLE1";
-    case 0x86: return "TUPLE2";
-    case 0x87: return "TUPLE3";
-    case 0x88: return "NEWTRUE";
-    case 0x89: return "NEWFALSE";
-    case 0x8a: return "LONG1";
-    case 0x8b: return "LONG4";
-    case 0x8c: return "SHORT_BINUNICODE";
-    case 0x8d: return "BINUNICODE8";
-    case 0x8e: return "BINBYTES8";
-    case 0x8f: return "EMPTY_SET";
-    case 0x90: return "ADDITEMS";
-    case 0x91: return "FROZENSET";
-    case 0x92: return "NEWOBJ_EX";
-    case 0x93: return "STACK_GLOBAL";
-    case 0x94: return "MEMOIZE";
-    case 0x95: return "FRAME";
-    case 0x96: return "BYTEARRAY8";
-    case 0x97: return "NEXT_BUFFER";
-    case 0x98: return "READONLY_BUFFER";
-    default: return {};
-  }
-}
-
-enum class Utf8 { kValid, kInvalid, kSurrogate };
-
-Utf8 check_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if ((lead & 0xe0) == 0xc0) {
-      length = 2;
-      code = lead & 0x1fu;
-    } else if ((lead & 0xf0) == 0xe0) {
-      length = 3;
-      code = lead & 0x0fu;
-    } else if ((lead & 0xf8) == 0xf0) {
-      length = 4;
-      code = lead & 0x07u;
-    } else {
-      return Utf8::kInvalid;
-    }
-    if (i + length > text.size()) return Utf8::kInvalid;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return Utf8::kInvalid;
-      code = (code << 6) | (next & 0x3fu);
-    }
-    static constexpr std::uint32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < kLeast[length] || code > 0x10ffff) return Utf8::kInvalid;
-    if (code >= 0xd800 && code <= 0xdfff) return Utf8::kSurrogate;
-    i += length;
-  }
-  return Utf8::kValid;
-}
-
-// Python's int from `bytes`, little-endian two's complement (LONG1, LONG4).
-void set_long(Node& node, std::span<const std::byte> bytes) {
-  const std::size_t n = bytes.size();
-  if (n == 0) {
-    node.kind = Kind::kInt;
-    return;
-  }
-  const bool negative = (static_cast<unsigned>(bytes[n - 1]) & 0x80u) != 0;
-  // Significant length: drop sign-extension bytes.
-  std::size_t significant = n;
-  const auto fill = static_cast<std::byte>(negative ? 0xff : 0x00);
-  while (significant > 1 && bytes[significant - 1] == fill &&
-         ((static_cast<unsigned>(bytes[significant - 2]) & 0x80u) != 0) == negative) {
-    --significant;
-  }
-  if (significant <= 8) {
-    std::uint64_t raw = negative ? ~std::uint64_t{0} : 0;
-    for (std::size_t k = 0; k < significant; ++k) {
-      raw &= ~(std::uint64_t{0xff} << (8 * k));
-      raw |= static_cast<std::uint64_t>(bytes[k]) << (8 * k);
-    }
-    node.kind = Kind::kInt;
-    node.integer = static_cast<std::int64_t>(raw);
-    return;
-  }
-  if (!negative && significant == 9 && bytes[8] == std::byte{0}) {
-    std::uint64_t raw = 0;
-    for (std::size_t k = 0; k < 8; ++k) raw |= static_cast<std::uint64_t>(bytes[k]) << (8 * k);
-    node.kind = Kind::kUInt;
-    node.unsigned_integer = raw;
-    return;
-  }
-  // Magnitude in 32-bit limbs, least significant first, then decimal by
-  // repeated division by 10^9.
-  std::vector<std::uint32_t> limbs((significant + 3) / 4, 0);
-  for (std::size_t k = 0; k < significant; ++k) {
-    limbs[k / 4] |= static_cast<std::uint32_t>(bytes[k]) << (8 * (k % 4));
-  }
-  if (negative) {
-    // Two's complement over `significant` bytes: magnitude = ~x + 1.
-    for (std::size_t k = significant; k < limbs.size() * 4; ++k) {
-      limbs[k / 4] |= std::uint32_t{0xff} << (8 * (k % 4));
-    }
-    std::uint64_t carry = 1;
-    for (auto& limb : limbs) {
-      const std::uint64_t sum = static_cast<std::uint64_t>(~limb) + carry;
-      limb = static_cast<std::uint32_t>(sum);
-      carry = sum >> 32;
-    }
-  }
-  std::string digits;
-  while (!limbs.empty()) {
-    std::uint64_t remainder = 0;
-    for (std::size_t k = limbs.size(); k-- > 0;) {
-      const std::uint64_t value = (remainder << 32) | limbs[k];
-      limbs[k] = static_cast<std::uint32_t>(value / 1'000'000'000u);
-      remainder = value % 1'000'000'000u;
-    }
-    while (!limbs.empty() && limbs.back() == 0) limbs.pop_back();
-    for (int d = 0; d < 9; ++d) {
-      digits.push_back(static_cast<char>('0' + remainder % 10));
-      remainder /= 10;
-      if (limbs.empty() && remainder == 0) break;
-    }
-  }
-  if (negative) digits.push_back('-');
-  node.kind = Kind::kBigInt;
-  node.text.assign(digits.rbegin(), digits.rend());
-}
 
 class Machine {
  public:
-  Machine(std::span<const std::byte> input, const Limits& limits)
-      : input_(input), limits_(limits) {
+  Machine(std::span<const std::byte> input, const Limits& limits) : input_(input), limits_(limits) {
     none_ = arena_.make(Kind::kNone);
     true_ = arena_.make(Kind::kBool);
     true_->flag = true;
@@ -281,8 +47,8 @@ class Machine {
       if (step(op)) break;
       if (pos_ >= input_.size()) fail("truncated: no STOP");
     }
-    if (stack_.size() != 1 || !marks_.empty()) fail("STOP with " + std::to_string(stack_.size()) +
-                                                    " values on the stack");
+    if (stack_.size() != 1 || !marks_.empty())
+      fail("STOP with " + std::to_string(stack_.size()) + " values on the stack");
     if (pos_ != input_.size()) {
       fail(std::to_string(input_.size() - pos_) + " bytes after STOP");
     }
@@ -410,8 +176,8 @@ class Machine {
     return result;
   }
   void require_hashable(Node& node, const char* what) {
-    if (!hashable(node, 0)) fail(std::string(what) + " is unhashable (" +
-                                 std::string(kind_name(node.kind)) + ")");
+    if (!hashable(node, 0))
+      fail(std::string(what) + " is unhashable (" + std::string(kind_name(node.kind)) + ")");
   }
 
   Node* memo_get(std::uint64_t index) {
@@ -680,8 +446,9 @@ class Machine {
       case 'Q':
       case 0x97:
       case 0x98:
-        refuse(std::string(opcode_name(op)) + " is not read (it names or calls code, or needs "
-                                              "out-of-band data)");
+        refuse(std::string(opcode_name(op)) +
+               " is not read (it names or calls code, or needs "
+               "out-of-band data)");
       case 'F':
       case 'I':
       case 'L':

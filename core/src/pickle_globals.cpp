@@ -64,7 +64,8 @@ std::string latin1(const std::string& utf8, const std::string& where) {
       out.push_back(static_cast<char>(lead));
       ++i;
     } else if ((lead & 0xe0) == 0xc0 && i + 1 < utf8.size()) {
-      const unsigned code = ((lead & 0x1fu) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3fu);
+      const unsigned code =
+          ((lead & 0x1fu) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3fu);
       if (code > 0xff) corrupt(where, "_codecs.encode of a str beyond latin-1");
       out.push_back(static_cast<char>(code));
       i += 2;
@@ -83,15 +84,14 @@ void require_args(const Node& args, std::size_t low, std::size_t high, Global gl
   }
 }
 
-Node* make_set(Arena& arena, Kind kind, const Node& args, Global global,
-               const std::string& where) {
+Node* make_set(Arena& arena, Kind kind, const Node& args, Global global, const std::string& where) {
   require_args(args, 0, 1, global, where);
   Node* set = arena.make(kind);
   if (args.items.empty()) return set;
   const Node& source = *args.items[0];
   if (source.kind != Kind::kList && source.kind != Kind::kTuple) {
-    unsupported(where, std::string(global_name(global)) + " of " +
-                           std::string(kind_name(source.kind)));
+    unsupported(where,
+                std::string(global_name(global)) + " of " + std::string(kind_name(source.kind)));
   }
   set->items = source.items;
   return set;

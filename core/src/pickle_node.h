@@ -31,24 +31,24 @@ namespace engram::pickle::detail {
 enum class Kind : std::uint8_t {
   kNone,
   kBool,
-  kInt,       // fits int64: `integer`
-  kUInt,      // fits uint64 but not int64: `unsigned_integer`
-  kBigInt,    // `text` is its decimal digits, with '-' when negative
-  kFloat,     // `real`
-  kComplex,   // `real`, `imag`
-  kStr,       // `text`, valid UTF-8
-  kBytes,     // `text`
-  kByteArray, // `text`
-  kList,      // `items`
-  kTuple,     // `items`
-  kDict,      // `items`: key, value, key, value...
-  kSet,       // `items`
-  kFrozenSet, // `items`
-  kArray,     // `array`: a finished numpy array (native, C order)
-  kScalar,    // `array`: a numpy scalar, as a 0-d array
-  kDType,     // a numpy.dtype: `dtype`, `big_endian`
+  kInt,           // fits int64: `integer`
+  kUInt,          // fits uint64 but not int64: `unsigned_integer`
+  kBigInt,        // `text` is its decimal digits, with '-' when negative
+  kFloat,         // `real`
+  kComplex,       // `real`, `imag`
+  kStr,           // `text`, valid UTF-8
+  kBytes,         // `text`
+  kByteArray,     // `text`
+  kList,          // `items`
+  kTuple,         // `items`
+  kDict,          // `items`: key, value, key, value...
+  kSet,           // `items`
+  kFrozenSet,     // `items`
+  kArray,         // `array`: a finished numpy array (native, C order)
+  kScalar,        // `array`: a numpy scalar, as a 0-d array
+  kDType,         // a numpy.dtype: `dtype`, `big_endian`
   kPendingArray,  // what _reconstruct returns, before BUILD gives its state
-  kGlobal,    // a recognised global: `global`
+  kGlobal,        // a recognised global: `global`
 };
 
 // The globals of engram/pickle.h's kGlobals, by what they construct.
@@ -68,7 +68,7 @@ enum class Global : std::uint8_t {
 
 struct Node {
   Kind kind = Kind::kNone;
-  bool flag = false;        // kBool
+  bool flag = false;               // kBool
   Global global = Global::kBytes;  // kGlobal
   DType dtype = DType::kFloat64;   // kDType
   bool big_endian = false;         // kDType

@@ -30,8 +30,8 @@ const Node& arg(const Node& args, std::size_t index) { return *args.items[index]
 void require_count(const Node& args, std::size_t low, std::size_t high, std::string_view what,
                    const std::string& where) {
   if (args.items.size() < low || args.items.size() > high) {
-    corrupt(where, std::string(what) + " given " + std::to_string(args.items.size()) +
-                       " arguments");
+    corrupt(where,
+            std::string(what) + " given " + std::to_string(args.items.size()) + " arguments");
   }
 }
 
@@ -116,8 +116,8 @@ Array make_array(DType dtype, bool big_endian, Shape shape, bool fortran,
 
 const Node& dtype_arg(const Node& value, std::string_view what, const std::string& where) {
   if (value.kind != Kind::kDType) {
-    corrupt(where, std::string(what) + " given " + std::string(kind_name(value.kind)) +
-                       " for a dtype");
+    corrupt(where,
+            std::string(what) + " given " + std::string(kind_name(value.kind)) + " for a dtype");
   }
   return value;
 }
@@ -151,8 +151,8 @@ Node* make_pending_array(Arena& arena, const Node& args, const std::string& wher
   require_count(args, 3, 3, "_reconstruct", where);
   const Node& type = arg(args, 0);
   if (type.kind != Kind::kGlobal || type.global != Global::kNdarray) {
-    unsupported(where, "_reconstruct of " + std::string(kind_name(type.kind)) +
-                           " (only numpy.ndarray)");
+    unsupported(where,
+                "_reconstruct of " + std::string(kind_name(type.kind)) + " (only numpy.ndarray)");
   }
   return arena.make(Kind::kPendingArray);
 }
@@ -183,8 +183,8 @@ Node* make_from_buffer(Arena& arena, const Node& args, const std::string& where)
     corrupt(where, "_frombuffer's order is not 'C' or 'F'");
   }
   Node* array = arena.make(Kind::kArray);
-  array->array = std::make_unique<Array>(make_array(
-      dtype.dtype, dtype.big_endian, std::move(shape), order.text == "F", bytes_of(buffer), where));
+  array->array = std::make_unique<Array>(make_array(dtype.dtype, dtype.big_endian, std::move(shape),
+                                                    order.text == "F", bytes_of(buffer), where));
   return array;
 }
 

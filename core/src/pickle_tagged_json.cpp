@@ -9,7 +9,8 @@
 namespace engram::pickle::detail {
 namespace {
 
-constexpr std::size_t kItemCost = 64;
+// About what one item of a nlohmann::json tree costs.
+constexpr std::size_t kItemCost = 128;
 constexpr std::string_view kWhere = "converting the value";
 
 Json tagged(std::string_view tag) {
@@ -39,8 +40,8 @@ class Converter {
 
   Json convert(Node& node, std::size_t depth) {
     if (depth > limits_.max_depth) {
-      corrupt(std::string(kWhere), "values nested deeper than " +
-                                       std::to_string(limits_.max_depth));
+      corrupt(std::string(kWhere),
+              "values nested deeper than " + std::to_string(limits_.max_depth));
     }
     spend(kItemCost + node.text.size() + (node.array ? node.array->nbytes() : 0));
     switch (node.kind) {
@@ -70,8 +71,8 @@ class Converter {
       case Kind::kBytes:
       case Kind::kByteArray: {
         Json object = tagged(node.kind == Kind::kBytes ? "bytes" : "bytearray");
-        object["base64"] = base64({reinterpret_cast<const std::byte*>(node.text.data()),
-                                   node.text.size()});
+        object["base64"] =
+            base64({reinterpret_cast<const std::byte*>(node.text.data()), node.text.size()});
         return object;
       }
       case Kind::kArray:
@@ -101,8 +102,8 @@ class Converter {
  private:
   void spend(std::size_t cost) {
     if (cost > limits_.max_output_bytes - spent_) {
-      corrupt(std::string(kWhere), "the value would exceed " +
-                                       std::to_string(limits_.max_output_bytes) + " bytes");
+      corrupt(std::string(kWhere),
+              "the value would exceed " + std::to_string(limits_.max_output_bytes) + " bytes");
     }
     spent_ += cost;
   }
@@ -176,9 +177,7 @@ class Converter {
 
 }  // namespace
 
-Json to_tagged_json(Node& root, const Limits& limits) {
-  return Converter(limits).convert(root, 0);
-}
+Json to_tagged_json(Node& root, const Limits& limits) { return Converter(limits).convert(root, 0); }
 
 std::string base64(std::span<const std::byte> bytes) {
   static constexpr char kAlphabet[] =

@@ -110,9 +110,8 @@ TEST_CASE("pickle: what CPython and numpy 1.24 write decodes to equal values",
 
   // Python reads engram's output back as the values it pickled.
   run_script("check " + engram_test::shell_quote(dir.string()), temp.path() / "check.log");
-  CHECK(engram_test::file_bytes(temp.path() / "check.log").find("checked " +
-                                                                std::to_string(decoded)) !=
-        std::string::npos);
+  CHECK(engram_test::file_bytes(temp.path() / "check.log")
+            .find("checked " + std::to_string(decoded)) != std::string::npos);
 
   // The reader recognises exactly the globals these pickles use, plus numpy
   // 2's numpy._core spellings of numpy.core's.

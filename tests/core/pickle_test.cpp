@@ -3,6 +3,8 @@
 // naming it; malformed input, huge declared lengths and deep nesting are
 // CorruptData, refused before the allocation. Values CPython writes are
 // proven in pickle_interop_test.cpp.
+#include "engram/pickle.h"
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
@@ -12,7 +14,6 @@
 
 #include "engram/errors.h"
 #include "engram/json.h"
-#include "engram/pickle.h"
 
 namespace {
 
@@ -54,7 +55,8 @@ std::string refusal(const std::string& text, const pickle::Limits& limits = {}) 
 
 // The dtype numpy.dtype('f8') with its state, as protocol 2 writes it.
 const std::string kDTypeF8 =
-    P("cnumpy\ndtype\nX\x02\x00\x00\x00" "f8\x89\x88\x87R(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xff"
+    P("cnumpy\ndtype\nX\x02\x00\x00\x00"
+      "f8\x89\x88\x87R(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xff"
       "J\xff\xff\xff\xffK\x00tb");
 
 }  // namespace
@@ -84,9 +86,14 @@ TEST_CASE("pickle: plain values by hand", "[pickle]") {
   CHECK(decode_json(P("\x80\x02]q\x00h\x00\x86.")) ==
         Json::parse(R"({"__engram__":"tuple","items":[[],[]]})"));
   // A 0-d numpy array at the top is an Array.
-  const std::string zero_d = P("\x80\x02" "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
-                               "K\x00\x85" "C\x01" "b\x87R(K\x01)") +
-                             kDTypeF8 + P("\x89" "C\x08\x00\x00\x00\x00\x00\x00\xf8?tb.");
+  const std::string zero_d = P("\x80\x02"
+                               "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
+                               "K\x00\x85"
+                               "C\x01"
+                               "b\x87R(K\x01)") +
+                             kDTypeF8 +
+                             P("\x89"
+                               "C\x08\x00\x00\x00\x00\x00\x00\xf8?tb.");
   const pickle::Value array = decode(zero_d);
   REQUIRE(std::holds_alternative<engram::Array>(array));
   CHECK(std::get<engram::Array>(array) == engram::Array::scalar(1.5));
@@ -99,17 +106,34 @@ TEST_CASE("pickle: forbidden opcodes and globals are NotSupported, naming them",
     const char* named;
   };
   const Hostile table[] = {
-      {"os.system via REDUCE", P("\x80\x02" "cos\nsystem\nX\x02\x00\x00\x00ls\x85R."), "os.system"},
-      {"GLOBAL of another module", P("\x80\x02" "cbuiltins\neval\n."), "builtins.eval"},
-      {"GLOBAL of numpy's other names", P("\x80\x02" "cnumpy\nload\n."), "numpy.load"},
-      {"STACK_GLOBAL of another module",
-       P("\x80\x04\x8c\x0asubprocess\x8c\x05Popen\x93."), "subprocess.Popen"},
+      {"os.system via REDUCE",
+       P("\x80\x02"
+         "cos\nsystem\nX\x02\x00\x00\x00ls\x85R."),
+       "os.system"},
+      {"GLOBAL of another module",
+       P("\x80\x02"
+         "cbuiltins\neval\n."),
+       "builtins.eval"},
+      {"GLOBAL of numpy's other names",
+       P("\x80\x02"
+         "cnumpy\nload\n."),
+       "numpy.load"},
+      {"STACK_GLOBAL of another module", P("\x80\x04\x8c\x0asubprocess\x8c\x05Popen\x93."),
+       "subprocess.Popen"},
       {"INST", P("\x80\x02(ios\nsystem\n."), "INST"},
       {"OBJ", P("\x80\x02(N)o."), "OBJ"},
-      {"NEWOBJ of a listed class", P("\x80\x02" "c__builtin__\nset\n)\x81."), "NEWOBJ of builtins.set"},
-      {"NEWOBJ of another class", P("\x80\x02" "ccollections\nOrderedDict\n)\x81."),
+      {"NEWOBJ of a listed class",
+       P("\x80\x02"
+         "c__builtin__\nset\n)\x81."),
+       "NEWOBJ of builtins.set"},
+      {"NEWOBJ of another class",
+       P("\x80\x02"
+         "ccollections\nOrderedDict\n)\x81."),
        "collections.OrderedDict"},
-      {"NEWOBJ_EX", P("\x80\x04" "c__builtin__\nset\n)}\x92."), "NEWOBJ_EX"},
+      {"NEWOBJ_EX",
+       P("\x80\x04"
+         "c__builtin__\nset\n)}\x92."),
+       "NEWOBJ_EX"},
       {"EXT1", P("\x80\x02\x82\x01."), "EXT1"},
       {"EXT2", P("\x80\x02\x83\x01\x00."), "EXT2"},
       {"EXT4", P("\x80\x02\x84\x01\x00\x00\x00."), "EXT4"},
@@ -120,21 +144,40 @@ TEST_CASE("pickle: forbidden opcodes and globals are NotSupported, naming them",
       {"BUILD on a non-numpy object", P("\x80\x02}}b."), "BUILD of a dict"},
       {"BUILD on a list", P("\x80\x02]Nb."), "BUILD of a list"},
       {"REDUCE of a value", P("\x80\x02N)R."), "REDUCE of None"},
-      {"REDUCE of numpy.ndarray", P("\x80\x02" "cnumpy\nndarray\n)R."), "numpy.ndarray"},
+      {"REDUCE of numpy.ndarray",
+       P("\x80\x02"
+         "cnumpy\nndarray\n)R."),
+       "numpy.ndarray"},
       {"_reconstruct of a non-ndarray",
-       P("\x80\x02" "cnumpy.core.multiarray\n_reconstruct\ncnumpy\ndtype\n)C\x01" "b\x87R."),
+       P("\x80\x02"
+         "cnumpy.core.multiarray\n_reconstruct\ncnumpy\ndtype\n)C\x01"
+         "b\x87R."),
        "_reconstruct of a global"},
-      {"an object dtype", P("\x80\x02" "cnumpy\ndtype\nX\x02\x00\x00\x00O8\x89\x88\x87R."), "'O8'"},
-      {"a float128 dtype", P("\x80\x02" "cnumpy\ndtype\nX\x03\x00\x00\x00" "f16\x89\x88\x87R."),
+      {"an object dtype",
+       P("\x80\x02"
+         "cnumpy\ndtype\nX\x02\x00\x00\x00O8\x89\x88\x87R."),
+       "'O8'"},
+      {"a float128 dtype",
+       P("\x80\x02"
+         "cnumpy\ndtype\nX\x03\x00\x00\x00"
+         "f16\x89\x88\x87R."),
        "'f16'"},
       {"_codecs.encode to another codec",
-       P("\x80\x02" "c_codecs\nencode\nX\x01\x00\x00\x00" "aX\x05\x00\x00\x00utf_8\x86R."),
+       P("\x80\x02"
+         "c_codecs\nencode\nX\x01\x00\x00\x00"
+         "aX\x05\x00\x00\x00utf_8\x86R."),
        "_codecs.encode"},
       {"protocol 0", P("N."), "PROTO"},
       {"protocol 6", P("\x80\x06N."), "protocol 6"},
       {"a protocol-0 opcode", P("\x80\x02I1\n."), "INT"},
-      {"a Python 2 str", P("\x80\x02U\x01" "a."), "SHORT_BINSTRING"},
-      {"a self-containing list", P("\x80\x02]q\x00h\x00" "a."), "contains itself"},
+      {"a Python 2 str",
+       P("\x80\x02U\x01"
+         "a."),
+       "SHORT_BINSTRING"},
+      {"a self-containing list",
+       P("\x80\x02]q\x00h\x00"
+         "a."),
+       "contains itself"},
       {"an int beyond the limit",
        P("\x80\x02\x8b\x01\x08\x00\x00") + std::string(0x801, '\x01') + ".", "2049 bytes"},
       {"a lone surrogate", P("\x80\x02X\x03\x00\x00\x00\xed\xa0\x80."), "surrogate"},
@@ -148,11 +191,15 @@ TEST_CASE("pickle: forbidden opcodes and globals are NotSupported, naming them",
 
 TEST_CASE("pickle: malformed input, huge lengths and deep nesting are CorruptData", "[pickle]") {
   const std::string huge = le64(std::uint64_t{1} << 40);
-  const std::string overflow =
-      P("\x80\x05" "cnumpy.core.numeric\n_frombuffer\n(C\x00" "cnumpy\ndtype\nX\x02\x00\x00\x00" "f8\x89"
-        "\x88\x87R\x8a\x08") +
-      le64(std::uint64_t{1} << 62) + P("\x8a\x08") + le64(std::uint64_t{1} << 62) +
-      P("\x86X\x01\x00\x00\x00" "CtR.");
+  const std::string overflow = P("\x80\x05"
+                                 "cnumpy.core.numeric\n_frombuffer\n(C\x00"
+                                 "cnumpy\ndtype\nX\x02\x00\x00\x00"
+                                 "f8\x89"
+                                 "\x88\x87R\x8a\x08") +
+                               le64(std::uint64_t{1} << 62) + P("\x8a\x08") +
+                               le64(std::uint64_t{1} << 62) +
+                               P("\x86X\x01\x00\x00\x00"
+                                 "CtR.");
   struct Bad {
     const char* what;
     std::string bytes;
@@ -167,30 +214,46 @@ TEST_CASE("pickle: malformed input, huge lengths and deep nesting are CorruptDat
       {"BINBYTES8 of 2^40", P("\x80\x04\x8e") + huge + ".", "BINBYTES8"},
       {"BYTEARRAY8 of 2^40", P("\x80\x05\x96") + huge + ".", "BYTEARRAY8"},
       {"BINUNICODE of 2^32-1", P("\x80\x02X\xff\xff\xff\xff."), "BINUNICODE"},
-      {"BINBYTES of 2^32-1", P("\x80\x03" "B\xff\xff\xff\xff."), "BINBYTES"},
+      {"BINBYTES of 2^32-1",
+       P("\x80\x03"
+         "B\xff\xff\xff\xff."),
+       "BINBYTES"},
       {"LONG4 of 2^31-1", P("\x80\x02\x8b\xff\xff\xff\x7f."), "LONG4"},
       {"LONG4 negative", P("\x80\x02\x8b\xff\xff\xff\xff."), "negative"},
       {"a huge FRAME", P("\x80\x04\x95") + huge + "N.", "FRAME"},
       {"an ndarray whose shape overflows", overflow, "overflows"},
       {"ndarray data of the wrong size",
-       P("\x80\x05" "cnumpy.core.numeric\n_frombuffer\n(C\x03" "abccnumpy\ndtype\nX\x02\x00\x00\x00" "f8"
-         "\x89\x88\x87RK\x01\x85X\x01\x00\x00\x00" "CtR."),
+       P("\x80\x05"
+         "cnumpy.core.numeric\n_frombuffer\n(C\x03"
+         "abccnumpy\ndtype\nX\x02\x00\x00\x00"
+         "f8"
+         "\x89\x88\x87RK\x01\x85X\x01\x00\x00\x00"
+         "CtR."),
        "3 bytes, not 8"},
       {"an ndarray without its state",
-       P("\x80\x02" "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85" "C\x01" "b\x87R."),
+       P("\x80\x02"
+         "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85"
+         "C\x01"
+         "b\x87R."),
        "never given its state"},
-      {"an empty stack", P("\x80\x02" "a."), "APPEND"},
+      {"an empty stack",
+       P("\x80\x02"
+         "a."),
+       "APPEND"},
       {"a memo never stored", P("\x80\x02h\x05."), "memo 5"},
       {"two values at STOP", P("\x80\x02NN."), "STOP"},
       {"bytes after STOP", P("\x80\x02N.x"), "after STOP"},
       {"a str not UTF-8", P("\x80\x02X\x01\x00\x00\x00\xff."), "UTF-8"},
       {"an unhashable key", P("\x80\x02}]Ns."), "unhashable"},
       {"an unhashable set item", P("\x80\x04\x8f(]\x90."), "unhashable"},
-      {"a GLOBAL without its newline", P("\x80\x02" "cos"), "newline"},
+      {"a GLOBAL without its newline",
+       P("\x80\x02"
+         "cos"),
+       "newline"},
       {"TUPLE without MARK", P("\x80\x02t."), "MARK"},
       {"a deep tuple", P("\x80\x02)") + std::string(100000, '\x85') + ".", "nested deeper"},
-      {"a deep list", P("\x80\x02") + std::string(100000, '(') + "]" + std::string(100000, 'l') +
-                          ".",
+      {"a deep list",
+       P("\x80\x02") + std::string(100000, '(') + "]" + std::string(100000, 'l') + ".",
        "nested deeper"},
   };
   for (const auto& bad : table) {

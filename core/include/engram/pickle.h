@@ -37,9 +37,12 @@
 //     an array whose shape overflows or whose data has the wrong size,
 //     malformed UTF-8, unhashable dict keys or set items, bytes after STOP.
 //
-// Memory: at most a small constant times the input's size while decoding,
-// plus the decoded value, itself at most max_output_bytes (values the pickle
-// shares by reference are counted each time they appear).
+// Memory: while decoding, the bytes the input's strs, bytes and arrays hold
+// (each declared length checked against the input first) plus about 150
+// bytes for each opcode read; then the decoded value, at most
+// max_output_bytes (values the pickle shares by reference are counted each
+// time they appear). Nothing is recursive but the final conversion, which
+// max_depth bounds.
 //
 // What a value becomes: a top-level numpy array is an engram::Array (native
 // byte order, C order, one copy). Anything else is an engram::Json, in this
@@ -92,7 +95,7 @@ struct Limits {
   // (1024 bytes: about 2466 decimal digits; CPython's own int-to-str limit
   // is 4300).
   std::size_t max_int_bytes = 1024;
-  // The decoded value's size (its bytes, plus 64 per item) above which the
+  // The decoded value's size (its bytes, plus 128 per item) above which the
   // input is CorruptData: shared references cannot blow it up.
   std::size_t max_output_bytes = std::size_t{1} << 30;
 };
@@ -105,15 +108,23 @@ inline constexpr std::string_view kTagKey = "__engram__";
 
 // The globals recognised, "module name" as GLOBAL spells them.
 inline constexpr std::string_view kGlobals[] = {
-    "numpy.core.multiarray _reconstruct", "numpy._core.multiarray _reconstruct",
-    "numpy.core.multiarray scalar",       "numpy._core.multiarray scalar",
-    "numpy.core.numeric _frombuffer",     "numpy._core.numeric _frombuffer",
-    "numpy ndarray",                      "numpy dtype",
-    "_codecs encode",                     "builtins complex",
-    "builtins set",                       "builtins frozenset",
+    "numpy.core.multiarray _reconstruct",
+    "numpy._core.multiarray _reconstruct",
+    "numpy.core.multiarray scalar",
+    "numpy._core.multiarray scalar",
+    "numpy.core.numeric _frombuffer",
+    "numpy._core.numeric _frombuffer",
+    "numpy ndarray",
+    "numpy dtype",
+    "_codecs encode",
+    "builtins complex",
+    "builtins set",
+    "builtins frozenset",
     "builtins bytearray",
-    "__builtin__ complex",                "__builtin__ set",
-    "__builtin__ frozenset",              "__builtin__ bytearray",
+    "__builtin__ complex",
+    "__builtin__ set",
+    "__builtin__ frozenset",
+    "__builtin__ bytearray",
     "__builtin__ bytes",
 };
 
