@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engram/errors.h"
+#include "engram/ids.h"
 #include "pickle_globals.h"
 #include "pickle_literals.h"
 #include "pickle_node.h"
@@ -146,37 +147,8 @@ class Machine {
     return node;
   }
 
-  bool hashable(Node& node, std::size_t depth) {
-    if (node.hashable != 0) return node.hashable == 1;
-    if (depth > limits_.max_depth) fail("a key nested too deeply");
-    bool result = true;
-    switch (node.kind) {
-      case Kind::kList:
-      case Kind::kDict:
-      case Kind::kSet:
-      case Kind::kByteArray:
-      case Kind::kArray:
-      case Kind::kPendingArray:
-        result = false;
-        break;
-      case Kind::kTuple:
-      case Kind::kFrozenSet:
-        for (Node* item : node.items) {
-          if (!hashable(*item, depth + 1)) {
-            result = false;
-            break;
-          }
-        }
-        break;
-      default:
-        break;
-    }
-    // A tuple's items are fixed, so the answer stays true.
-    node.hashable = result ? 1 : 2;
-    return result;
-  }
   void require_hashable(Node& node, const char* what) {
-    if (!hashable(node, 0))
+    if (!hashable(node, limits_.max_depth, where()))
       fail(std::string(what) + " is unhashable (" + std::string(kind_name(node.kind)) + ")");
   }
 
@@ -207,7 +179,7 @@ class Machine {
   Node* global(const std::string& module, const std::string& name) {
     const auto found = find_global(module, name);
     if (!found) {
-      refuse("global " + module.substr(0, 200) + "." + name.substr(0, 200) +
+      refuse("global " + printable(module.substr(0, 200)) + "." + printable(name.substr(0, 200)) +
              " is not on engram's list");
     }
     Node* node = arena_.make(Kind::kGlobal);
@@ -235,7 +207,12 @@ class Machine {
         marks_.push_back(stack_.size());
         return false;
       case '0':
-        pop();
+        // As CPython's: at a MARK with nothing above it, POP drops the MARK.
+        if (stack_.size() <= floor() && !marks_.empty()) {
+          marks_.pop_back();
+        } else {
+          pop();
+        }
         return false;
       case '1':
         pop_mark();

@@ -7,6 +7,10 @@
 namespace engram::pickle::detail {
 namespace {
 
+// How deeply tuples in a set item may nest (the machine's own keys are
+// bounded by Limits::max_depth; the conversion applies that bound again).
+constexpr std::size_t kMaxKeyDepth = 1000;
+
 struct Entry {
   std::string_view module;
   std::string_view name;
@@ -92,6 +96,11 @@ Node* make_set(Arena& arena, Kind kind, const Node& args, Global global, const s
   if (source.kind != Kind::kList && source.kind != Kind::kTuple) {
     unsupported(where,
                 std::string(global_name(global)) + " of " + std::string(kind_name(source.kind)));
+  }
+  for (Node* item : source.items) {
+    if (!hashable(*item, kMaxKeyDepth, where)) {
+      corrupt(where, "a set item is unhashable (" + std::string(kind_name(item->kind)) + ")");
+    }
   }
   set->items = source.items;
   return set;

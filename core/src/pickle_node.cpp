@@ -48,6 +48,44 @@ std::string_view kind_name(Kind kind) noexcept {
   return "?";
 }
 
+namespace {
+
+bool hashable_at(Node& node, std::size_t depth, std::size_t max_depth, const std::string& where) {
+  if (node.hashable != 0) return node.hashable == 1;
+  if (depth > max_depth) corrupt(where, "a key nested too deeply");
+  bool result = true;
+  switch (node.kind) {
+    case Kind::kList:
+    case Kind::kDict:
+    case Kind::kSet:
+    case Kind::kByteArray:
+    case Kind::kArray:
+    case Kind::kPendingArray:
+      result = false;
+      break;
+    case Kind::kTuple:
+    case Kind::kFrozenSet:
+      for (Node* item : node.items) {
+        if (!hashable_at(*item, depth + 1, max_depth, where)) {
+          result = false;
+          break;
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  // A tuple's items are fixed, so its answer never changes.
+  node.hashable = result ? 1 : 2;
+  return result;
+}
+
+}  // namespace
+
+bool hashable(Node& node, std::size_t max_depth, const std::string& where) {
+  return hashable_at(node, 0, max_depth, where);
+}
+
 void corrupt(const std::string& where, const std::string& why) {
   throw CorruptData("pickle: " + why + " (" + where + ")");
 }

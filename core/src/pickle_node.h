@@ -99,6 +99,11 @@ class Arena {
 // "a list", "an int", ... for messages.
 std::string_view kind_name(Kind kind) noexcept;
 
+// Whether `node` could be a dict key or set item in Python (a tuple or
+// frozenset of hashable items, or no container at all). Caches the answer
+// in the node. Throws CorruptData when tuples nest deeper than `max_depth`.
+bool hashable(Node& node, std::size_t max_depth, const std::string& where);
+
 [[noreturn]] void corrupt(const std::string& where, const std::string& why);
 [[noreturn]] void unsupported(const std::string& where, const std::string& why);
 

@@ -85,6 +85,15 @@ TEST_CASE("pickle: plain values by hand", "[pickle]") {
   // Shared references are values twice.
   CHECK(decode_json(P("\x80\x02]q\x00h\x00\x86.")) ==
         Json::parse(R"({"__engram__":"tuple","items":[[],[]]})"));
+  // POP at a MARK with nothing above it drops the MARK, as in CPython.
+  CHECK(decode_json(P("\x80\x02K\x01(0.")) == 1);
+  // A global's name in a message is printable.
+  try {
+    decode(P("\x80\x02" "cos\x01\nsys\xfftem\n."));
+    FAIL("no error");
+  } catch (const engram::NotSupported& error) {
+    CHECK_THAT(error.what(), Catch::Matchers::Contains("global os\\x01.sys\\xfftem"));
+  }
   // A 0-d numpy array at the top is an Array.
   const std::string zero_d = P("\x80\x02"
                                "cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\n"
@@ -245,6 +254,7 @@ TEST_CASE("pickle: malformed input, huge lengths and deep nesting are CorruptDat
       {"bytes after STOP", P("\x80\x02N.x"), "after STOP"},
       {"a str not UTF-8", P("\x80\x02X\x01\x00\x00\x00\xff."), "UTF-8"},
       {"an unhashable key", P("\x80\x02}]Ns."), "unhashable"},
+      {"an unhashable item of set()", P("\x80\x02" "c__builtin__\nset\n]]a\x85R."), "unhashable"},
       {"an unhashable set item", P("\x80\x04\x8f(]\x90."), "unhashable"},
       {"a GLOBAL without its newline",
        P("\x80\x02"
