@@ -26,14 +26,6 @@ Json float_value(double value) {
   return object;
 }
 
-Json array_json(std::string_view tag, const Array& array, bool with_shape) {
-  Json object = tagged(tag);
-  object["dtype"] = dtype_name(array.dtype());
-  if (with_shape) object["shape"] = array.shape();
-  object["data"] = base64(array.bytes());
-  return object;
-}
-
 class Converter {
  public:
   explicit Converter(const Limits& limits) : limits_(limits) {}
@@ -76,9 +68,13 @@ class Converter {
         return object;
       }
       case Kind::kArray:
-        return array_json("ndarray", *node.array, true);
-      case Kind::kScalar:
-        return array_json("scalar", *node.array, false);
+        return tagged_array(*node.array);
+      case Kind::kScalar: {
+        Json object = tagged("scalar");
+        object["dtype"] = dtype_name(node.array->dtype());
+        object["data"] = base64(node.array->bytes());
+        return object;
+      }
       case Kind::kDType:
         unsupported(std::string(kWhere), "a bare numpy.dtype as a value");
       case Kind::kGlobal:
