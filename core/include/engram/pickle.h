@@ -46,8 +46,9 @@
 //
 // What a value becomes: a top-level numpy array is an engram::Array (native
 // byte order, C order, one copy). Anything else is an engram::Json, in this
-// tagged form for what JSON lacks; it round-trips to an equal Python value
-// (tests/core/pickle_tagged_json.py decodes it):
+// tagged form for what JSON lacks; it round-trips to an equal Python value of
+// the same types (a big-endian array comes back little-endian with equal
+// elements; tests/core/pickle_tagged_json.py decodes the form):
 //   None, bool, str             null, true/false, string
 //   int                         number; beyond int64/uint64:
 //                                 {"__engram__": "int", "value": "<decimal>"}
