@@ -14,6 +14,7 @@
 
 #include "engram/errors.h"
 #include "engram/ids.h"
+#include "numpy_type_codes.h"
 
 namespace engram::npy {
 namespace {
@@ -32,28 +33,7 @@ constexpr int kMaxNesting = 32;
 
 // --- dtype descriptors ---
 
-struct TypeCode {
-  DType dtype;
-  std::string_view code;  // the descriptor without its byte-order character
-};
-
-constexpr TypeCode kTypeCodes[] = {
-    {DType::kBool, "b1"},      {DType::kInt8, "i1"},        {DType::kInt16, "i2"},
-    {DType::kInt32, "i4"},     {DType::kInt64, "i8"},       {DType::kUInt8, "u1"},
-    {DType::kUInt16, "u2"},    {DType::kUInt32, "u4"},      {DType::kUInt64, "u8"},
-    {DType::kFloat16, "f2"},   {DType::kFloat32, "f4"},     {DType::kFloat64, "f8"},
-    {DType::kComplex64, "c8"}, {DType::kComplex128, "c16"},
-};
-
-std::string descr_of(DType dtype) {
-  for (const auto& entry : kTypeCodes) {
-    if (entry.dtype == dtype) {
-      // numpy marks types without a byte order with '|'.
-      return std::string(dtype_size(dtype) == 1 ? "|" : "<").append(entry.code);
-    }
-  }
-  return {};  // unreachable: every DType has a code
-}
+std::string descr_of(DType dtype) { return detail::numpy_type_code(dtype); }
 
 struct Descr {
   DType dtype;
@@ -61,19 +41,9 @@ struct Descr {
 };
 
 std::optional<Descr> parse_descr(std::string_view descr) {
-  if (descr.empty()) return std::nullopt;
-  // '|' ("not applicable") on a multi-byte type means native to numpy, as '='
-  // and a descriptor without an order character ('f8') do.
-  const char order = descr.front();
-  const bool has_order = order == '<' || order == '>' || order == '=' || order == '|';
-  const std::string_view code = has_order ? descr.substr(1) : descr;
-  for (const auto& entry : kTypeCodes) {
-    if (entry.code == code) {
-      // A 1-byte type reads the same in either order.
-      return Descr{entry.dtype, order == '>' && dtype_size(entry.dtype) > 1};
-    }
-  }
-  return std::nullopt;
+  const auto code = detail::parse_numpy_type_code(descr);
+  if (!code) return std::nullopt;
+  return Descr{code->dtype, code->big_endian};
 }
 
 // --- the header dictionary ---

@@ -7,23 +7,10 @@
 #include <utility>
 
 #include "engram/errors.h"
+#include "numpy_type_codes.h"
 
 namespace engram::pickle::detail {
 namespace {
-
-struct TypeCode {
-  DType dtype;
-  std::string_view code;
-};
-
-// numpy.dtype's first argument as numpy pickles it: kind and size.
-constexpr TypeCode kTypeCodes[] = {
-    {DType::kBool, "b1"},      {DType::kInt8, "i1"},        {DType::kInt16, "i2"},
-    {DType::kInt32, "i4"},     {DType::kInt64, "i8"},       {DType::kUInt8, "u1"},
-    {DType::kUInt16, "u2"},    {DType::kUInt32, "u4"},      {DType::kUInt64, "u8"},
-    {DType::kFloat16, "f2"},   {DType::kFloat32, "f4"},     {DType::kFloat64, "f8"},
-    {DType::kComplex64, "c8"}, {DType::kComplex128, "c16"},
-};
 
 const Node& arg(const Node& args, std::size_t index) { return *args.items[index]; }
 
@@ -130,19 +117,11 @@ Node* make_dtype(Arena& arena, const Node& args, const std::string& where) {
   if (code.kind != Kind::kStr) {
     unsupported(where, "numpy.dtype of " + std::string(kind_name(code.kind)));
   }
-  std::string_view text = code.text;
-  bool big_endian = false;
-  if (!text.empty() && (text[0] == '<' || text[0] == '>' || text[0] == '|' || text[0] == '=')) {
-    big_endian = text[0] == '>';
-    text.remove_prefix(1);
-  }
-  for (const auto& entry : kTypeCodes) {
-    if (entry.code == text) {
-      Node* dtype = arena.make(Kind::kDType);
-      dtype->dtype = entry.dtype;
-      dtype->big_endian = big_endian && dtype_size(entry.dtype) > 1;
-      return dtype;
-    }
+  if (const auto parsed = engram::detail::parse_numpy_type_code(code.text)) {
+    Node* dtype = arena.make(Kind::kDType);
+    dtype->dtype = parsed->dtype;
+    dtype->big_endian = parsed->big_endian;
+    return dtype;
   }
   unsupported(where, "numpy dtype '" + code.text.substr(0, 64) + "' is not one of engram's");
 }
