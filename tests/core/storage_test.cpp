@@ -7,8 +7,10 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "engram/errors.h"
+#include "engram/held_records.h"
 
 namespace {
 
@@ -157,4 +159,17 @@ TEST_CASE("storage: the plugin library lives exactly as long as what it made", "
     ++orders;
   } while (std::next_permutation(order.begin(), order.end()));
   CHECK(orders == 6);
+}
+
+TEST_CASE("storage: held_record_kinds names what a role's store already holds", "[storage]") {
+  engram::Storage storage = engram::Storage::from_yaml(
+      "version: 1\nbackends:\n  mem: {plugin: memory}\nroles: {episodes: mem, traces: mem}\n");
+  CHECK(engram::held_record_kinds(storage, engram::Role::kEpisodes).empty());
+  CHECK(engram::held_record_kinds(storage, engram::Role::kTraces).empty());
+  storage.episodes()->store_learning_event("maze", 0.5, "explore");
+  CHECK(engram::held_record_kinds(storage, engram::Role::kEpisodes) ==
+        std::vector<std::string>{"learning events"});
+  CHECK(engram::held_record_kinds(storage, engram::Role::kTraces).empty());
+  CHECK_THROWS_AS(engram::held_record_kinds(storage, engram::Role::kConcepts),
+                  engram::ConfigError);
 }

@@ -45,10 +45,10 @@
 #include <vector>
 
 #include "engram/errors.h"
+#include "engram/held_records.h"
 #include "engram/plugin.h"
 #include "engram/storage.h"
 #include "fixture.h"
-#include "store_emptiness.h"
 
 namespace {
 
@@ -136,10 +136,10 @@ int prepare(const std::filesystem::path& config, const std::vector<std::string>&
   for (const engram::BackendInfo& backend : storage.backends()) {
     for (engram::Role role : backend.roles) {
       if (!under_test(role)) continue;
-      if (const auto held = conformance::held_records(storage, role)) {
+      if (const auto held = engram::held_record_kinds(storage, role); !held.empty()) {
         std::cerr << "engram-conformance: refusing " << config.string() << ": backend `"
                   << backend.name << "` (plugin " << backend.plugin << ") serving role `"
-                  << engram::role_name(role) << "` already holds " << *held
+                  << engram::role_name(role) << "` already holds " << held.front()
                   << "; the suite writes, lists and clears its stores, so give it empty ones"
                   << " (e.g. paths under ${ENGRAM_CONFORMANCE_DIR}, key prefixes with"
                   << " ${ENGRAM_CONFORMANCE_ID}: see --help)\n";

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "engram/held_records.h"
 #include "progress.h"
 #include "workloads.h"
 #include "engram/errors.h"
@@ -289,48 +290,6 @@ const BackendInfo& backend_of(const Storage& storage, Role role) {
   throw ConfigError(std::string("bench: no backend holds role ") + std::string(role_name(role)));
 }
 
-// The kinds of records `role`'s store holds already, by one-record pages.
-std::vector<std::string> kinds_present(Storage& storage, Role role) {
-  std::vector<std::string> kinds;
-  const auto note = [&](const char* kind, const auto& page) {
-    if (!page.items.empty()) kinds.emplace_back(kind);
-  };
-  switch (role) {
-    case Role::kWorkingMemory: {
-      auto wm = storage.working_memory();
-      note("working-memory patterns", wm->list_working_memory_patterns({}, 1));
-      note("cached spike trains", wm->list_spike_trains({}, 1));
-      note("attention weights", wm->list_attention_weights({}, 1));
-      break;
-    }
-    case Role::kEpisodes: {
-      auto episodes = storage.episodes();
-      note("episodes", episodes->list_episodes({}, 1));
-      note("learning events", episodes->list_learning_events({}, 1));
-      break;
-    }
-    case Role::kConcepts: {
-      auto concepts = storage.concepts();
-      note("concepts", concepts->list_concepts({}, 1));
-      note("relationships", concepts->list_relationships({}, 1));
-      break;
-    }
-    case Role::kTraces: {
-      auto traces = storage.traces();
-      note("network snapshots", traces->list_network_snapshots({}, 1));
-      note("spike trains", traces->list_spike_trains({}, 1));
-      note("compressed spike trains", traces->list_compressed_spike_trains({}, 1));
-      note("reservoir states", traces->list_reservoir_states({}, 1));
-      note("layer outputs", traces->list_layer_outputs({}, 1));
-      note("plasticity traces", traces->list_plasticity_traces({}, 1));
-      note("homeostatic traces", traces->list_homeostatic_traces({}, 1));
-      note("performance metrics", traces->list_performance_metrics({}, 1));
-      break;
-    }
-  }
-  return kinds;
-}
-
 std::string join(const std::vector<std::string>& parts) {
   std::string joined;
   for (const auto& part : parts) {
@@ -345,7 +304,7 @@ std::string join(const std::vector<std::string>& parts) {
 std::vector<std::string> roles_holding_records(Storage& storage, const std::vector<Role>& roles) {
   std::vector<std::string> holding;
   for (Role role : selected_roles(storage, roles)) {
-    const auto kinds = kinds_present(storage, role);
+    const auto kinds = held_record_kinds(storage, role);
     if (kinds.empty()) continue;
     holding.push_back(fmt::format("{} (backend {}): {}", role_name(role),
                                   backend_of(storage, role).name, join(kinds)));
