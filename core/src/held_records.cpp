@@ -9,9 +9,11 @@ std::vector<std::string> held_record_kinds(const Storage& storage, Role role) {
     throw ConfigError("no backend serves role " + std::string(role_name(role)));
   }
   std::vector<std::string> kinds;
+  // A record that does not decode is held all the same.
   const auto note = [&](const char* kind, const auto& page) {
-    if (!page.items.empty()) kinds.emplace_back(kind);
+    if (!page.items.empty() || !page.skipped.empty()) kinds.emplace_back(kind);
   };
+  constexpr Undecodable kSkip = Undecodable::kSkip;
   switch (role) {
     case Role::kWorkingMemory: {
       auto wm = storage.working_memory();
@@ -22,14 +24,14 @@ std::vector<std::string> held_record_kinds(const Storage& storage, Role role) {
     }
     case Role::kEpisodes: {
       auto episodes = storage.episodes();
-      note("episodes", episodes->list_episodes({}, 1));
-      note("learning events", episodes->list_learning_events({}, 1));
+      note("episodes", episodes->list_episodes({}, 1, kSkip));
+      note("learning events", episodes->list_learning_events({}, 1, kSkip));
       break;
     }
     case Role::kConcepts: {
       auto concepts = storage.concepts();
-      note("concepts", concepts->list_concepts({}, 1));
-      note("relationships", concepts->list_relationships({}, 1));
+      note("concepts", concepts->list_concepts({}, 1, kSkip));
+      note("relationships", concepts->list_relationships({}, 1, kSkip));
       break;
     }
     case Role::kTraces: {

@@ -216,15 +216,16 @@ EpisodeBatchIds EpisodeStore::store_batch(const EpisodeBatch& batch) {
   return do_store_batch(stamped);
 }
 
-Page<Episode> EpisodeStore::list_episodes(std::string_view cursor, std::size_t limit) {
+Page<Episode> EpisodeStore::list_episodes(std::string_view cursor, std::size_t limit,
+                                          Undecodable undecodable) {
   detail::check_limit(limit);
-  return detail::tied(do_list_episodes(cursor, limit), library_);
+  return detail::tied(do_list_episodes(cursor, limit, undecodable), library_);
 }
 
-Page<LearningEvent> EpisodeStore::list_learning_events(std::string_view cursor,
-                                                       std::size_t limit) {
+Page<LearningEvent> EpisodeStore::list_learning_events(std::string_view cursor, std::size_t limit,
+                                                       Undecodable undecodable) {
   detail::check_limit(limit);
-  return detail::tied(do_list_learning_events(cursor, limit), library_);
+  return detail::tied(do_list_learning_events(cursor, limit, undecodable), library_);
 }
 
 // ---------------------------------------------------------------- ConceptStore
@@ -298,14 +299,16 @@ std::vector<std::int64_t> ConceptStore::store_batch(const ConceptBatch& batch) {
   return do_store_batch(stamped);
 }
 
-Page<Concept> ConceptStore::list_concepts(std::string_view cursor, std::size_t limit) {
+Page<Concept> ConceptStore::list_concepts(std::string_view cursor, std::size_t limit,
+                                          Undecodable undecodable) {
   detail::check_limit(limit);
-  return detail::tied(do_list_concepts(cursor, limit), library_);
+  return detail::tied(do_list_concepts(cursor, limit, undecodable), library_);
 }
 
-Page<Relationship> ConceptStore::list_relationships(std::string_view cursor, std::size_t limit) {
+Page<Relationship> ConceptStore::list_relationships(std::string_view cursor, std::size_t limit,
+                                                    Undecodable undecodable) {
   detail::check_limit(limit);
-  return detail::tied(do_list_relationships(cursor, limit), library_);
+  return detail::tied(do_list_relationships(cursor, limit, undecodable), library_);
 }
 
 // ---------------------------------------------------------------- TraceStore

@@ -499,11 +499,14 @@ class MemoryEpisodes final : public EpisodeStore {
     return ids;
   }
 
-  Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit) override {
+  // Records here are always decoded: nothing to skip.
+  Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit,
+                                 Undecodable) override {
     auto lock = shared_.read();
     return list_page(episodes_, cursor, limit, shared_.name(), kEveryEntry, kEntryValue);
   }
-  Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit) override {
+  Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit,
+                                              Undecodable) override {
     auto lock = shared_.read();
     return list_page(events_, cursor, limit, shared_.name(), kEveryEntry, kEntryValue);
   }
@@ -609,11 +612,14 @@ class MemoryConcepts final : public ConceptStore {
     return apply(std::move(concepts), whole, batch.relationships());
   }
 
-  Page<Concept> do_list_concepts(std::string_view cursor, std::size_t limit) override {
+  // Records here are always decoded: nothing to skip.
+  Page<Concept> do_list_concepts(std::string_view cursor, std::size_t limit,
+                                 Undecodable) override {
     auto lock = shared_.read();
     return list_page(concepts_, cursor, limit, shared_.name(), kEveryEntry, kEntryValue);
   }
-  Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit) override {
+  Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit,
+                                           Undecodable) override {
     auto lock = shared_.read();
     return list_page(relationships_, cursor, limit, shared_.name(), kEveryEntry,
                      [](const auto& entry) {

@@ -14,6 +14,14 @@ std::string relationship_cursor(const Relationship& r) {
   return cursor_after(r.source_id, r.target_id, r.type);
 }
 
+// A relationship row a listing skips: "source>target>type" (rows of
+// SELECT source_concept_id, target_concept_id, relationship_type, ...).
+RowKey relationship_row_key(const Statement& row) {
+  const Relationship key{row.int64(0), row.int64(1), row.text(2), 0.0};
+  return {std::to_string(key.source_id) + ">" + std::to_string(key.target_id) + ">" + key.type,
+          relationship_cursor(key)};
+}
+
 // The relationship after which a listing goes on; nullopt for the first page.
 std::optional<Relationship> relationship_after(const Origin& origin, std::string_view cursor) {
   const auto key = cursor_key<std::int64_t, std::int64_t, std::string>(cursor, origin.backend);
@@ -117,17 +125,19 @@ std::vector<std::int64_t> SqliteConcepts::do_store_batch(const ConceptBatch& bat
   return ids;
 }
 
-Page<Concept> SqliteConcepts::do_list_concepts(std::string_view cursor, std::size_t limit) {
+Page<Concept> SqliteConcepts::do_list_concepts(std::string_view cursor, std::size_t limit,
+                                               Undecodable undecodable) {
   auto reader = database_.reader();
   return page_by_id(
-      *reader, origin(), cursor, limit,
+      *reader, origin(), cursor, limit, undecodable,
       "SELECT id, name, embedding, creation_time, access_count, last_accessed, metadata "
       "FROM concepts WHERE id > ?1 ORDER BY id LIMIT ?2",
       "listing concepts", [&](const Statement& row) { return read_concept(codec(), row); });
 }
 
 Page<Relationship> SqliteConcepts::do_list_relationships(std::string_view cursor,
-                                                         std::size_t limit) {
+                                                         std::size_t limit,
+                                                         Undecodable undecodable) {
   const std::optional<Relationship> after = relationship_after(origin(), cursor);
   auto reader = database_.reader();
   if (!after) {
@@ -137,7 +147,8 @@ Page<Relationship> SqliteConcepts::do_list_relationships(std::string_view cursor
         "ORDER BY source_concept_id, target_concept_id, relationship_type LIMIT ?1",
         "listing relationships");
     query.bind_limit(1, page_rows(limit));
-    return read_page(query, limit, read_relationship, relationship_cursor);
+    return read_page(query, limit, undecodable, read_relationship, relationship_cursor,
+                     relationship_row_key);
   }
   Statement query = reader->prepare(
       "SELECT source_concept_id, target_concept_id, relationship_type, strength "
@@ -149,7 +160,8 @@ Page<Relationship> SqliteConcepts::do_list_relationships(std::string_view cursor
       .bind(2, after->target_id)
       .bind_text(3, after->type)
       .bind_limit(4, page_rows(limit));
-  return read_page(query, limit, read_relationship, relationship_cursor);
+  return read_page(query, limit, undecodable, read_relationship, relationship_cursor,
+                   relationship_row_key);
 }
 
 Relationship SqliteConcepts::read_relationship(const Statement& row) {

@@ -57,9 +57,11 @@ class SqliteConcepts final : public ConceptStore {
 
   std::vector<std::int64_t> do_store_batch(const ConceptBatch& batch) override;
 
-  Page<Concept> do_list_concepts(std::string_view cursor, std::size_t limit) override;
+  Page<Concept> do_list_concepts(std::string_view cursor, std::size_t limit,
+                                 Undecodable undecodable) override;
 
-  Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit) override;
+  Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit,
+                                           Undecodable undecodable) override;
 
   //   0 source, 1 target, 2 type, 3 strength
   static Relationship read_relationship(const Statement& row);

@@ -110,19 +110,21 @@ EpisodeBatchIds SqliteEpisodes::do_store_batch(const EpisodeBatch& batch) {
   return ids;
 }
 
-Page<Episode> SqliteEpisodes::do_list_episodes(std::string_view cursor, std::size_t limit) {
+Page<Episode> SqliteEpisodes::do_list_episodes(std::string_view cursor, std::size_t limit,
+                                               Undecodable undecodable) {
   auto reader = database_.reader();
   return page_by_id(
-      *reader, origin(), cursor, limit,
+      *reader, origin(), cursor, limit, undecodable,
       "SELECT id, timestamp, experience_data, performance_score, context_hash, metadata, "
       "experience_format FROM episodes WHERE id > ?1 ORDER BY id LIMIT ?2",
       "listing episodes", [&](const Statement& row) { return read_episode(codec(), row); });
 }
 
 Page<LearningEvent> SqliteEpisodes::do_list_learning_events(std::string_view cursor,
-                                                            std::size_t limit) {
+                                                            std::size_t limit,
+                                                            Undecodable undecodable) {
   auto reader = database_.reader();
-  return page_by_id(*reader, origin(), cursor, limit,
+  return page_by_id(*reader, origin(), cursor, limit, undecodable,
                     "SELECT id, task_type, performance_delta, strategy_used, timestamp, "
                     "parameters FROM learning_events WHERE id > ?1 ORDER BY id LIMIT ?2",
                     "listing learning events",

@@ -64,9 +64,11 @@ class SqliteEpisodes final : public EpisodeStore {
 
   EpisodeBatchIds do_store_batch(const EpisodeBatch& batch) override;
 
-  Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit) override;
+  Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit,
+                                 Undecodable undecodable) override;
 
-  Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit) override;
+  Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit,
+                                              Undecodable undecodable) override;
 
   // Inserts with the record's id when it is free (a put), else a new one
   // (NULL: AUTOINCREMENT, past every id ever used). REQUIRES: the writer.

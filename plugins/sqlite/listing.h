@@ -40,12 +40,16 @@ inline std::int64_t id_after(const Origin& origin, std::string_view cursor) {
 // One page from `query` (bound to ask for the records past the cursor, in
 // key order, at most page_rows(limit) of them): up to `limit` rows read by
 // `read`; the next cursor made by `cursor_of` from the last record when
-// another row follows (that row is seen, not decoded).
-template <class Read, class CursorOf>
-auto read_page(Statement& query, std::size_t limit, Read read, CursorOf cursor_of) {
+// another row follows (that row is seen, not decoded). With
+// Undecodable::kSkip a row `read` cannot decode is named by `row_key`
+// (engram::read_page).
+template <class Read, class CursorOf, class KeyOfRow>
+auto read_page(Statement& query, std::size_t limit, Undecodable undecodable, Read read,
+               CursorOf cursor_of, KeyOfRow row_key) {
+  const Statement& row = query;
   return engram::read_page(
-      limit, [&] { return query.step(); },
-      [&] { return read(static_cast<const Statement&>(query)); }, cursor_of);
+      limit, undecodable, [&] { return query.step(); }, [&] { return read(row); }, cursor_of,
+      [&] { return row_key(row); });
 }
 
 // One more row than a page holds, to learn whether another page follows.
@@ -54,16 +58,23 @@ inline std::size_t page_rows(std::size_t limit) {
 }
 
 // One page of a table keyed by its integer id: `select` is
-// "SELECT ... FROM <table> WHERE id > ?1 ORDER BY id LIMIT ?2", `read`
-// makes a record (with its `id`) from a row. Throws InvalidArgument for a
+// "SELECT id, ... FROM <table> WHERE id > ?1 ORDER BY id LIMIT ?2", `read`
+// makes a record (with its `id`) from a row; a row it cannot decode is
+// skipped by its id with Undecodable::kSkip. Throws InvalidArgument for a
 // cursor this backend did not give, and what the query throws.
 template <class Read>
 auto page_by_id(Connection& reader, const Origin& origin, std::string_view cursor,
-                std::size_t limit, std::string_view select, std::string_view doing, Read read) {
+                std::size_t limit, Undecodable undecodable, std::string_view select,
+                std::string_view doing, Read read) {
   const std::int64_t after = id_after(origin, cursor);
   Statement query = reader.prepare(select, doing);
   query.bind(1, after).bind_limit(2, page_rows(limit));
-  return read_page(query, limit, read, [](const auto& last) { return cursor_after(last.id); });
+  return read_page(
+      query, limit, undecodable, read, [](const auto& last) { return cursor_after(last.id); },
+      [](const Statement& row) {
+        const std::int64_t id = row.int64(0);
+        return RowKey{std::to_string(id), cursor_after(id)};
+      });
 }
 
 }  // namespace engram::sqlite

@@ -1,6 +1,7 @@
 // engram/cursor.h: the "after:<key>" listing cursor and page_from.
 #include "engram/cursor.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -173,4 +174,90 @@ TEST_CASE("cursor: read_page decodes at most limit rows and only steps to the ne
       [](int last) { return cursor_after(std::int64_t{last}); });
   CHECK(rest.items == std::vector<int>{30, 40});
   CHECK(rest.last());
+}
+
+namespace {
+
+// Rows 10..60; a row whose value is in `bad` throws from read(), one in
+// `broken` throws InvalidArgument (not a decoding failure).
+struct Rows {
+  std::vector<int> rows{10, 20, 30, 40, 50, 60};
+  std::vector<int> corrupt, unsupported, broken;
+  std::size_t at = 0, current = 0;
+
+  engram::Page<int> page(std::size_t limit, engram::Undecodable undecodable) {
+    auto contains = [](const std::vector<int>& v, int x) {
+      return std::find(v.begin(), v.end(), x) != v.end();
+    };
+    return engram::read_page(
+        limit, undecodable, [&] { current = at; return at++ < rows.size(); },
+        [&] {
+          const int row = rows[current];
+          if (contains(corrupt, row)) throw engram::CorruptData("row " + std::to_string(row), "db");
+          if (contains(unsupported, row)) {
+            throw engram::NotSupported("row " + std::to_string(row) + " holds os.system", "db");
+          }
+          if (contains(broken, row)) throw engram::InvalidArgument("broken", "db");
+          return row;
+        },
+        [](int last) { return cursor_after(std::int64_t{last}); },
+        [&] {
+          return engram::RowKey{std::to_string(rows[current]),
+                                cursor_after(std::int64_t{rows[current]})};
+        });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("cursor: read_page with kSkip passes over rows that do not decode, named",
+          "[cursor]") {
+  Rows source;
+  source.corrupt = {20};
+  source.unsupported = {40};
+  const auto first = source.page(3, engram::Undecodable::kSkip);
+  CHECK(first.items == std::vector<int>{10, 30});
+  REQUIRE(first.skipped.size() == 1);
+  CHECK(first.skipped[0].key == "20");
+  CHECK(first.skipped[0].error == "CorruptData");
+  CHECK_THAT(first.skipped[0].reason, Catch::Contains("db: row 20"));
+  // A skipped row takes a place: three rows, then the cursor past row 30.
+  CHECK(first.next_cursor == "after:30");
+
+  source.at = 3;
+  const auto second = source.page(1, engram::Undecodable::kSkip);
+  CHECK(second.items.empty());
+  REQUIRE(second.skipped.size() == 1);
+  CHECK(second.skipped[0].key == "40");
+  CHECK(second.skipped[0].error == "NotSupported");
+  CHECK_THAT(second.skipped[0].reason, Catch::Contains("os.system"));
+  // The last row of a full page was skipped: the cursor goes past it.
+  CHECK(second.next_cursor == "after:40");
+
+  source.at = 4;
+  const auto rest = source.page(5, engram::Undecodable::kSkip);
+  CHECK(rest.items == std::vector<int>{50, 60});
+  CHECK(rest.skipped.empty());
+  CHECK(rest.last());
+}
+
+TEST_CASE("cursor: read_page with kFail throws the row's error; kSkip never hides others",
+          "[cursor]") {
+  Rows source;
+  source.corrupt = {20};
+  CHECK_THROWS_AS(source.page(3, engram::Undecodable::kFail), engram::CorruptData);
+  Rows unsupported;
+  unsupported.unsupported = {10};
+  CHECK_THROWS_AS(unsupported.page(3, engram::Undecodable::kFail), engram::NotSupported);
+  // An error that is not about the record's bytes is not skipped.
+  Rows broken;
+  broken.broken = {30};
+  CHECK_THROWS_AS(broken.page(6, engram::Undecodable::kSkip), engram::InvalidArgument);
+  // Nothing to skip: the same page either way.
+  Rows clean_a, clean_b;
+  const auto a = clean_a.page(4, engram::Undecodable::kFail);
+  const auto b = clean_b.page(4, engram::Undecodable::kSkip);
+  CHECK(a.items == b.items);
+  CHECK(a.next_cursor == b.next_cursor);
+  CHECK(b.skipped.empty());
 }

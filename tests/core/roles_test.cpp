@@ -151,12 +151,13 @@ class ProbeEpisodes final : public engram::EpisodeStore {
     for (const auto& e : batch.learning_events()) batch_timestamps.push_back(e.timestamp);
     return {};
   }
-  engram::Page<engram::Episode> do_list_episodes(std::string_view, std::size_t) override {
+  engram::Page<engram::Episode> do_list_episodes(std::string_view, std::size_t,
+                                                 engram::Undecodable) override {
     ++reached;
     return {};
   }
-  engram::Page<engram::LearningEvent> do_list_learning_events(std::string_view,
-                                                              std::size_t) override {
+  engram::Page<engram::LearningEvent> do_list_learning_events(std::string_view, std::size_t,
+                                                              engram::Undecodable) override {
     ++reached;
     return {};
   }
@@ -205,12 +206,13 @@ class ProbeConcepts final : public engram::ConceptStore {
     for (const auto& c : batch.concepts()) creation_time = c.creation_time;
     return {};
   }
-  engram::Page<engram::Concept> do_list_concepts(std::string_view, std::size_t) override {
+  engram::Page<engram::Concept> do_list_concepts(std::string_view, std::size_t,
+                                                 engram::Undecodable) override {
     ++reached;
     return {};
   }
-  engram::Page<engram::Relationship> do_list_relationships(std::string_view,
-                                                           std::size_t) override {
+  engram::Page<engram::Relationship> do_list_relationships(std::string_view, std::size_t,
+                                                           engram::Undecodable) override {
     ++reached;
     return {};
   }

@@ -145,9 +145,14 @@ class ENGRAM_API ConceptStore {
   // concepts' ids in the order added.
   std::vector<std::int64_t> store_batch(const ConceptBatch& batch);
   // Pages through every record (engram/page.h): concepts in id order,
-  // relationships by (source, target, type).
-  Page<Concept> list_concepts(std::string_view cursor = {}, std::size_t limit = 100);
-  Page<Relationship> list_relationships(std::string_view cursor = {}, std::size_t limit = 100);
+  // relationships by (source, target, type). With Undecodable::kSkip a
+  // record the backend cannot decode (a concept whose embedding another
+  // program wrote in a form engram does not read) is named in
+  // Page::skipped instead of failing the page.
+  Page<Concept> list_concepts(std::string_view cursor = {}, std::size_t limit = 100,
+                              Undecodable undecodable = Undecodable::kFail);
+  Page<Relationship> list_relationships(std::string_view cursor = {}, std::size_t limit = 100,
+                                        Undecodable undecodable = Undecodable::kFail);
 
   // The backend instance's maintenance interface (engram/maintenance.h):
   // its Backend::maintenance(), set by the core when it made the backend.
@@ -180,9 +185,11 @@ class ENGRAM_API ConceptStore {
       std::int64_t concept_id, const std::optional<std::string>& relationship_type) = 0;
   // Every creation_time in `batch` is resolved (no NaN).
   virtual std::vector<std::int64_t> do_store_batch(const ConceptBatch& batch) = 0;
-  virtual Page<Concept> do_list_concepts(std::string_view cursor, std::size_t limit) = 0;
-  virtual Page<Relationship> do_list_relationships(std::string_view cursor,
-                                                   std::size_t limit) = 0;
+  // A backend whose records always decode may ignore `undecodable`.
+  virtual Page<Concept> do_list_concepts(std::string_view cursor, std::size_t limit,
+                                         Undecodable undecodable) = 0;
+  virtual Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit,
+                                                   Undecodable undecodable) = 0;
 };
 
 }  // namespace engram

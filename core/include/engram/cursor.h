@@ -48,6 +48,7 @@
 #include <utility>
 #include <vector>
 
+#include "engram/errors.h"
 #include "engram/export.h"
 #include "engram/page.h"
 
@@ -220,6 +221,51 @@ auto read_page(std::size_t limit, Next next, Read read, CursorOf cursor_of) {
       break;
     }
     page.items.push_back(read());
+  }
+  return page;
+}
+
+// A row as a skipped record names it, read without decoding the record:
+// its key (SkippedRecord::key) and the cursor past it.
+struct RowKey {
+  std::string key;
+  std::string cursor;
+};
+
+// read_page for a listing asked what to do with a record it cannot decode
+// (engram/page.h): with Undecodable::kFail exactly the above; with kSkip a
+// row whose `read()` throws CorruptData or NotSupported is passed over and
+// named in the page's `skipped` by `row_key()` (called on that row, which
+// must not decode it), with the error's kind and message. A skipped row
+// takes a place of the page like a record; when it is the last of a full
+// page, the next cursor is its RowKey::cursor. Errors of `next()` (the
+// backend's own) and of `row_key()` are never skipped. REQUIRES: limit > 0.
+template <class Next, class Read, class CursorOf, class KeyOfRow>
+auto read_page(std::size_t limit, Undecodable undecodable, Next next, Read read,
+               CursorOf cursor_of, KeyOfRow row_key) {
+  if (undecodable == Undecodable::kFail) return read_page(limit, next, read, cursor_of);
+  Page<std::invoke_result_t<Read&>> page;
+  std::size_t rows = 0;
+  std::string skipped_cursor;  // set while the last row taken was skipped
+  auto skip = [&](std::string_view error, const StorageError& e) {
+    RowKey key = row_key();
+    page.skipped.push_back({std::move(key.key), std::string(error), e.what()});
+    skipped_cursor = std::move(key.cursor);
+  };
+  while (next()) {
+    if (rows == limit) {
+      page.next_cursor = skipped_cursor.empty() ? cursor_of(page.items.back()) : skipped_cursor;
+      break;
+    }
+    ++rows;
+    try {
+      page.items.push_back(read());
+      skipped_cursor.clear();
+    } catch (const CorruptData& e) {
+      skip("CorruptData", e);
+    } catch (const NotSupported& e) {
+      skip("NotSupported", e);
+    }
   }
   return page;
 }

@@ -174,10 +174,14 @@ class ENGRAM_API EpisodeStore {
 
   // Applies every store of `batch` in one transaction, or none.
   EpisodeBatchIds store_batch(const EpisodeBatch& batch);
-  // Pages through every record (engram/page.h), in id order.
-  Page<Episode> list_episodes(std::string_view cursor = {}, std::size_t limit = 100);
-  Page<LearningEvent> list_learning_events(std::string_view cursor = {},
-                                           std::size_t limit = 100);
+  // Pages through every record (engram/page.h), in id order. With
+  // Undecodable::kSkip a record the backend cannot decode (an episode whose
+  // experience another program wrote in a form engram does not read) is
+  // named in Page::skipped instead of failing the page.
+  Page<Episode> list_episodes(std::string_view cursor = {}, std::size_t limit = 100,
+                              Undecodable undecodable = Undecodable::kFail);
+  Page<LearningEvent> list_learning_events(std::string_view cursor = {}, std::size_t limit = 100,
+                                           Undecodable undecodable = Undecodable::kFail);
 
   // The backend instance's maintenance interface (engram/maintenance.h):
   // its Backend::maintenance(), set by the core when it made the backend.
@@ -214,9 +218,12 @@ class ENGRAM_API EpisodeStore {
                                                             std::size_t limit) = 0;
   // Every timestamp in `batch` is resolved (no NaN).
   virtual EpisodeBatchIds do_store_batch(const EpisodeBatch& batch) = 0;
-  virtual Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit) = 0;
-  virtual Page<LearningEvent> do_list_learning_events(std::string_view cursor,
-                                                      std::size_t limit) = 0;
+  // A backend whose records always decode (they live in memory as
+  // records) may ignore `undecodable`.
+  virtual Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit,
+                                         Undecodable undecodable) = 0;
+  virtual Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit,
+                                                      Undecodable undecodable) = 0;
 };
 
 }  // namespace engram

@@ -3,7 +3,7 @@
 // For programs that write into the stores a config names and must not mix
 // their records with a user's data: `engram bench` and engram-conformance
 // refuse stores that hold any. Each of the role's listings is asked for one
-// record (limit 1); nothing is written.
+// record (limit 1; one that does not decode counts); nothing is written.
 //
 // Errors: what the listings throw (engram::StorageError).
 // Thread safety: as the role objects (thread-safe).

@@ -50,7 +50,9 @@ namespace engram {
 //       and maintenance, set by the core when it made the backend;
 //       PluginDescriptor::capabilities: what a plugin promises beyond the
 //       contract (keeps_ids), which the conformance suite holds it to.
-inline constexpr int kPluginAbiVersion = 3;
+//   4 — the episode and concept roles' listings take Undecodable (skip a
+//       record that does not decode, named in Page::skipped).
+inline constexpr int kPluginAbiVersion = 4;
 
 #define ENGRAM_STRINGIFY_(x) #x
 #define ENGRAM_STRINGIFY(x) ENGRAM_STRINGIFY_(x)

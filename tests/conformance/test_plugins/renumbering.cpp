@@ -32,6 +32,7 @@ using engram::EpisodeBatchIds;
 using engram::EpisodeView;
 using engram::LearningEvent;
 using engram::Page;
+using engram::Undecodable;
 
 constexpr std::int64_t kShift = 1000;
 
@@ -95,11 +96,13 @@ class RenumberingEpisodes final : public engram::EpisodeStore {
     }
     return inner_.store_batch(moved);
   }
-  Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit) override {
-    return inner_.list_episodes(cursor, limit);
+  Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit,
+                                 Undecodable undecodable) override {
+    return inner_.list_episodes(cursor, limit, undecodable);
   }
-  Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit) override {
-    return inner_.list_learning_events(cursor, limit);
+  Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit,
+                                              Undecodable undecodable) override {
+    return inner_.list_learning_events(cursor, limit, undecodable);
   }
 
   engram::EpisodeStore& inner_;
