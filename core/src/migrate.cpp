@@ -10,6 +10,7 @@
 #include "engram/migrate.h"
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <map>
 #include <optional>
@@ -116,6 +117,15 @@ struct KindSpec {
   // A concept matched to the target's concept of the same name (skipped,
   // or found stored by an interrupted run).
   std::function<void(const Record&, const Lookup&)> matched;
+  // True iff `list` passes over undecodable records when skip_undecodable
+  // is set (the episode and concept roles).
+  bool skippable = false;
+  // A record `list` passed over as undecodable (null: nothing to note).
+  std::function<void(const SkippedRecord&)> passed_over;
+  // Why a listed record cannot be copied because of records passed over
+  // before it (relationships of a passed-over concept); null or nullopt:
+  // it can.
+  std::function<std::optional<SkippedRecord>(const Record&)> unavailable;
 };
 
 class Migration {
@@ -278,8 +288,14 @@ class Migration {
       cursor = existing->second.cursor;
     }
     do {
-      auto page = guarded("checking " + std::string(spec.kind) + " (reading the source)",
-                          [&] { return spec.list(cursor, spec.page_size); });
+      auto page = [&] {
+        try {
+          return spec.list(cursor, spec.page_size);
+        } catch (const StorageError& e) {
+          rethrow_with(e, "checking " + std::string(spec.kind) + " (reading the source" +
+                              skip_hint(spec, e, "; nothing was written; ") + ")");
+        }
+      }();
       for (const Record& record : page.items) {
         const Record mapped = spec.map ? spec.map(record) : record;
         if (is_conflict(spec, lookup(spec, mapped))) {
@@ -302,6 +318,7 @@ class Migration {
     to.replaced += delta.replaced;
     to.remapped += delta.remapped;
     to.bytes += delta.bytes;
+    to.undecodable += delta.undecodable;
   }
 
   template <class Record, class Batch>
@@ -313,6 +330,7 @@ class Migration {
     const bool started = state_.kinds.contains(row.kind);
     KindProgress& progress = state_.kinds[row.kind];
     row.resumed = progress.copied;
+    row.undecodable_before = progress.undecodable;
     if (progress.done) {
       row.done_before = true;
       return;
@@ -327,9 +345,14 @@ class Migration {
       KindProgress delta;
       std::string next_cursor;
       std::string conflict;  // with kFail: a conflict the check did not see
+      std::vector<SkippedRecord> passed;  // undecodable, or depending on one
       try {
         auto page = spec.list(cursor, spec.page_size);
         stage = "writing";
+        for (SkippedRecord& skipped : page.skipped) {
+          if (spec.passed_over) spec.passed_over(skipped);
+          passed.push_back(std::move(skipped));
+        }
         Batch batch;
         std::vector<std::optional<Record>> mapped_records(page.items.size());
         std::vector<const Record*> written;
@@ -337,6 +360,12 @@ class Migration {
         UnconfirmedBatch unconfirmed;
         for (std::size_t i = 0; i < page.items.size() && conflict.empty(); ++i) {
           const Record& listed = page.items[i];
+          if (spec.unavailable) {
+            if (auto why = spec.unavailable(listed)) {
+              passed.push_back(std::move(*why));
+              continue;
+            }
+          }
           const Record* record = &listed;
           if (spec.map) record = &mapped_records[i].emplace(spec.map(listed));
           bool replaces = false;
@@ -365,10 +394,12 @@ class Migration {
                                          content_digest(*record), source_id(listed), replaces});
         }
         next_cursor = page.next_cursor;
+        delta.undecodable = static_cast<std::int64_t>(passed.size());
         if (conflict.empty() && !written.empty()) {
           unconfirmed.kind = row.kind;
           unconfirmed.cursor_after = next_cursor;
-          unconfirmed.page_records = static_cast<std::int64_t>(page.items.size());
+          unconfirmed.page_records =
+              static_cast<std::int64_t>(page.items.size() + page.skipped.size());
           unconfirmed.delta = delta;
           state_.unconfirmed = std::move(unconfirmed);
           save();
@@ -376,7 +407,8 @@ class Migration {
         }
       } catch (const StorageError& e) {
         rethrow_with(e, doing + ": " + std::to_string(progress.copied) + " copied, then " + stage +
-                            " the next page failed (those stay stored)");
+                            " the next page failed (those stay stored" +
+                            (stage == "reading" ? skip_hint(spec, e, "; ") : "") + ")");
       }
       if (!conflict.empty()) {
         throw InvalidArgument(doing + ": the target now holds " + row.kind + " `" +
@@ -391,6 +423,7 @@ class Migration {
       row.skipped += delta.skipped;
       row.replaced += delta.replaced;
       row.remapped += delta.remapped;
+      for (SkippedRecord& skipped : passed) row.undecodable.push_back(std::move(skipped));
       if (options_.on_progress) {
         options_.on_progress(MigrationProgress{spec.role, row.kind, progress.copied + delta.copied,
                                                progress.bytes + delta.bytes});
@@ -418,8 +451,21 @@ class Migration {
     if (row.kind == "relationships") {
       state_.concept_ids.clear();
       state_.joined_concepts.clear();
+      state_.undecodable_concepts.clear();
     }
     save();
+  }
+
+  // For a source record that does not decode, when the migration could
+  // pass it over: `lead` and how; otherwise "".
+  template <class Record, class Batch>
+  std::string skip_hint(const KindSpec<Record, Batch>& spec, const StorageError& e,
+                        std::string_view lead) const {
+    const bool undecodable = dynamic_cast<const CorruptData*>(&e) != nullptr ||
+                             dynamic_cast<const NotSupported*>(&e) != nullptr;
+    if (!undecodable || !spec.skippable || options_.skip_undecodable) return {};
+    return std::string(lead) +
+           "--skip-undecodable passes over records that do not decode and copies the rest";
   }
 
   template <class Record>
@@ -529,15 +575,31 @@ void migrate_working_memory(Migration& m, WorkingMemory& from, WorkingMemory& to
   }
 }
 
+// A relationship's key as the state file and the report give it:
+// "source>target>type", the source's ids.
+std::string relationship_key(const Relationship& r) {
+  return std::to_string(r.source_id) + ">" + std::to_string(r.target_id) + ">" + r.type;
+}
+
+// How the episode and concept roles are listed: passing over what does not
+// decode, or not.
+Undecodable undecodable_mode(const MigrationOptions& options) {
+  return options.skip_undecodable ? Undecodable::kSkip : Undecodable::kFail;
+}
+
 void migrate_episodes(Migration& m, EpisodeStore& from, EpisodeStore& to) {
   const std::size_t n = m.options().page_size;
+  const Undecodable mode = undecodable_mode(m.options());
   const Role role = Role::kEpisodes;
   {
     KindSpec<Episode, EpisodeBatch> spec;
     spec.role = role;
     spec.kind = "episodes";
     spec.page_size = n;
-    spec.list = [&](std::string_view c, std::size_t l) { return from.list_episodes(c, l); };
+    spec.list = [&, mode](std::string_view c, std::size_t l) {
+      return from.list_episodes(c, l, mode);
+    };
+    spec.skippable = true;
     spec.list_target = [&](std::string_view c, std::size_t l) { return to.list_episodes(c, l); };
     spec.put = [](EpisodeBatch& batch, const Episode& r) {
       batch.put(r);
@@ -556,7 +618,10 @@ void migrate_episodes(Migration& m, EpisodeStore& from, EpisodeStore& to) {
     spec.role = role;
     spec.kind = "learning_events";
     spec.page_size = n;
-    spec.list = [&](std::string_view c, std::size_t l) { return from.list_learning_events(c, l); };
+    spec.list = [&, mode](std::string_view c, std::size_t l) {
+      return from.list_learning_events(c, l, mode);
+    };
+    spec.skippable = true;
     spec.list_target = [&](std::string_view c, std::size_t l) {
       return to.list_learning_events(c, l);
     };
@@ -614,6 +679,7 @@ class ConceptNames {
 
 void migrate_concepts(Migration& m, ConceptStore& from, ConceptStore& to, ConceptNames& names) {
   const std::size_t n = m.options().page_size;
+  const Undecodable mode = undecodable_mode(m.options());
   const Role role = Role::kConcepts;
   MigrationState& state = m.state();
   // A source concept now stands for target concept `target_id`.
@@ -626,7 +692,17 @@ void migrate_concepts(Migration& m, ConceptStore& from, ConceptStore& to, Concep
     spec.role = role;
     spec.kind = "concepts";
     spec.page_size = n;
-    spec.list = [&](std::string_view c, std::size_t l) { return from.list_concepts(c, l); };
+    spec.list = [&, mode](std::string_view c, std::size_t l) {
+      return from.list_concepts(c, l, mode);
+    };
+    spec.skippable = true;
+    spec.passed_over = [&](const SkippedRecord& skipped) {
+      std::int64_t id = 0;
+      const char* end = skipped.key.data() + skipped.key.size();
+      if (std::from_chars(skipped.key.data(), end, id).ptr == end) {
+        state.undecodable_concepts[id] = skipped.error;
+      }
+    };
     spec.list_target = [&](std::string_view c, std::size_t l) { return to.list_concepts(c, l); };
     spec.key = [](const Concept& r) { return r.name; };
     spec.lookup = [&](const Concept& r) {
@@ -663,15 +739,29 @@ void migrate_concepts(Migration& m, ConceptStore& from, ConceptStore& to, Concep
     spec.role = role;
     spec.kind = "relationships";
     spec.page_size = n;
-    spec.list = [&](std::string_view c, std::size_t l) { return from.list_relationships(c, l); };
+    spec.list = [&, mode](std::string_view c, std::size_t l) {
+      return from.list_relationships(c, l, mode);
+    };
+    spec.skippable = true;
+    spec.unavailable = [&](const Relationship& r) -> std::optional<SkippedRecord> {
+      const std::pair<std::string_view, std::int64_t> ends[] = {{"source", r.source_id},
+                                                                {"target", r.target_id}};
+      for (const auto& [end, id] : ends) {
+        const auto at = state.undecodable_concepts.find(id);
+        if (at == state.undecodable_concepts.end()) continue;
+        return SkippedRecord{relationship_key(r), at->second,
+                             "relationship " + relationship_key(r) + ": its " +
+                                 std::string(end) + " concept " + std::to_string(id) +
+                                 " was passed over (it could not be decoded)"};
+      }
+      return std::nullopt;
+    };
     spec.list_target = [&](std::string_view c, std::size_t l) {
       return to.list_relationships(c, l);
     };
     // Keyed by the source's ids (the state file's key); looked up by the
     // target's.
-    spec.key = [](const Relationship& r) {
-      return std::to_string(r.source_id) + ">" + std::to_string(r.target_id) + ">" + r.type;
-    };
+    spec.key = relationship_key;
     spec.map = [&](const Relationship& r) {
       Relationship copy = r;
       copy.source_id = mapped(r.source_id);
@@ -868,17 +958,26 @@ void check_state_file_is_not_data(const std::filesystem::path& file, const Stora
 // The source's fingerprint (see MigrationState::fingerprint) for `roles`.
 Json fingerprint_of(const Storage& from, const std::vector<Role>& roles) {
   Json out = Json::object();
+  // A first record that does not decode is told by its key: whether the
+  // copy stops at it or passes it over is for the copy to say.
   auto first = [&](std::string_view kind, const auto& page) {
-    out[std::string(kind)] = page.items.empty() ? std::string() : content_digest(page.items[0]);
+    std::string digest;
+    if (!page.items.empty()) {
+      digest = content_digest(page.items[0]);
+    } else if (!page.skipped.empty()) {
+      digest = "undecodable:" + page.skipped[0].key;
+    }
+    out[std::string(kind)] = std::move(digest);
   };
+  constexpr Undecodable kSkip = Undecodable::kSkip;
   guarded("migrate (reading the source's first records)", [&] {
     for (Role role : roles) {
       if (role == Role::kEpisodes) {
-        first("episodes", from.episodes()->list_episodes({}, 1));
-        first("learning_events", from.episodes()->list_learning_events({}, 1));
+        first("episodes", from.episodes()->list_episodes({}, 1, kSkip));
+        first("learning_events", from.episodes()->list_learning_events({}, 1, kSkip));
       } else if (role == Role::kConcepts) {
-        first("concepts", from.concepts()->list_concepts({}, 1));
-        first("relationships", from.concepts()->list_relationships({}, 1));
+        first("concepts", from.concepts()->list_concepts({}, 1, kSkip));
+        first("relationships", from.concepts()->list_relationships({}, 1, kSkip));
       } else if (role == Role::kTraces) {
         const auto traces = from.traces();
         first("network_snapshots", traces->list_network_snapshots({}, 1));

@@ -53,7 +53,8 @@ Json progress_json(const KindProgress& p) {
           {"at_end", p.at_end},     {"target_before", p.target_before},
           {"added", p.added},       {"copied", p.copied},
           {"skipped", p.skipped},   {"replaced", p.replaced},
-          {"remapped", p.remapped}, {"bytes", p.bytes}};
+          {"remapped", p.remapped}, {"bytes", p.bytes},
+          {"undecodable", p.undecodable}};
 }
 
 KindProgress progress_of(const Json& j) {
@@ -68,6 +69,8 @@ KindProgress progress_of(const Json& j) {
   p.replaced = j.at("replaced").get<std::int64_t>();
   p.remapped = j.at("remapped").get<std::int64_t>();
   p.bytes = j.at("bytes").get<std::int64_t>();
+  // Absent in files of engram 0.2.0 (before skip_undecodable).
+  p.undecodable = j.value("undecodable", std::int64_t{0});
   return p;
 }
 
@@ -81,6 +84,11 @@ Json to_json(const MigrationState& state) {
       {"target", state.target}, {"roles", state.roles}, {"fingerprint", state.fingerprint},
       {"kinds", kinds},         {"concept_ids", ids},   {"joined_concepts", state.joined_concepts},
       {"unconfirmed", nullptr}};
+  if (!state.undecodable_concepts.empty()) {
+    Json undecodable = Json::array();
+    for (const auto& [id, error] : state.undecodable_concepts) undecodable.push_back({id, error});
+    out["undecodable_concepts"] = std::move(undecodable);
+  }
   if (state.unconfirmed) {
     Json records = Json::array();
     for (const auto& r : state.unconfirmed->records) {
@@ -112,6 +120,11 @@ MigrationState from_json(const Json& j) {
     state.concept_ids[pair.at(0).get<std::int64_t>()] = pair.at(1).get<std::int64_t>();
   }
   state.joined_concepts = j.at("joined_concepts").get<std::set<std::int64_t>>();
+  if (const auto at = j.find("undecodable_concepts"); at != j.end()) {
+    for (const auto& pair : *at) {
+      state.undecodable_concepts[pair.at(0).get<std::int64_t>()] = pair.at(1).get<std::string>();
+    }
+  }
   const Json& unconfirmed = j.at("unconfirmed");
   if (!unconfirmed.is_null()) {
     UnconfirmedBatch batch;

@@ -50,6 +50,9 @@ struct KindProgress {
   std::int64_t replaced = 0;
   std::int64_t remapped = 0;
   std::int64_t bytes = 0;
+  // Source records passed over because they could not be decoded
+  // (skip_undecodable), and relationships passed over with their concepts.
+  std::int64_t undecodable = 0;
 };
 
 // The page whose store_batch was sent last and not yet confirmed.
@@ -78,6 +81,9 @@ struct MigrationState {
   // Target concept ids that the source's concepts were matched to because
   // the target already had their names (skipped or replaced).
   std::set<std::int64_t> joined_concepts;
+  // Source concept ids passed over as undecodable, with the error's kind:
+  // their relationships are passed over too.
+  std::map<std::int64_t, std::string> undecodable_concepts;
   std::optional<UnconfirmedBatch> unconfirmed;
 
   // True iff every kind started is done and nothing is unconfirmed.

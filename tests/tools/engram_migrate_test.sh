@@ -3,7 +3,8 @@
 # `engram migrate` as a user meets it when things go wrong: a target that
 # already holds records of the same key (--on-conflict), a migrate killed
 # with SIGKILL midway and run again (the state file), a finished one run
-# again, a state file that names a database or another migration. Records
+# again, a state file that names a database or another migration, rows
+# that do not decode (--skip-undecodable). Records
 # come from `engram demo`, multiplied with the sqlite3 CLI.
 set -u
 engram=$(realpath "$1")
@@ -109,6 +110,48 @@ check "replace gave the target the source's concepts" \
   diff <(sqlite3 data/a/engram.db "select name, hex(embedding), metadata, access_count from concepts order by id") \
        <(sqlite3 data/d/engram.db "select name, hex(embedding), metadata, access_count from concepts order by id")
 expect 2 "" -- "$engram" migrate --from a.yaml --to d.yaml --on-conflict merge
+
+# --- undecodable rows: stop naming the row, or --skip-undecodable and list ---
+mkdir -p data/e data/f data/g
+sqlite3 data/a/engram.db ".backup data/e/engram.db"
+write_config e.yaml e
+write_config f.yaml f
+write_config g.yaml g
+bad_episode=$(sqlite3 data/e/engram.db "select min(id) + 1 from episodes")
+bad_concept=$(sqlite3 data/e/engram.db "select min(id) from concepts")
+sqlite3 data/e/engram.db "update episodes set experience_data = x'00112233' where id = $bad_episode;
+                          update concepts set embedding = x'0badc0de' where id = $bad_concept"
+before_e=$(sqlite3 data/e/engram.db "select hex(experience_data) from episodes order by id" | md5sum)
+expect 1 "--skip-undecodable" -- "$engram" migrate --from e.yaml --to f.yaml --roles episodes,concepts
+# Concepts are checked for conflicts before anything is written: the
+# damaged concept stops it there.
+check "the stop names the concept" grep -q "concept $bad_concept's embedding" "$work/out"
+check "the stop wrote nothing" test "$(count data/f/engram.db episodes 2>/dev/null || echo 0)" = 0
+rm -f f.yaml.migrate-state.json
+expect 0 "records could not be decoded and were passed over" -- \
+  "$engram" migrate --from e.yaml --to f.yaml --roles episodes,concepts --skip-undecodable
+check "the list names the episode" grep -q "^  episodes $bad_episode: CorruptData: .*episode $bad_episode's experience_data" "$work/out"
+check "the list names the concept" grep -q "^  concepts $bad_concept: CorruptData: .*concept $bad_concept's embedding" "$work/out"
+check "the list names its relationships" grep -q "^  relationships .*concept $bad_concept was passed over" "$work/out"
+check "every other episode copied" \
+  test "$(count data/f/engram.db episodes)" = "$(( $(count data/e/engram.db episodes) - 1 ))"
+check "every other concept copied" \
+  test "$(count data/f/engram.db concepts)" = "$(( $(count data/e/engram.db concepts) - 1 ))"
+check "the source's rows are as they were" \
+  test "$(sqlite3 data/e/engram.db "select hex(experience_data) from episodes order by id" | md5sum)" = "$before_e"
+"$engram" migrate --from e.yaml --to g.yaml --roles episodes,concepts --skip-undecodable --json \
+  >g.json 2>/dev/null
+check "--json: exit 0" test $? = 0
+check "--json lists the episode and the concept by key, with the error's kind" \
+  "$python" -c "
+import json, sys
+r = json.load(open('g.json'))
+k = {x['kind']: x for x in r['kinds']}
+assert [(u['key'], u['error']) for u in k['episodes']['undecodable']] == [(sys.argv[1], 'CorruptData')], k
+assert [u['key'] for u in k['concepts']['undecodable']] == [sys.argv[2]], k
+assert 'embedding' in k['concepts']['undecodable'][0]['reason'], k
+assert r['total_undecodable'] == 2 + len(k['relationships']['undecodable']), r
+" "$bad_episode" "$bad_concept"
 
 # --- the state file never goes over a data file ---
 size=$(stat -c %s data/b/engram.db)

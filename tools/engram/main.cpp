@@ -264,6 +264,9 @@ int main(int argc, char** argv) {
   migrate->add_option("--state", migrate_options.state_file,
                       "where to keep the progress, so an interrupted run continues "
                       "(default: <--to>.migrate-state.json)");
+  migrate->add_flag("--skip-undecodable", migrate_options.skip_undecodable,
+                    "pass over the episodes and concepts the source cannot decode (listed, "
+                    "with why) and copy the rest, instead of stopping at the first");
   migrate->add_flag("--json", migrate_options.json, "JSON on stdout");
   migrate->footer(
       "A conflict is a record the target already holds under the same key: a pattern hash,\n"
@@ -271,7 +274,9 @@ int main(int argc, char** argv) {
       "With --on-conflict fail (the default) they are looked for before anything is written.\n"
       "Progress is kept in the state file; killed or failed, the same command run again\n"
       "continues where it stopped and copies nothing twice. A finished migration run again\n"
-      "copies nothing; delete the state file to copy again.");
+      "copies nothing; delete the state file to copy again. A Python-written database's\n"
+      "pickles are read without running them; one holding anything but plain values and\n"
+      "numpy arrays stops the copy, or with --skip-undecodable is passed over and listed.");
 
   BenchArgs bench_args;
   CLI::App* bench = app.add_subcommand(

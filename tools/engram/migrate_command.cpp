@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "engram/ids.h"
 #include "engram/json.h"
+#include "engram/page.h"
 #include "progress.h"
 
 namespace engram::tool {
@@ -21,6 +23,7 @@ int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOpti
   migration.page_size = options.page_size;
   migration.on_conflict = options.on_conflict;
   migration.state_file = options.state_file;
+  migration.skip_undecodable = options.skip_undecodable;
   // One progress line per kind, replaced when the next kind starts.
   std::unique_ptr<Progress> progress;
   std::string current;
@@ -49,6 +52,11 @@ int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOpti
   if (options.json) {
     Json rows = Json::array();
     for (const auto& kind : report.kinds) {
+      Json undecodable = Json::array();
+      for (const SkippedRecord& passed : kind.undecodable) {
+        undecodable.push_back(
+            {{"key", passed.key}, {"error", passed.error}, {"reason", passed.reason}});
+      }
       rows.push_back({{"role", role_name(kind.role)},
                       {"kind", kind.kind},
                       {"records", kind.records},
@@ -58,11 +66,14 @@ int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOpti
                       {"replaced", kind.replaced},
                       {"resumed", kind.resumed},
                       {"done_before", kind.done_before},
-                      {"verified", kind.verified}});
+                      {"verified", kind.verified},
+                      {"undecodable", std::move(undecodable)},
+                      {"undecodable_before", kind.undecodable_before}});
     }
     fmt::print(out, "{}\n",
                Json{{"kinds", rows},
                     {"total_records", report.total_records()},
+                    {"total_undecodable", report.total_undecodable()},
                     {"done_before", report.done_before()},
                     {"state_file", report.state_file.string()},
                     {"verified", verified}}
@@ -94,6 +105,16 @@ int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOpti
   if (replaced > 0) line += fmt::format(", {} of them replacing the target's", replaced);
   if (verified) line += "; the target's counts check out";
   fmt::print(out, "{}.\n", line);
+  if (report.total_undecodable() > 0) {
+    fmt::print(out, "{} records could not be decoded and were passed over (not copied):\n",
+               report.total_undecodable());
+    for (const auto& kind : report.kinds) {
+      for (const SkippedRecord& passed : kind.undecodable) {
+        fmt::print(out, "  {} {}: {}: {}\n", kind.kind, printable(passed.key), passed.error,
+                   passed.reason);
+      }
+    }
+  }
   return 0;
 }
 

@@ -4,7 +4,9 @@
 // (or JSON) of what was copied on stdout. Progress is kept in a state file
 // (default "<B.yaml>.migrate-state.json"), so a run again after an
 // interruption continues where it stopped, and a finished one copies
-// nothing.
+// nothing. With --skip-undecodable the records the source cannot decode
+// are passed over and listed after the table (key, error kind, message; in
+// JSON each kind's "undecodable").
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,7 @@ struct MigrateCommandOptions {
   std::size_t page_size = 256;
   OnConflict on_conflict = OnConflict::kFail;
   std::filesystem::path state_file;  // empty: default_state_file(target config)
+  bool skip_undecodable = false;
   bool json = false;
 };
 

@@ -39,6 +39,19 @@
 // skipped: there is nothing to replace). The check needs no more memory
 // than a page, but 16 bytes per concept of the target (an index of names).
 //
+// Undecodable records. A source record the source backend cannot decode
+// (an episode or concept whose bytes another program wrote in a form engram
+// does not read: a pickle holding a forbidden global, damaged bytes) stops
+// the migration with its CorruptData or NotSupported, like any read
+// failure. With `skip_undecodable`, the episode and concept roles are
+// listed with Undecodable::kSkip (engram/page.h): such records are passed
+// over and named in MigrationReport::Kind::undecodable (key, error kind,
+// message), the rest is copied; a relationship whose source or target
+// concept was passed over is passed over too (the target has no concept
+// for it), named with the concept. Working-memory and trace records that
+// do not decode still stop the migration. Passed-over records count
+// neither as copied nor as conflicts; the count check expects them absent.
+//
 // Resuming. With `state_file` set, the migration keeps its progress there
 // (JSON; see below): which kinds are done, each kind's source cursor, the
 // counts, the concept ids the target changed, and the page being stored.
@@ -77,9 +90,11 @@
 //    "source": [{"name", "plugin", "roles": [...], "files": [...]}, ...],
 //    "target": [...same...], "roles": ["concepts", ...],
 //    "kinds": {"<kind>": {"done", "cursor", "target_before", "added",
-//              "copied", "skipped", "replaced", "remapped", "bytes"}},
+//              "copied", "skipped", "replaced", "remapped", "bytes",
+//              "undecodable"}},
 //    "concept_ids": [[source_id, target_id], ...],   // changed ids only
 //    "joined_concepts": [target_id, ...],
+//    "undecodable_concepts": [[source_id, "CorruptData"], ...],  // if any
 //    "unconfirmed": null | {"kind", "cursor_after", "delta": {...as a
 //              kind...}, "records": [{"key", "digest", "source_id"}]}}
 //
@@ -107,6 +122,7 @@
 #include <vector>
 
 #include "engram/export.h"
+#include "engram/page.h"
 #include "engram/plugin.h"
 #include "engram/storage.h"
 
@@ -145,6 +161,9 @@ struct MigrationOptions {
   std::size_t page_size = 256;
   std::size_t trace_page_size = 16;
   OnConflict on_conflict = OnConflict::kFail;
+  // Pass over the episode and concept records the source cannot decode,
+  // naming them in the report, instead of stopping (see above).
+  bool skip_undecodable = false;
   // Where the migration keeps its progress so that it can resume (see
   // above); empty for nowhere. Its folder must exist.
   std::filesystem::path state_file;
@@ -170,6 +189,13 @@ struct MigrationReport {
     bool done_before = false;
     // True iff the target's count was checked at the end of this kind.
     bool verified = false;
+    // Records passed over by this run because the source could not decode
+    // them (skip_undecodable), in the source's order: the record's key, the
+    // error's kind and message. A relationship passed over with its concept
+    // has the concept's error kind and a message naming the concept.
+    std::vector<SkippedRecord> undecodable;
+    // Passed over by earlier, interrupted runs (from the state file).
+    std::int64_t undecodable_before = 0;
   };
   std::vector<Kind> kinds;
   // The state file used, if any.
@@ -178,6 +204,12 @@ struct MigrationReport {
   std::int64_t total_records() const noexcept {
     std::int64_t total = 0;
     for (const Kind& kind : kinds) total += kind.records;
+    return total;
+  }
+  // Records passed over as undecodable by this run.
+  std::int64_t total_undecodable() const noexcept {
+    std::int64_t total = 0;
+    for (const Kind& kind : kinds) total += static_cast<std::int64_t>(kind.undecodable.size());
     return total;
   }
   // True iff every kind was finished by an earlier run.
