@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 #include <span>
+#include <string>
+#include <utility>
 #include <variant>
 
 #include "engram/array.h"
@@ -10,10 +12,15 @@
 #include "engram/ids.h"
 #include "engram/json.h"
 #include "engram/npy.h"
+#include "engram/pickle.h"
 #include "engram/record_limits.h"
 
 namespace engram::sqlite {
 namespace {
+
+// The first byte of every pickle of protocol 2 or later (PROTO); a .npy
+// starts with "\x93NUMPY" instead.
+constexpr std::byte kPickleMagic{0x80};
 
 // JSON text of a caller's value. Throws InvalidArgument when nlohmann cannot
 // write it (a string that is not UTF-8) or it is past max_record_bytes.
@@ -49,18 +56,30 @@ Json json_column(const Codec& codec, const Statement& row, int column, const std
   }
 }
 
-// A blob npy could not read: NotSupported for a later format or dtype,
-// CorruptData otherwise.
+// A stored value a core decoder (npy.h, pickle.h) refused, its kind kept:
+// NotSupported stays NotSupported (a later format, a global outside the
+// pickle reader's list), anything else is CorruptData. The message names the
+// record and column, the file, then `why`.
+[[noreturn]] void throw_undecodable(const Origin& origin, const std::string& what,
+                                    const StorageError& e, const std::string& why) {
+  if (dynamic_cast<const NotSupported*>(&e) != nullptr) {
+    throw NotSupported("reading " + what + " in " + origin.path + ": " + why, origin.backend);
+  }
+  throw_corrupt(origin, what, why);
+}
+
+// A blob npy could not read. Only an episode's experience_data reaches here
+// with pickle bytes (an embedding's are told apart first).
 [[noreturn]] void throw_not_npy(const Origin& origin, const std::string& what,
                                 std::span<const std::byte> bytes, const StorageError& e) {
-  if (dynamic_cast<const NotSupported*>(&e) != nullptr) {
-    throw NotSupported("reading " + what + " in " + origin.path + ": " + e.what(), origin.backend);
-  }
-  const bool pickle = !bytes.empty() && bytes[0] == std::byte{0x80};
-  throw_corrupt(origin, what,
-                std::string("not a .npy array") +
-                    (pickle ? " (it looks like a Python pickle, which engram never loads)" : "") +
-                    ": " + e.what());
+  const bool later = dynamic_cast<const NotSupported*>(&e) != nullptr;
+  const bool pickle = !bytes.empty() && bytes[0] == kPickleMagic;
+  throw_undecodable(
+      origin, what, e,
+      later ? std::string(e.what())
+            : std::string("not a .npy array") +
+                  (pickle ? " (it looks like a Python pickle, in a row marked npy)" : "") + ": " +
+                  e.what());
 }
 
 // A .npy column. The header's declared data size is checked against
@@ -84,6 +103,54 @@ Array npy_column(const Codec& codec, const Statement& row, int column, const std
   } catch (const StorageError& e) {
     throw_not_npy(origin, what, bytes, e);
   }
+}
+
+// A pickle column, as the Python system wrote it, decoded by the core's
+// closed-list reader (engram/pickle.h): nothing in it is imported or run.
+// The stored size is checked first; the decoded value may not exceed
+// max_record_bytes either.
+pickle::Value pickle_column(const Codec& codec, const Statement& row, int column,
+                            const std::string& what) {
+  if (row.is_null(column)) throw_corrupt(codec.origin, what, "the value is NULL");
+  check_stored_size(codec, row, column, what);
+  pickle::Limits limits;
+  limits.max_output_bytes = static_cast<std::size_t>(
+      std::min<std::uint64_t>(codec.record_limit, std::numeric_limits<std::size_t>::max()));
+  try {
+    return pickle::decode(row.blob(column), limits);
+  } catch (const StorageError& e) {
+    throw_undecodable(codec.origin, what, e, e.what());
+  }
+}
+
+// The Python type a decoded pickle held, from its tagged form, for messages.
+std::string pickled_kind(const Json& value) {
+  if (value.is_null()) return "None";
+  if (value.is_boolean()) return "bool";
+  if (value.is_string()) return "str";
+  if (value.is_number_float()) return "float";
+  if (value.is_number()) return "int";
+  if (value.is_array()) return "list";
+  const auto tag = value.find(std::string(pickle::kTagKey));
+  if (tag == value.end() || !tag->is_string()) return "dict";
+  const std::string name = tag->get<std::string>();
+  return name == "scalar" ? "numpy scalar" : name;
+}
+
+// A concept's embedding: .npy (engram wrote it) or a pickle (the Python
+// system did), told apart by their magic bytes. A pickle must hold a numpy
+// array.
+Array embedding_column(const Codec& codec, const Statement& row, int column,
+                       const std::string& what) {
+  const std::span<const std::byte> bytes = row.blob(column);
+  if (row.is_null(column) || bytes.empty() || bytes[0] != kPickleMagic) {
+    return npy_column(codec, row, column, what);
+  }
+  pickle::Value value = pickle_column(codec, row, column, what);
+  if (auto* array = std::get_if<Array>(&value)) return std::move(*array);
+  throw NotSupported("reading " + what + " in " + codec.origin.path + ": a pickled " +
+                         pickled_kind(std::get<Json>(value)) + ", not a numpy array",
+                     codec.origin.backend);
 }
 
 // The .npy bytes of `array`. Throws InvalidArgument past max_record_bytes.
@@ -136,10 +203,9 @@ Episode read_episode(const Codec& codec, const Statement& row) {
   episode.performance_score = row.real(3);
   episode.context_hash = row.text(4);
   episode.metadata = json_column(codec, row, 5, what + "'s metadata");
-  if (row.is_null(6)) {
-    throw_corrupt(origin, what + "'s experience_data",
-                  "the row was written by the Python system, whose experience_data is a "
-                  "pickle, which engram never loads");
+  if (row.is_null(6)) {  // the Python system's row: a pickle
+    episode.experience_data = pickle_column(codec, row, 2, what + "'s experience_data");
+    return episode;
   }
   const std::string format = row.text(6);
   if (format == kFormatNpy) {
@@ -182,7 +248,7 @@ Concept read_concept(const Codec& codec, const Statement& row) {
   record.id = row.int64(0);
   const std::string what = "concept " + std::to_string(record.id);
   record.name = row.text(1);
-  record.embedding = npy_column(codec, row, 2, what + "'s embedding");
+  record.embedding = embedding_column(codec, row, 2, what + "'s embedding");
   record.creation_time = row.real(3);
   record.access_count = row.int64(4);
   record.last_accessed = row.real(5);

@@ -1,14 +1,27 @@
 // plugins/sqlite/records.h — how engram's records become SQLite columns and
 // back: arrays are .npy blobs (engram/npy.h), metadata and parameters JSON
 // text, an episode's experience a .npy blob or JSON text with its
-// experience_format ("npy" or "json"; NULL marks a row the Python system
-// wrote, whose pickle is CorruptData when read, never unpickled).
+// experience_format ("npy" or "json").
+//
+// The Python system's rows are read as they are, never rewritten by a read:
+// an episode whose experience_format is NULL holds a pickle, decoded by the
+// core's closed-list reader (engram/pickle.h; nothing is imported or run) —
+// a top-level numpy array becomes the Array experience, anything else the
+// Json in pickle.h's tagged form. A concept's embedding is .npy (engram
+// wrote it) or a pickle (the Python system did), told apart by the magic
+// bytes both formats define: "\x93NUMPY" opens a .npy, 0x80 (PROTO, the
+// first byte of every pickle of protocol 2 or later) a pickle; a pickled
+// embedding must be a numpy array, anything else is NotSupported naming what
+// it held ("a pickled list, not a numpy array"). engram writes only .npy and
+// JSON.
 //
 // Records are encoded before any lock is taken. No value larger than
 // max_record_bytes is stored (InvalidArgument) or decoded (CorruptData,
-// checked from the stored size before anything is allocated). Decoding
-// failures name the record and column; a .npy of a later format or dtype is
-// NotSupported.
+// checked from the stored size before anything is allocated, and for a
+// pickle also from the decoded size). Decoding failures name the record,
+// column and file ("reading episode 3's experience_data in x.db: ..."); a
+// .npy of a later format or dtype, or a pickle holding a global or opcode
+// outside pickle.h's list, is NotSupported, malformed bytes CorruptData.
 //
 // Thread safety: stateless; a Statement is read by the thread holding it.
 #ifndef ENGRAM_PLUGINS_SQLITE_RECORDS_H_

@@ -80,7 +80,8 @@ CREATE INDEX IF NOT EXISTS idx_relationships_type ON concept_relationships(relat
 )sql";
 
 // engram's additions (version 2): how experience_data is encoded, so that
-// decoding never guesses. NULL: a row the Python system wrote (a pickle).
+// decoding never guesses. NULL: a row the Python system wrote (a pickle,
+// read through engram/pickle.h).
 constexpr const char* kSchemaVersion2 = R"sql(
 ALTER TABLE episodes ADD COLUMN experience_format TEXT;
 )sql";

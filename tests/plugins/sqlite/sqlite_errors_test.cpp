@@ -28,6 +28,8 @@ using engram::Json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // pickle.dumps({'a': 1}, protocol=4), what the Python system stored.
 constexpr const char* kPickleHex = "8004950a000000000000007d948c0161944b01732e";
+// The same without its last byte (STOP): a truncated pickle.
+constexpr const char* kTruncatedPickleHex = "8004950a000000000000007d948c0161944b0173";
 
 // What opening `db` does, as an exit code: 0 AccessDenied, 1 opened,
 // 2 another engram error, 3 anything else.
@@ -189,14 +191,15 @@ TEST_CASE("sqlite: a blob overwritten by hand is CorruptData, other rows still r
   }
   {
     sqlite_test::RawDb raw(db);
-    // Pickle bytes where .npy is declared; pickle bytes marked as the
-    // Python system's (format NULL); broken JSON text; a pickled embedding.
+    // Pickle bytes where .npy is declared; truncated pickle bytes marked as
+    // the Python system's (format NULL); broken JSON text; a truncated
+    // pickled embedding.
     raw.exec(std::string("UPDATE episodes SET experience_data = X'") + kPickleHex +
              "' WHERE id = " + std::to_string(ids[1]));
-    raw.exec(std::string("UPDATE episodes SET experience_data = X'") + kPickleHex +
+    raw.exec(std::string("UPDATE episodes SET experience_data = X'") + kTruncatedPickleHex +
              "', experience_format = NULL WHERE id = " + std::to_string(ids[2]));
     raw.exec("UPDATE episodes SET experience_data = '{\"k\": ' WHERE id = " + std::to_string(ids[4]));
-    raw.exec(std::string("UPDATE concepts SET embedding = X'") + kPickleHex +
+    raw.exec(std::string("UPDATE concepts SET embedding = X'") + kTruncatedPickleHex +
              "' WHERE id = " + std::to_string(concept_ids[1]));
   }
   engram::Storage storage = sqlite_test::open_sqlite(db);
