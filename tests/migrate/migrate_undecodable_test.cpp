@@ -54,10 +54,18 @@ std::string unicode_npy() {
   return npy + header + std::string(16, 'a');
 }
 
+// A pickle as the Python system's rows hold them, but calling os.system:
+// PROTO 2, GLOBAL "os system", BINUNICODE "true", TUPLE1, REDUCE, STOP.
+std::string os_system_pickle() {
+  return std::string("\x80\x02" "cos\nsystem\n" "X\x04\x00\x00\x00true" "\x85" "R.", 25);
+}
+
 // An engram-written database of 8 episodes (ids 1..8), 6 concepts (ids 1..6,
-// relationships 1>2 2>3 3>4 4>5 5>6 next, 2>1 and 6>1 back), with three
+// relationships 1>2 2>3 3>4 4>5 5>6 next, 2>1 and 6>1 back), with four
 // rows damaged: episode 3 (bytes that are no .npy: CorruptData), episode 5
-// (a .npy of a dtype engram lacks: NotSupported) and concept 2's embedding.
+// (a .npy of a dtype engram lacks: NotSupported), episode 7 (a Python-style
+// row whose pickle calls os.system: NotSupported, never run) and concept
+// 2's embedding.
 std::filesystem::path damaged_source(const engram_test::TempDir& dir) {
   const auto db = dir / "source.db";
   {
@@ -69,6 +77,8 @@ std::filesystem::path damaged_source(const engram_test::TempDir& dir) {
                "WHERE id = 3;"
                "UPDATE episodes SET experience_data = X'" + hex(unicode_npy()) +
                    "', experience_format = 'npy' WHERE id = 5;"
+                   "UPDATE episodes SET experience_data = X'" + hex(os_system_pickle()) +
+                   "', experience_format = NULL WHERE id = 7;"
                    "UPDATE concepts SET embedding = X'0badc0de' WHERE id = 2;");
   return db;
 }
@@ -140,16 +150,20 @@ TEST_CASE("migrate: skip_undecodable copies the rest and names each record passe
   const auto report = engram::migrate(from, to, options);
 
   const auto& episodes = kind_of(report, "episodes");
-  CHECK(episodes.records == 6);
+  CHECK(episodes.records == 5);
   CHECK(episodes.verified);
-  REQUIRE(episodes.undecodable.size() == 2);
+  REQUIRE(episodes.undecodable.size() == 3);
   CHECK(episodes.undecodable[0].key == "3");
   CHECK(episodes.undecodable[0].error == "CorruptData");
   CHECK_THAT(episodes.undecodable[0].reason, Catch::Contains("episode 3's experience_data"));
   CHECK(episodes.undecodable[1].key == "5");
   CHECK(episodes.undecodable[1].error == "NotSupported");
   CHECK_THAT(episodes.undecodable[1].reason, Catch::Contains("episode 5's experience_data"));
-  CHECK(episode_ids(to) == std::vector<std::int64_t>{1, 2, 4, 6, 7, 8});
+  CHECK(episodes.undecodable[2].key == "7");
+  CHECK(episodes.undecodable[2].error == "NotSupported");
+  CHECK_THAT(episodes.undecodable[2].reason, Catch::Contains("episode 7's experience_data"));
+  CHECK_THAT(episodes.undecodable[2].reason, Catch::Contains("os.system"));
+  CHECK(episode_ids(to) == std::vector<std::int64_t>{1, 2, 4, 6, 8});
   CHECK(kind_of(report, "learning_events").records == 8);
   CHECK(kind_of(report, "learning_events").undecodable.empty());
 
@@ -174,11 +188,12 @@ TEST_CASE("migrate: skip_undecodable copies the rest and names each record passe
   }
   CHECK(passed == std::set<std::string>{"1>2>next", "2>3>next", "2>1>back"});
   CHECK(relationship_keys(to) == kCopiedRelationships);
-  CHECK(report.total_undecodable() == 6);
+  CHECK(report.total_undecodable() == 7);
 
   // The source is read, never rewritten: its damaged rows stay as they were.
   CHECK_THROWS_AS(from.episodes()->retrieve_episode(3), engram::CorruptData);
   CHECK_THROWS_AS(from.episodes()->retrieve_episode(5), engram::NotSupported);
+  CHECK_THROWS_AS(from.episodes()->retrieve_episode(7), engram::NotSupported);
 }
 
 TEST_CASE("migrate: a resumed run still passes over the relationships of a passed-over concept",

@@ -106,8 +106,10 @@ int run_migrate(const Storage& from, const Storage& to, const MigrateCommandOpti
   if (verified) line += "; the target's counts check out";
   fmt::print(out, "{}.\n", line);
   if (report.total_undecodable() > 0) {
-    fmt::print(out, "{} records could not be decoded and were passed over (not copied):\n",
-               report.total_undecodable());
+    const std::int64_t passed_over = report.total_undecodable();
+    fmt::print(out, "{} {} not be decoded and {} passed over (not copied):\n", passed_over,
+               passed_over == 1 ? "record could" : "records could",
+               passed_over == 1 ? "was" : "were");
     for (const auto& kind : report.kinds) {
       for (const SkippedRecord& passed : kind.undecodable) {
         fmt::print(out, "  {} {}: {}: {}\n", kind.kind, printable(passed.key), passed.error,
