@@ -36,6 +36,11 @@ std::int64_t Maintenance::cleanup(int) { not_supported("cleanup"); }
 std::int64_t Maintenance::clear_expired() { not_supported("clear_expired"); }
 void Maintenance::clear_all() { not_supported("clear_all"); }
 void Maintenance::sync() { not_supported("sync"); }
+void Maintenance::set_option(std::string_view key, const Json&) {
+  throw NotSupported("backend '" + std::string(backend_name()) + "', option '" + std::string(key) +
+                         "': no option of this backend can change while it runs",
+                     std::string(backend_name()));
+}
 std::vector<std::filesystem::path> Maintenance::files() const { return {}; }
 
 }  // namespace engram

@@ -223,7 +223,7 @@ Storage Storage::from_config(const Config& config, StorageOptions options) {
                                std::string(descriptor.version), planned.plugin.file(),
                                planned.roles,
                                std::shared_ptr<Maintenance>(instance, &instance->maintenance()),
-                               descriptor.capabilities});
+                               descriptor.capabilities, descriptor.options});
     if (log_enabled(LogLevel::kInfo)) {
       log(LogLevel::kInfo, "opened backend `" + backend.name + "` (plugin `" +
                                std::string(descriptor.name) + "` " +

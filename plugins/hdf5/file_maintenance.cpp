@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -99,7 +100,14 @@ std::int64_t count_objects(hid_t file) {
 // backup interval and no TTLs, so they throw NotSupported.
 class Hdf5Maintenance final : public Maintenance {
  public:
-  explicit Hdf5Maintenance(SharedFile& shared) : shared_(shared) {}
+  Hdf5Maintenance(SharedFile& shared, const Hdf5Options& options)
+      : shared_(shared), live_(options) {}
+
+  // max_file_size (hdf5_options.h).
+  void set_option(std::string_view key, const Json& value) override {
+    std::lock_guard lock(live_mutex_);
+    live_ = option_table().update(live_, key, value, backend_name());
+  }
 
   // Throws InvalidArgument when `target` exists or is one of this
   // backend's files (whether or not it exists yet).
@@ -135,7 +143,7 @@ class Hdf5Maintenance final : public Maintenance {
       s["compression"] = file.options().compression;
       s["compression_opts"] = file.options().compression_opts;
       s["chunk_size"] = file.options().chunk_size;
-      s["max_file_size"] = file.options().max_file_size;
+      s["max_file_size"] = max_file_size();
       s["enable_swmr"] = file.options().enable_swmr;
       Hid root = file.open_group("/");
       Attributes a(file, root.get());
@@ -273,7 +281,7 @@ class Hdf5Maintenance final : public Maintenance {
     return shared_.maintain([&](File& file, Records& records) {
       hsize_t size = 0;
       file.ok(H5Fget_filesize(file.id(), &size), "sizing", file.path().string());
-      if (static_cast<std::int64_t>(size) <= file.options().max_file_size) return false;
+      if (static_cast<std::int64_t>(size) <= max_file_size()) return false;
       rotate_now(file, records);
       return true;
     });
@@ -346,13 +354,20 @@ class Hdf5Maintenance final : public Maintenance {
     return target;
   }
 
+  std::int64_t max_file_size() const {
+    std::lock_guard lock(live_mutex_);
+    return live_.max_file_size;
+  }
+
   SharedFile& shared_;
+  mutable std::mutex live_mutex_;
+  Hdf5Options live_;  // max_file_size is read from here
 };
 
 }  // namespace
 
-std::unique_ptr<Maintenance> make_maintenance(SharedFile& shared) {
-  return std::make_unique<Hdf5Maintenance>(shared);
+std::unique_ptr<Maintenance> make_maintenance(SharedFile& shared, const Hdf5Options& options) {
+  return std::make_unique<Hdf5Maintenance>(shared, options);
 }
 
 }  // namespace engram::hdf5

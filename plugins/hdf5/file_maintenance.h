@@ -5,7 +5,8 @@
 // group copied into a fresh file, checked, renamed over the original);
 // rotate() and rotate_if_needed() past max_file_size (the file renamed
 // aside, a new one started); the seed's cleanup_old_data as cleanup();
-// clear_all(); sync() (fsync). backup_if_due and clear_expired are not
+// clear_all(); sync() (fsync); set_option("max_file_size", bytes), taken in
+// by the next rotate_if_needed. backup_if_due and clear_expired are not
 // overridden: the file has no backup interval and no TTLs, so they throw
 // NotSupported.
 //
@@ -24,8 +25,9 @@
 
 namespace engram::hdf5 {
 
-// The maintenance of `shared`'s file. REQUIRES: `shared` outlives it.
-std::unique_ptr<Maintenance> make_maintenance(SharedFile& shared);
+// The maintenance of `shared`'s file, opened with `options`; max_file_size
+// is live (set_option). REQUIRES: `shared` outlives it.
+std::unique_ptr<Maintenance> make_maintenance(SharedFile& shared, const Hdf5Options& options);
 
 }  // namespace engram::hdf5
 

@@ -19,6 +19,7 @@ const OptionTable<Hdf5Options>& option_table() {
           .add("max_file_size", &Hdf5Options::max_file_size,
                "bytes past which rotate_if_needed (check_file_size) rotates the file",
                at_least(1))
+          .live()
           .add("enable_swmr", &Hdf5Options::enable_swmr,
                "let readers in other processes open the file while engram writes (see README)")
           .add("max_record_bytes", &Hdf5Options::max_record_bytes,

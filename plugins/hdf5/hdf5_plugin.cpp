@@ -48,14 +48,16 @@ namespace {
 class Hdf5Backend final : public Backend {
  public:
   explicit Hdf5Backend(const BackendContext& context)
-      : shared_(context.name, option_table().bind(context.options), context.clock) {}
+      : options_(option_table().bind(context.options)),
+        shared_(context.name, options_, context.clock) {}
 
   TraceStore* traces() noexcept override { return traces_.get(); }
   Maintenance& maintenance() noexcept override { return *maintenance_; }
 
  private:
+  const Hdf5Options options_;
   SharedFile shared_;
-  std::unique_ptr<Maintenance> maintenance_ = make_maintenance(shared_);
+  std::unique_ptr<Maintenance> maintenance_ = make_maintenance(shared_, options_);
   std::unique_ptr<TraceStore> traces_ = make_traces(shared_);
 };
 

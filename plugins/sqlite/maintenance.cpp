@@ -117,7 +117,7 @@ std::optional<std::filesystem::path> SqliteMaintenance::backup_if_due() {
   if (!existing.empty()) {
     last = std::max(last.value_or(0.0), static_cast<double>(existing.back().seconds));
   }
-  if (last && now - *last < static_cast<double>(database_.settings().backup_interval)) {
+  if (last && now - *last < static_cast<double>(live().backup_interval)) {
     auto reader = database_.reader();  // a closed backend still throws "closed"
     return std::nullopt;
   }
@@ -244,7 +244,7 @@ void SqliteMaintenance::copy_to(Connection& source, const fs::path& target,
 
 void SqliteMaintenance::prune() {
   std::vector<BackupName> existing = auto_backups(database_.settings().db_path);
-  const std::size_t keep = database_.settings().max_backups;
+  const auto keep = static_cast<std::size_t>(live().max_backups);
   if (existing.size() <= keep) return;
   for (std::size_t i = 0; i + keep < existing.size(); ++i) {
     std::error_code error;
@@ -255,4 +255,14 @@ void SqliteMaintenance::prune() {
     }
   }
 }
+void SqliteMaintenance::set_option(std::string_view key, const Json& value) {
+  std::lock_guard lock(live_mutex_);
+  live_ = option_table().update(live_, key, value, backend_name());
+}
+
+SqliteOptions SqliteMaintenance::live() const {
+  std::lock_guard lock(live_mutex_);
+  return live_;
+}
+
 }  // namespace engram::sqlite

@@ -26,6 +26,7 @@
 #include "engram/json.h"
 #include "engram/maintenance.h"
 #include "partial_file.h"
+#include "sqlite_options.h"
 
 namespace engram::sqlite {
 
@@ -34,7 +35,9 @@ namespace engram::sqlite {
 // SQLite storage has none of them) and throw NotSupported.
 class SqliteMaintenance final : public Maintenance {
  public:
-  explicit SqliteMaintenance(Database& database) : database_(database) {}
+  // `options` gives the live options' first values.
+  SqliteMaintenance(Database& database, const SqliteOptions& options)
+      : database_(database), live_(options) {}
 
   std::string_view backend_name() const noexcept override { return database_.origin().backend; }
 
@@ -54,6 +57,10 @@ class SqliteMaintenance final : public Maintenance {
   // A commit is already durable as far as `synchronous` makes it; in WAL
   // mode this also copies the log into the database file.
   void sync() override;
+
+  // backup_interval and max_backups (sqlite_options.h), taken in by the
+  // next backup_if_due or backup.
+  void set_option(std::string_view key, const Json& value) override;
 
   void close() override { database_.close(); }
 
@@ -88,7 +95,12 @@ class SqliteMaintenance final : public Maintenance {
   // not go is logged, not thrown: the backup itself succeeded.
   void prune();
 
+  // The live options now (a copy, under live_mutex_).
+  SqliteOptions live() const;
+
   Database& database_;
+  mutable std::mutex live_mutex_;
+  SqliteOptions live_;  // backup_interval and max_backups are read from here
   std::mutex backup_mutex_;
   std::optional<double> last_backup_;  // when this instance last backed up
 };

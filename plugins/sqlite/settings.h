@@ -1,7 +1,8 @@
 // plugins/sqlite/settings.h — the sqlite plugin's options in the units its
 // connections use (milliseconds, PRAGMA words, bytes). Made from the
 // options by settings_of (sqlite_plugin.cpp), which has the defaults and
-// whose option table has the ranges; read-only after.
+// whose option table has the ranges; read-only after. (The live options,
+// backup_interval and max_backups, are the maintenance's: maintenance.h.)
 //
 // Thread safety: a plain value.
 #ifndef ENGRAM_PLUGINS_SQLITE_SETTINGS_H_
@@ -17,8 +18,6 @@ namespace engram::sqlite {
 struct Settings {
   std::filesystem::path db_path;
   std::filesystem::path absolute_db_path;  // db_path made absolute when the backend opened
-  std::int64_t backup_interval = 0;
-  std::size_t max_backups = 0;
   bool enable_wal = false;
   int busy_timeout_ms = 0;
   std::string synchronous;         // OFF, NORMAL, FULL or EXTRA

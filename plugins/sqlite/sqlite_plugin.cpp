@@ -8,6 +8,7 @@
 //   handles.h            owning handles for SQLite's C objects
 //   sqlite_errors.h      SQLite result codes -> engram errors; every throw
 //   settings.h           the options in the connections' units
+//   sqlite_options.h     the options, their table, their settings
 //   statement.h          a prepared statement checked out for one use
 //   connection.h         one connection and its statement cache
 //   transaction.h        a transaction as a scope guard
@@ -46,68 +47,12 @@
 #include "maintenance.h"
 #include "settings.h"
 #include "sqlite_errors.h"
+#include "sqlite_options.h"
 
 namespace engram::sqlite {
 namespace {
 
 namespace fs = std::filesystem;
-
-// ---------------------------------------------------------------- options
-
-// The seed's SQLiteStorage parameters, with its defaults, and engram's
-// durability and locking knobs.
-struct SqliteOptions {
-  std::string db_path = "godly_ai.db";
-  std::int64_t backup_interval = 3600;
-  std::int64_t max_backups = 10;
-  bool enable_wal = true;
-  double connection_timeout = 30.0;
-  std::string synchronous = "full";
-  std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
-};
-
-const auto kOptions =
-    OptionTable<SqliteOptions>()
-        .add("db_path", &SqliteOptions::db_path, "the database file (created if absent)",
-             OptionType::kPath, non_empty())
-        .add("backup_interval", &SqliteOptions::backup_interval,
-             "seconds between automatic backups (backup_if_due)", at_least(0))
-        .add("max_backups", &SqliteOptions::max_backups,
-             "automatic backups kept beside the database; older ones are deleted", at_least(1))
-        .add("enable_wal", &SqliteOptions::enable_wal,
-             "write-ahead logging: readers run while a write commits")
-        // sqlite3_busy_timeout takes an int of milliseconds: about 24 days at most.
-        .add("connection_timeout", &SqliteOptions::connection_timeout,
-             "seconds a call waits for another connection's lock before BackendError",
-             in_range(0.0, 2e6))
-        // SQLite's own spelling (upper case) is taken too.
-        .add("synchronous", &SqliteOptions::synchronous,
-             "PRAGMA synchronous: off, normal, full or extra (full survives power loss)",
-             one_of({"off", "normal", "full", "extra", "OFF", "NORMAL", "FULL", "EXTRA"}))
-        .add("max_record_bytes", &SqliteOptions::max_record_bytes,
-             "largest record a read may allocate; never more than the machine's memory",
-             at_least(1));
-
-// ---------------------------------------------------------------- settings
-
-// The options (their ranges checked where they were bound) in the units the
-// connections use.
-Settings settings_of(const SqliteOptions& options) {
-  Settings settings;
-  settings.db_path = options.db_path;
-  std::error_code error;
-  settings.absolute_db_path = fs::absolute(settings.db_path, error).lexically_normal();
-  if (error) settings.absolute_db_path = settings.db_path;
-  settings.backup_interval = options.backup_interval;
-  settings.max_backups = static_cast<std::size_t>(options.max_backups);
-  settings.enable_wal = options.enable_wal;
-  settings.busy_timeout_ms = static_cast<int>(std::lround(options.connection_timeout * 1000.0));
-  for (const char c : options.synchronous) {
-    settings.synchronous.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-  }
-  settings.record_limit = effective_record_limit(options.max_record_bytes);
-  return settings;
-}
 
 // ---------------------------------------------------------------- backend
 
@@ -116,7 +61,8 @@ Settings settings_of(const SqliteOptions& options) {
 class SqliteBackend final : public Backend {
  public:
   explicit SqliteBackend(const BackendContext& context)
-      : database_(context, settings_of(kOptions.bind(context.options))) {}
+      : options_(option_table().bind(context.options)),
+        database_(context, settings_of(options_)) {}
   ~SqliteBackend() override { database_.close(); }
 
   EpisodeStore* episodes() noexcept override { return &episodes_; }
@@ -124,8 +70,9 @@ class SqliteBackend final : public Backend {
   Maintenance& maintenance() noexcept override { return maintenance_; }
 
  private:
+  const SqliteOptions options_;
   Database database_;
-  SqliteMaintenance maintenance_{database_};
+  SqliteMaintenance maintenance_{database_, options_};
   SqliteEpisodes episodes_{database_};
   SqliteConcepts concepts_{database_};
 };
@@ -137,9 +84,9 @@ class SqliteBackend final : public Backend {
 const PluginDescriptor& descriptor() {
   static const PluginDescriptor kDescriptor = [] {
     PluginDescriptor d = describe_plugin<SqliteBackend>(
-        "sqlite", "1.0.0", {Role::kEpisodes, Role::kConcepts}, kOptions.schema());
+        "sqlite", "1.0.0", {Role::kEpisodes, Role::kConcepts}, option_table().schema());
     d.files = [](const Json& options) {
-      return database_files(fs::absolute(kOptions.bind(options).db_path).lexically_normal());
+      return database_files(fs::absolute(option_table().bind(options).db_path).lexically_normal());
     };
     // A put record's id is its rowid when free (INSERT with the id).
     d.capabilities.keeps_ids = true;

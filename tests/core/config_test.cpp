@@ -858,3 +858,41 @@ TEST_CASE("config: an OptionTable declares constraints and bind checks them agai
                     StartsWith("option 'port' must be from 1 to 65535, got 0"));
   CHECK_THROWS_AS(table.bind({{"path", ""}}), ConfigError);
 }
+
+TEST_CASE("config: a live option is marked in the schema and update() checks and sets it",
+          "[config][options]") {
+  const auto table = engram::OptionTable<TableOptions>()
+                         .add("port", &TableOptions::port, "port", engram::in_range(1, 65535))
+                         .live()
+                         .add("codec", &TableOptions::codec, "codec", engram::one_of({"gzip"}))
+                         .add("path", &TableOptions::path, "file", OptionType::kPath);
+  const auto schema = table.schema();
+  CHECK(schema[0].live);
+  CHECK_FALSE(schema[1].live);
+  CHECK_FALSE(schema[2].live);
+
+  TableOptions before;
+  before.port = 80;
+  const TableOptions after = table.update(before, "port", 8080, "db");
+  CHECK(after.port == 8080);
+  CHECK(before.port == 80);  // a copy comes back; nothing else changes
+  CHECK(after.codec == before.codec);
+
+  // Outside its range, of the wrong type (a float for an int, a string), not
+  // an option, not live: each says which backend and option, nothing set.
+  CHECK_THROWS_MATCHES(table.update(before, "port", 0, "db"), engram::InvalidArgument,
+                       Catch::Matchers::Message(
+                           "db: backend 'db', option 'port' must be from 1 to 65535, got 0"));
+  CHECK_THROWS_AS(table.update(before, "port", 80.5, "db"), engram::InvalidArgument);
+  CHECK_THROWS_WITH(table.update(before, "port", "80", "db"),
+                    Contains("option 'port': must be int, got \"80\""));
+  CHECK_THROWS_WITH(table.update(before, "prot", 80, "db"),
+                    Contains("backend 'db', option 'prot': no such option"));
+  try {
+    (void)table.update(before, "codec", "gzip", "db");
+    FAIL("a non-live option was changed");
+  } catch (const engram::NotSupported& e) {
+    CHECK(e.backend() == "db");
+    CHECK_THAT(e.what(), Contains("option 'codec': read when the backend opens"));
+  }
+}

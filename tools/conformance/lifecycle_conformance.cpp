@@ -290,6 +290,24 @@ void maintenance_works_or_not_supported() {
     } catch (const engram::NotSupported&) {
     }
   }
+  {
+    INFO("set_option of an option no backend has");
+    try {
+      m.set_option("engram_conformance_no_such_option", 1);
+      FAIL_CHECK("set_option of an unknown option did not throw");
+    } catch (const engram::InvalidArgument&) {
+    } catch (const engram::NotSupported&) {
+    }
+  }
+  // Every option the plugin declares live takes its own default back.
+  for (const engram::BackendInfo& backend : storage.backends()) {
+    if (backend.name != m.backend_name()) continue;
+    for (const engram::OptionSpec& spec : backend.options) {
+      if (!spec.live) continue;
+      INFO("set_option(" << spec.key << ", its default " << spec.default_value.dump() << ")");
+      CHECK_NOTHROW(m.set_option(spec.key, spec.default_value));
+    }
+  }
   const std::filesystem::path target = conformance::scratch_dir() / "explicit-backup";
   works_or_not_supported("backup(path)", [&] {
     const std::filesystem::path written = m.backup(target);

@@ -16,6 +16,7 @@
 //   clear_expired()            clear_expired_data
 //   clear_all()                flush_all_data (this backend's records only)
 //   sync()                     (flush buffers to durable storage)
+//   set_option(key, value)     assigning backup_interval, max_backups, max_file_size
 //   close()                    close
 //
 // A backend that cannot do one throws NotSupported (the default of every
@@ -76,6 +77,13 @@ class ENGRAM_API Maintenance {
   virtual void clear_all();
   // Makes every completed store durable as far as the backend can.
   virtual void sync();
+  // Gives live option `key` (OptionSpec::live: sqlite's backup_interval and
+  // max_backups, hdf5's max_file_size) a new value, taken in by the next
+  // call that reads it; the config is not changed. Throws InvalidArgument
+  // for an option the backend lacks, a value of the wrong type or outside
+  // the option's range, NotSupported for an option that is not live (the
+  // default for every key: a backend without live options).
+  virtual void set_option(std::string_view key, const Json& value);
   // Releases the backend's resources. Idempotent.
   virtual void close() = 0;
 

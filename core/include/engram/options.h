@@ -35,6 +35,18 @@
 // bind() checks them again, so a backend built straight from a descriptor
 // (without a config) gets the same errors, without a place in a file.
 //
+// An option a running backend can take a new value of is marked live; its
+// Maintenance::set_option hands the change to update(), which checks it as
+// bind() does and sets it in the backend's copy of the options:
+//
+//       .add("max_backups", &SqliteOptions::max_backups, "backups kept", at_least(1))
+//       .live()
+//
+//   void set_option(std::string_view key, const Json& value) override {
+//     std::lock_guard lock(mutex_);
+//     options_ = kOptions.update(options_, key, value, backend_name());
+//   }
+//
 // Thread safety: a built table is immutable; schema() and bind() may be
 // called from several threads at once.
 #ifndef ENGRAM_OPTIONS_H_
@@ -116,6 +128,50 @@ class OptionTable {
     return table;
   }
 
+  // Marks the option added last as live (OptionSpec::live). REQUIRES: an
+  // option was added.
+  OptionTable live() const {
+    OptionTable table = *this;
+    table.rows_.back().spec.live = true;
+    return table;
+  }
+
+  // `options` with live option `key` set to `value`. Throws InvalidArgument
+  // naming `backend` and the option when there is no such option, the value
+  // has the wrong JSON type (an int option takes an integer, a float option
+  // any number) or breaks its constraint; NotSupported when the option is
+  // not live (it is read when the backend opens: reopen it with the new
+  // value in its config). `options` is not changed.
+  Options update(Options options, std::string_view key, const Json& value,
+                 std::string_view backend) const {
+    const std::string where = "backend '" + std::string(backend) + "', option '" +
+                              std::string(key) + "'";
+    for (const Row& row : rows_) {
+      if (row.spec.key != key) continue;
+      if (!row.spec.live) {
+        throw NotSupported(where + ": read when the backend opens; it cannot change while it "
+                                   "runs (reopen with the new value in the config)",
+                           std::string(backend));
+      }
+      if (!has_type(row.spec.type, value)) {
+        const std::string got = row.spec.type == OptionType::kSecret ? "another type" : value.dump();
+        throw InvalidArgument(
+            where + ": must be " + std::string(option_type_name(row.spec.type)) + ", got " + got,
+            std::string(backend));
+      }
+      if (const auto problem = option_problem(row.spec, value)) {
+        throw InvalidArgument(where + " " + *problem, std::string(backend));
+      }
+      try {
+        row.set(options, value);
+      } catch (const ConfigError& e) {
+        throw InvalidArgument(where + ": " + e.what(), std::string(backend));
+      }
+      return options;
+    }
+    throw InvalidArgument(where + ": no such option", std::string(backend));
+  }
+
   // The schema rows, in the order declared.
   std::vector<OptionSpec> schema() const {
     std::vector<OptionSpec> specs;
@@ -146,6 +202,26 @@ class OptionTable {
     OptionSpec spec;
     std::function<void(Options&, const Json&)> set;
   };
+
+  // Whether `value` is JSON of `type`'s kind.
+  static bool has_type(OptionType type, const Json& value) {
+    switch (type) {
+      case OptionType::kBool:
+        return value.is_boolean();
+      case OptionType::kInt:
+        return value.is_number_integer();
+      case OptionType::kFloat:
+        return value.is_number();
+      case OptionType::kList:
+        if (!value.is_array()) return false;
+        for (const Json& item : value) {
+          if (!item.is_string()) return false;
+        }
+        return true;
+      default:
+        return value.is_string();
+    }
+  }
 
   template <class Field>
   static constexpr OptionType natural_type() {

@@ -51,7 +51,9 @@ namespace engram {
 //       PluginDescriptor::capabilities: what a plugin promises beyond the
 //       contract (keeps_ids), which the conformance suite holds it to.
 //   4 — the episode and concept roles' listings take Undecodable (skip a
-//       record that does not decode, named in Page::skipped).
+//       record that does not decode, named in Page::skipped);
+//       Maintenance::set_option and OptionSpec::live: options a running
+//       backend takes in.
 inline constexpr int kPluginAbiVersion = 4;
 
 #define ENGRAM_STRINGIFY_(x) #x
@@ -113,6 +115,9 @@ struct OptionSpec {
   // One line: what the option does.
   std::string doc;
   OptionConstraint constraint = {};
+  // True iff a running backend takes a new value (Maintenance::set_option);
+  // the other options are read once, when the backend opens.
+  bool live = false;
 };
 
 // What is wrong with `value` (JSON of `spec`'s type) under `spec`'s

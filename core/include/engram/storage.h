@@ -61,6 +61,9 @@ struct BackendInfo {
   std::shared_ptr<Maintenance> maintenance;
   // What its plugin's descriptor promises beyond the contract (plugin.h).
   PluginCapabilities capabilities;
+  // Its plugin's options (keys, types, defaults, constraints; `live` ones
+  // take Maintenance::set_option).
+  std::vector<OptionSpec> options;
 };
 
 class ENGRAM_API Storage {

@@ -192,6 +192,24 @@ TEST_CASE("hdf5: rotate moves the file aside, rotate_if_needed past max_file_siz
   CHECK(rotated == 2);  // two rotations in one second never overwrite each other
 }
 
+TEST_CASE("hdf5: max_file_size changes on a running backend (set_option)",
+          "[hdf5][maintenance]") {
+  hdf5_test::TempDir dir;
+  const auto file = dir / "traces.h5";
+  engram::Storage storage = hdf5_test::open_hdf5(file, ", compression: none");
+  auto s = storage.traces();
+  s->store_reservoir_states(1.0, matrix(3, 200));  // 320 KB, far below the default 10 GiB
+  CHECK_FALSE(s->maintenance().rotate_if_needed());
+  s->maintenance().set_option("max_file_size", 200000);
+  CHECK(s->maintenance().stats().at("max_file_size") == 200000);
+  CHECK(s->maintenance().rotate_if_needed());
+  CHECK(s->maintenance().stats().at("reservoir_states") == 0);
+  CHECK_THROWS_AS(s->maintenance().set_option("max_file_size", 0), engram::InvalidArgument);
+  CHECK_THROWS_AS(s->maintenance().set_option("max_file_size", 1.5), engram::InvalidArgument);
+  CHECK_THROWS_AS(s->maintenance().set_option("chunk_size", 16), engram::NotSupported);
+  CHECK(s->maintenance().stats().at("max_file_size") == 200000);
+}
+
 TEST_CASE("hdf5: backup copies the file, close releases it", "[hdf5][maintenance]") {
   hdf5_test::TempDir dir;
   const auto file = dir / "traces.h5";

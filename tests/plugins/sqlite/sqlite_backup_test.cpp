@@ -167,6 +167,42 @@ TEST_CASE("sqlite: backup_if_due honours backup_interval", "[sqlite]") {
   }
 }
 
+TEST_CASE("sqlite: max_backups and backup_interval change on a running backend (set_option)",
+          "[sqlite]") {
+  sqlite_test::TempDir dir;
+  const auto db = dir / "live.db";
+  engram::Storage storage = sqlite_test::open_sqlite(db, ", max_backups: 5");
+  auto episodes = storage.episodes();
+  auto maintenance = storage.maintenance("db");
+  std::vector<fs::path> written;
+  for (int i = 0; i < 4; ++i) {
+    episodes->store_learning_event("t", 1.0, "s" + std::to_string(i));
+    written.push_back(maintenance->backup());
+  }
+  CHECK(auto_backups(dir.path(), "live").size() == 4);
+  // Fewer kept from the next backup on.
+  maintenance->set_option("max_backups", 2);
+  written.push_back(maintenance->backup());
+  CHECK(auto_backups(dir.path(), "live") == std::set<fs::path>(written.end() - 2, written.end()));
+
+  // The default hour: none due right after a backup, until the interval is 0.
+  CHECK_FALSE(maintenance->backup_if_due());
+  maintenance->set_option("backup_interval", 0);
+  const auto due = maintenance->backup_if_due();
+  REQUIRE(due);
+  CHECK(fs::exists(*due));
+
+  // Refused, each naming the option, and nothing changed by a refusal.
+  CHECK_THROWS_AS(maintenance->set_option("max_backups", 0), engram::InvalidArgument);
+  CHECK_THROWS_AS(maintenance->set_option("max_backups", "3"), engram::InvalidArgument);
+  CHECK_THROWS_AS(maintenance->set_option("max_backupz", 3), engram::InvalidArgument);
+  CHECK_THROWS_WITH(maintenance->set_option("enable_wal", false),
+                    Catch::Contains("option 'enable_wal': read when the backend opens"));
+  CHECK_THROWS_AS(maintenance->set_option("db_path", "other.db"), engram::NotSupported);
+  written.push_back(maintenance->backup());
+  CHECK(auto_backups(dir.path(), "live").size() == 2);
+}
+
 namespace {
 
 std::set<std::string> folder_names(const fs::path& folder) {
