@@ -31,7 +31,10 @@ PYBIND11_MODULE(_engram, module) {
   bind_records(module);
   bind_batches(module);
   bind_maintenance(module);
+  bind_working_memory(module);
   bind_episode_store(module);
+  bind_concept_store(module);
+  bind_trace_store(module);
   bind_storage(module);
   module.def("bundled_plugin_dir", &engram::bundled_plugin_dir,
              "The folder the plugins installed with the core live in.");

@@ -109,6 +109,13 @@ PyPage page_out(Page<Record>&& page) {
   return out;
 }
 
+// The record converted by record_out, or None.
+template <class Record>
+py::object optional_out(std::optional<Record>&& found) {
+  if (!found) return py::none();
+  return py::cast(record_out(std::move(*found)));
+}
+
 // Each record of `records` converted by record_out, as a list.
 template <class Record>
 py::list list_out(std::vector<Record>&& records) {
