@@ -25,35 +25,8 @@ if [ ! -x "$bench" ]; then
   exit 1
 fi
 
-# A free loopback port from 6500 up: nothing answers a connect there.
-port_free() {
-  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-port=6500
-while ! port_free "$port"; do
-  port=$((port + 1))
-  if [ "$port" -gt 6999 ]; then
-    echo "$0: no free port in 6500-6999" >&2
-    exit 1
-  fi
-done
-
-dir=$(mktemp -d "${TMPDIR:-/tmp}/engram-redis-bench-XXXXXX")
-cleanup() {
-  "$root/tools/redis-test-server.sh" stop "$dir" || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-"$root/tools/redis-test-server.sh" start "$port" "$dir" >&2
-echo "redis-server on 127.0.0.1:$port (in $dir)" >&2
-
-export ENGRAM_BENCH_REDIS_PORT=$port
-# Fixed malloc thresholds: glibc otherwise moves its mmap and trim
-# thresholds as the run frees large blocks, and depending on where the
-# earlier benchmarks left the heap, a benchmark's per-call ~20-40 KB
-# buffers (values, replies, decoded arrays) may shrink and regrow the heap
-# on every call, which cost the raw side ~50% on retrieve in some runs and
-# not others. A GLIBC_TUNABLES already set is kept.
-export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=33554432}
+source "$root/tools/bench/throwaway-redis.sh"
+start_throwaway_redis "$root" redis-bench
+export ENGRAM_BENCH_REDIS_PORT=$redis_port
 # Not exec: the trap must run to stop the server.
 "$bench" --benchmark_filter='^redis/' "$@"
