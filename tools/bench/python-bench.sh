@@ -20,7 +20,8 @@ if [ $# -gt 0 ] && [ -d "$1" ]; then
   shift
 fi
 if [ ! -d "$build/python/engram" ]; then
-  echo "$0: no $build/python/engram (build the _engram, engram-plugin-* and engram-bench targets)" >&2
+  echo "$0: no $build/python/engram" \
+    "(build the _engram, engram-plugin-* and engram-bench targets)" >&2
   exit 1
 fi
 

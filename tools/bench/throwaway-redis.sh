@@ -33,7 +33,8 @@ start_throwaway_redis() {
   trap stop_throwaway_redis EXIT
   "$root/tools/redis-test-server.sh" start "$redis_port" "$throwaway_redis_dir" >&2
   echo "redis-server on 127.0.0.1:$redis_port (in $throwaway_redis_dir)" >&2
-  export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=33554432}
+  local thresholds=glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=33554432
+  export GLIBC_TUNABLES=${GLIBC_TUNABLES:-$thresholds}
 }
 
 stop_throwaway_redis() {
