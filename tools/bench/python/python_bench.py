@@ -21,8 +21,9 @@ Google Benchmark's UseRealTime), and user counters:
   library doing the work, measured one of two ways, named per entry in the
   JSON context's c_share_method:
   * "cxx-raw: <entry>": engram-bench (the C++ benchmarks) has a raw entry
-    driving the C library directly for exactly this work; it runs once, and
-    c_share = its time per operation ÷ this entry's;
+    driving the C library directly for exactly this work; it runs once, just
+    before the workload's entries, and c_share = its time per operation ÷
+    this entry's;
   * "timed-calls: <calls>": the raw entry times its calls into the C
     library (the calls named) and c_share = that time ÷ its wall time; the
     engram and compat entries do the same C work, so theirs = the raw
@@ -118,16 +119,16 @@ def main(argv):
         selected.append((w, sides))
 
     have_bench = bool(args.engram_bench) and os.access(args.engram_bench, os.X_OK)
-    cxx = {}
-    if have_bench:
-        wanted = [w.cxx_raw for w, _ in selected if w.cxx_raw]
-        cxx = cxx_raw_time.measure(args.engram_bench, wanted, args.benchmark_min_time,
-                                   args.redis_port)
-
     scratch_root = tempfile.mkdtemp(prefix="engram-pybench-", dir=args.scratch_dir)
     benchmarks, methods = [], {}
     try:
         for w, sides in selected:
+            # engram-bench's entry runs just before the sides it is set
+            # beside, so a machine's drifting load tilts the shares least.
+            cxx = {}
+            if have_bench and w.cxx_raw:
+                cxx = cxx_raw_time.measure(args.engram_bench, [w.cxx_raw],
+                                           args.benchmark_min_time, args.redis_port)
             measured = {}
             for side in sides:
                 folder = tempfile.mkdtemp(prefix=side + "-", dir=scratch_root)
