@@ -12,7 +12,9 @@ hdf5_workloads.py, redis_workloads.py).
 
 tools/bench/python-bench.sh runs it with a throwaway redis-server.
 
-Each entry reports, as Google Benchmark does, iterations, real_time and
+The three entries of a workload are set up together and take turns
+(timing.run_interleaved), so a shared machine's drifting load falls on each
+alike. Each entry reports, as Google Benchmark does, iterations, real_time and
 cpu_time per operation and items_per_second (per wall-clock second, as
 Google Benchmark's UseRealTime), and user counters:
 - ratio_vs_raw (engram and compat entries): its rate ÷ the raw entry's rate
@@ -33,7 +35,7 @@ Google Benchmark's UseRealTime), and user counters:
 
 Options: --benchmark_filter runs the entries whose name the regular
 expression matches (re.search); --benchmark_min_time is each entry's
-measured wall time (default 0.5 s; "1s" is accepted too); the Redis
+measured wall time, in 10 turns (default 0.5 s; "1s" is accepted too); the Redis
 workloads run only with --redis-port, the port of a server on 127.0.0.1
 (they write only their own keys and delete them); --engram-bench is the
 engram-bench binary (default: <build>/tools/bench/engram-bench beside the
@@ -44,6 +46,7 @@ Exit status: 0, or 2 for a bad option; an error in an entry propagates (a
 traceback, status 1).
 """
 import argparse
+import contextlib
 import datetime
 import os
 import platform
@@ -129,15 +132,15 @@ def main(argv):
             if have_bench and w.cxx_raw:
                 cxx = cxx_raw_time.measure(args.engram_bench, [w.cxx_raw],
                                            args.benchmark_min_time, args.redis_port)
-            measured = {}
-            for side in sides:
-                folder = tempfile.mkdtemp(prefix=side + "-", dir=scratch_root)
-                try:
-                    with w.sides[side](Setup(folder, args.redis_port)) as prepared:
-                        measured[side] = timing.run(prepared.step, args.benchmark_min_time,
-                                                    prepared.c_timer)
-                finally:
-                    shutil.rmtree(folder, ignore_errors=True)
+            with contextlib.ExitStack() as opened:
+                steps = {}
+                for side in sides:
+                    folder = tempfile.mkdtemp(prefix=side + "-", dir=scratch_root)
+                    opened.callback(shutil.rmtree, folder, ignore_errors=True)
+                    prepared = opened.enter_context(
+                        w.sides[side](Setup(folder, args.redis_port)))
+                    steps[side] = (prepared.step, prepared.c_timer)
+                measured = timing.run_interleaved(steps, args.benchmark_min_time)
             raw = measured.get("raw")
             for side in sides:
                 m = measured[side]
