@@ -115,7 +115,7 @@ def _put_metadata(attrs, metadata):
     for key, value in metadata.items():
         if isinstance(value, (str, int, float, bool)):
             attrs["meta_" + key] = value
-    attrs["metadata_json"] = json.dumps(metadata)
+    attrs["metadata_json"] = json.dumps(metadata, separators=(",", ":"))
 
 
 def _raw_store_snapshot(f, ident, t, arrays, timer):

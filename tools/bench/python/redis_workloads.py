@@ -11,7 +11,8 @@ HSET {pattern, timestamp, metadata} / PEXPIRE 3600000 / ZADD index / EXEC
 pipeline, the pattern in engram/compressed_npy.h's form (the .npy, LZ4-framed
 with a content checksum behind engram's 24-byte header, above 1024 bytes),
 the timestamp as the shortest exact text and the metadata as compact JSON,
-so the server gets the same bytes; a retrieve is HGETALL + PTTL in one
+so the server gets the same bytes (checked: the same hash fields, byte for
+byte, as the plugin writes); a retrieve is HGETALL + PTTL in one
 pipeline, decoded back to the array, timestamp, metadata and TTL.
 engram: Storage's working_memory role on the redis plugin (its defaults:
 lz4 above 1024 bytes). compat: engram.compat.RedisStorage (the same).
@@ -66,16 +67,33 @@ def _hash(i, stem="pattern_"):
 # ---- engram/compressed_npy.h, by hand
 
 def encode(array):
+    """The value the plugin stores: one LZ4 frame (linked 256 KB blocks,
+    content size and checksum) fed the .npy header, then the data, as
+    core/src/compressed_npy.cpp feeds it, so the frame is byte for byte the
+    plugin's."""
     out = io.BytesIO()
     np.save(out, array, allow_pickle=False)
     npy = out.getvalue()
     if len(npy) <= THRESHOLD:
         return npy
-    frame = lz4.frame.compress(npy, block_size=lz4.frame.BLOCKSIZE_MAX256KB,
-                               content_checksum=True, store_size=True)
+    header_size = 10 + int.from_bytes(npy[8:10], "little")
+    compressor = lz4.frame.LZ4FrameCompressor(
+        block_size=lz4.frame.BLOCKSIZE_MAX256KB, block_linked=True, content_checksum=True)
+    frame = (compressor.begin(len(npy)) + compressor.compress(npy[:header_size])
+             + compressor.compress(npy[header_size:]) + compressor.flush())
     if HEADER.size + len(frame) >= len(npy):
         return npy
     return HEADER.pack(MAGIC, 1, 1, len(npy), len(frame)) + frame
+
+
+def number_text(value):
+    """The shortest text that reads back as `value`, as std::to_chars writes
+    it (record_encoding.h number_text): fixed unless scientific is shorter."""
+    fixed = repr(value)
+    if fixed.endswith(".0"):
+        fixed = fixed[:-2]
+    scientific = np.format_float_scientific(value, unique=True, trim="-", exp_digits=2)
+    return scientific if len(scientific) < len(fixed) else fixed
 
 
 def decode(value):
@@ -124,7 +142,7 @@ def _raw_store(client, hash_, array, t, timer=None):
     key = RAW_PREFIX + "wm:" + hash_
     pipe = client.pipeline(transaction=True)
     pipe.delete(key)
-    pipe.hset(key, mapping={"pattern": encode(array), "timestamp": repr(t),
+    pipe.hset(key, mapping={"pattern": encode(array), "timestamp": number_text(t),
                             "metadata": json.dumps(METADATA, sort_keys=True,
                                                    separators=(",", ":"))})
     pipe.pexpire(key, TTL_MS)

@@ -86,7 +86,7 @@ def _npy(array):
 
 
 def _raw_insert(cursor, array, timestamp, metadata, timer=None):
-    row = (timestamp, _npy(array), SCORE, CONTEXT, json.dumps(metadata))
+    row = (timestamp, _npy(array), SCORE, CONTEXT, json.dumps(metadata, separators=(",", ":")))
     if timer is None:
         cursor.execute(INSERT, row)
     else:
