@@ -1,7 +1,8 @@
 """Smoke test of the Python benchmark (tools/bench/python/python_bench.py):
 every workload runs briefly on all three sides and the JSON it prints is
 Google Benchmark's shape, with ratio_vs_raw > 0 on every engram and compat
-entry and c_share in (0, 1] on every entry. It never asserts a speed. The
+entry and c_share (and its cross-check c_share_timed_calls) in (0, 1] on
+every entry. It never asserts a speed. The
 Redis workloads run when ENGRAM_TEST_REDIS_PORT names the test server, and
 are reported skipped otherwise.
 """
@@ -74,6 +75,7 @@ def test_ratios_and_c_shares(result):
         else:
             assert b["ratio_vs_raw"] > 0, b["name"]
         assert 0 < b["c_share"] <= 1, b["name"]
+        assert 0 < b["c_share_timed_calls"] <= 1, b["name"]
         assert methods[b["name"]].split(":")[0] in ("cxx-raw", "timed-calls")
 
 

@@ -4,7 +4,7 @@ what tools read) and a console table (the default, for people).
 An entry's result is a dict of Google Benchmark's fields ("name",
 "run_name", "run_type", "iterations", "real_time", "cpu_time", "time_unit",
 "items_per_second", ...) plus its user counters ("ratio_vs_raw",
-"c_share", "c_us_per_op") at the top level, as Google Benchmark writes
+"c_share", "c_us_per_op", "c_share_timed_calls") at the top level, as Google Benchmark writes
 them. `entry(...)` makes one; `write_json` and `write_table` print a run.
 
 Errors: none of its own (I/O errors of the stream propagate).
@@ -52,14 +52,18 @@ def write_table(stream, context, benchmarks):
     stream.write("%s  (python %s, min_time %g s per entry)\n" % (
         context["date"], context["python_version"], context["min_time"]))
     width = max([len("name")] + [len(b["name"]) for b in benchmarks])
-    header = "%-*s %12s %10s %12s %8s  %s" % (
-        width, "name", "time/op us", "ops/s", "ratio_vs_raw", "c_share", "c_share method")
+    header = "%-*s %12s %10s %12s %8s %-12s %12s" % (
+        width, "name", "time/op us", "ops/s", "ratio_vs_raw", "c_share", "  (method)",
+        "c_timed_calls")
     stream.write(header + "\n" + "-" * len(header) + "\n")
     methods = context.get("c_share_method", {})
     for b in benchmarks:
-        stream.write("%-*s %12.1f %10.1f %12s %8s  %s\n" % (
+        method = methods.get(b["name"], "").split(":")[0]
+        stream.write("%-*s %12.1f %10.1f %12s %8s %-12s %12s\n" % (
             width, b["name"], b["real_time"], b["items_per_second"],
             _number(b.get("ratio_vs_raw"), 2), _number(b.get("c_share"), 2),
-            methods.get(b["name"], "")))
+            "  (%s)" % method if method else "", _number(b.get("c_share_timed_calls"), 2)))
+    stream.write("c_share methods and the calls timed: the JSON context "
+                 "(--benchmark_format=json)\n")
     for line in context.get("skipped", []):
         stream.write("skipped: %s\n" % line)
