@@ -2,9 +2,9 @@
 every workload runs briefly on all three sides and the JSON it prints is
 Google Benchmark's shape, with ratio_vs_raw > 0 on every engram and compat
 entry and c_share (and its cross-check c_share_timed_calls) in (0, 1] on
-every entry. It never asserts a speed. The
-Redis workloads run when ENGRAM_TEST_REDIS_PORT names the test server, and
-are reported skipped otherwise.
+every entry. It never asserts a speed. The Redis workloads run when
+ENGRAM_TEST_REDIS_PORT names the test server, and are reported skipped
+otherwise.
 """
 import json
 import os
