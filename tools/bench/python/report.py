@@ -52,14 +52,14 @@ def write_table(stream, context, benchmarks):
     stream.write("%s  (python %s, min_time %g s per entry)\n" % (
         context["date"], context["python_version"], context["min_time"]))
     width = max([len("name")] + [len(b["name"]) for b in benchmarks])
-    header = "%-*s %12s %10s %12s %8s %-12s %12s" % (
+    header = "%-*s %12s %10s %12s %8s %-15s %13s" % (
         width, "name", "time/op us", "ops/s", "ratio_vs_raw", "c_share", "  (method)",
         "c_timed_calls")
     stream.write(header + "\n" + "-" * len(header) + "\n")
     methods = context.get("c_share_method", {})
     for b in benchmarks:
         method = methods.get(b["name"], "").split(":")[0]
-        stream.write("%-*s %12.1f %10.1f %12s %8s %-12s %12s\n" % (
+        stream.write("%-*s %12.1f %10.1f %12s %8s %-15s %13s\n" % (
             width, b["name"], b["real_time"], b["items_per_second"],
             _number(b.get("ratio_vs_raw"), 2), _number(b.get("c_share"), 2),
             "  (%s)" % method if method else "", _number(b.get("c_share_timed_calls"), 2)))
