@@ -17,7 +17,10 @@
 namespace engram::python {
 
 void bind_maintenance(py::module_& module) {
-  py::class_<Maintenance, std::shared_ptr<Maintenance>>(module, "Maintenance")
+  py::class_<Maintenance, std::shared_ptr<Maintenance>>(
+      module, "Maintenance",
+      "A backend instance's maintenance interface (engram/maintenance.h). A call the backend lacks "
+      "raises NotSupported.")
       .def("backend_name", [](const Maintenance& m) { return std::string(m.backend_name()); })
       .def("stats", [](Maintenance& m) { return json_out(without_gil([&] { return m.stats(); })); })
       .def(

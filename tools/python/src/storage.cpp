@@ -65,7 +65,9 @@ std::vector<std::string> role_names_of(const std::vector<Role>& roles) {
 }  // namespace
 
 void bind_storage(py::module_& module) {
-  py::class_<StorageOptions>(module, "StorageOptions")
+  py::class_<StorageOptions>(
+      module, "StorageOptions",
+      "Options of Storage.open and Storage.from_yaml: only_backends opens only the named backends.")
       .def(py::init([](std::vector<std::string> only_backends) {
              StorageOptions options;
              options.only_backends = std::move(only_backends);
@@ -74,14 +76,18 @@ void bind_storage(py::module_& module) {
            py::arg("only_backends") = std::vector<std::string>{})
       .def_readwrite("only_backends", &StorageOptions::only_backends);
 
-  py::class_<BackupOptions>(module, "BackupOptions")
+  py::class_<BackupOptions>(module, "BackupOptions",
+                            "Options of Storage.backup: force replaces an existing target file.")
       .def(py::init([](bool force) { return BackupOptions{force}; }), py::arg("force") = false)
       .def_readwrite("force", &BackupOptions::force);
 
-  py::class_<PluginCapabilities>(module, "PluginCapabilities")
+  py::class_<PluginCapabilities>(module, "PluginCapabilities",
+                                 "What a plugin promises beyond the role contract (keeps_ids).")
       .def_readonly("keeps_ids", &PluginCapabilities::keeps_ids);
 
-  py::class_<BackendInfo>(module, "BackendInfo")
+  py::class_<BackendInfo>(module, "BackendInfo",
+                          "One configured backend instance: name, plugin, plugin_version, "
+                          "plugin_file, roles, maintenance, capabilities.")
       .def_readonly("name", &BackendInfo::name)
       .def_readonly("plugin", &BackendInfo::plugin)
       .def_readonly("plugin_version", &BackendInfo::plugin_version)
@@ -95,7 +101,9 @@ void bind_storage(py::module_& module) {
                ", plugin=" + std::string(py::repr(py::str(info.plugin))) + ")";
       });
 
-  py::class_<PyStorage>(module, "Storage")
+  py::class_<PyStorage>(module, "Storage",
+                        "The backends a config names, and the four role objects "
+                        "(engram/storage.h). A context manager that closes on exit.")
       .def_static(
           "open",
           [](const std::filesystem::path& file, std::optional<StorageOptions> options) {
