@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "engram/clock.h"
 #include "engram/errors.h"
 #include "engram/storage.h"
 #include "without_gil.h"
@@ -68,13 +69,23 @@ void bind_storage(py::module_& module) {
   py::class_<StorageOptions>(
       module, "StorageOptions",
       "Options of Storage.open and Storage.from_yaml: only_backends opens only the named backends.")
-      .def(py::init([](std::vector<std::string> only_backends) {
+      .def(py::init([](std::vector<std::string> only_backends, std::shared_ptr<Clock> clock) {
              StorageOptions options;
              options.only_backends = std::move(only_backends);
+             if (clock) options.clock = std::move(clock);
              return options;
            }),
-           py::arg("only_backends") = std::vector<std::string>{})
-      .def_readwrite("only_backends", &StorageOptions::only_backends);
+           py::arg("only_backends") = std::vector<std::string>{}, py::arg("clock") = py::none())
+      .def_readwrite("only_backends", &StorageOptions::only_backends)
+      .def_property(
+          "clock",
+          [](const StorageOptions& options) {
+            return std::const_pointer_cast<Clock>(options.clock);
+          },
+          [](StorageOptions& options, std::shared_ptr<Clock> clock) {
+            if (!clock) throw InvalidArgument("StorageOptions.clock must be a Clock");
+            options.clock = std::move(clock);
+          });
 
   py::class_<BackupOptions>(module, "BackupOptions",
                             "Options of Storage.backup: force replaces an existing target file.")
