@@ -4,7 +4,9 @@
 #             the `engram` tool;
 #   dev     — the public headers, the libengram-core.so link, the CMake
 #             package (find_package(engram 0.2 CONFIG): engram::core and
-#             engram_add_plugin), engram.pc, and engram-conformance.
+#             engram_add_plugin), engram.pc, and engram-conformance;
+#   python  — the Python package engram/ (tools/python) under
+#             ENGRAM_PYTHON_INSTALL_DIR, when ENGRAM_PYTHON builds it.
 # Nothing installed names the build tree: the loader finds the plugins
 # beside the core library (engram/plugin_loader.h), and the programs find
 # the core through an RPATH relative to themselves.
@@ -58,6 +60,9 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_COMPONENTS_ALL runtime dev)
+if(TARGET _engram)
+  list(APPEND CPACK_COMPONENTS_ALL python)
+endif()
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION libs)
@@ -72,4 +77,14 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_SHLIBDEPS OFF)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "engram (= ${PROJECT_VERSION}), nlohmann-json3-dev (>= 3.11), libboost-dev (>= 1.74)")
+# python3-engram: the extension links only the core and the C++ runtime,
+# which the runtime package brings (as for engram-dev); it is built for one
+# Python minor version and imports numpy.
+set(CPACK_DEBIAN_PYTHON_PACKAGE_NAME python3-engram)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_SECTION python)
+set(CPACK_DEBIAN_PYTHON_PACKAGE_SHLIBDEPS OFF)
+if(TARGET _engram)
+  set(CPACK_DEBIAN_PYTHON_PACKAGE_DEPENDS
+      "engram (= ${PROJECT_VERSION}), python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}), python3 (<< ${Python3_VERSION_MAJOR}.${ENGRAM_PYTHON_NEXT_MINOR}), python3-numpy")
+endif()
 include(CPack)

@@ -16,6 +16,8 @@ packages=(
   dpkg-dev file binutils
   hdf5-plugin-lzf hdf5-filter-plugin hdf5-filter-plugin-blosc-serial
   python3 python3-numpy python3-h5py python3-redis python3-lz4 python3-zstandard
+  # the Python module (tools/python) and its tests
+  pybind11-dev python3-pybind11 python3-dev python3-pytest
 )
 
 missing=()
