@@ -6,6 +6,7 @@ live settings."""
 import inspect
 import math
 import os
+import pickle
 import sqlite3
 import tempfile
 import time
@@ -281,14 +282,23 @@ def test_reads_the_python_systems_database(tmp_path):
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(seed + suffix):
             copy.with_name(copy.name + suffix).write_bytes(Path(seed + suffix).read_bytes())
+    # The oracle: Python's own unpickling of the (trusted) fixture's blobs.
+    with sqlite3.connect(copy) as con:
+        episodes = dict(con.execute("SELECT id, experience_data FROM episodes"))
+        concepts = dict(con.execute("SELECT id, embedding FROM concepts"))
     with SQLiteStorage(db_path=copy) as store:
         stats = store.get_database_stats()
-        assert stats["episodes_count"] > 0
-        with sqlite3.connect(copy) as con:
-            first = con.execute("SELECT MIN(id) FROM episodes").fetchone()[0]
-        episode = store.retrieve_episode(first)
-        value = store._deserialize_array(episode.experience_data)
-        assert isinstance(value, (np.ndarray, dict))
+        assert stats["episodes_count"] == len(episodes) > 0
+        assert stats["schema_version"] == 2  # migrated at open, rows kept
+        kinds = set()
+        for episode_id, blob in episodes.items():
+            value = store._deserialize_array(store.retrieve_episode(episode_id).experience_data)
+            assert same(value, pickle.loads(blob))
+            kinds.add(type(value))
+        assert kinds == {np.ndarray, dict}
+        for concept_id, blob in concepts.items():
+            embedding = store._deserialize_array(store.retrieve_concept(concept_id).embedding)
+            assert same(embedding, pickle.loads(blob))
 
 
 @set_option_pending
