@@ -242,3 +242,19 @@ def test_max_file_size_is_live(tmp_path):
         with pytest.raises(HDF5StorageError):
             h5.max_file_size = -1
         assert h5.max_file_size == 1
+
+
+def test_constructor_options_reach_the_plugin(tmp_path):
+    path = tmp_path / "opts.h5"
+    with HDF5Storage(file_path=str(path), compression="gzip", compression_opts=1, chunk_size=8,
+                     max_file_size=1, enable_swmr=True) as h5:
+        assert (h5.file_path, h5.max_file_size) == (path, 1)
+        h5.store_reservoir_states(1.0, np.zeros((20, 20)), reservoir_id="r")
+        info = h5.get_file_info()
+        assert (info["compression"], info["chunk_size"]) == ("gzip", 8)
+        # enable_swmr: another reader may open the file while engram has it open.
+        with h5py.File(path, "r") as f:
+            dataset = f["activations/reservoir_states/r_1000"]
+            assert dataset.chunks == (8, 8) and dataset.compression == "gzip"
+            assert dataset.compression_opts == 1
+        assert h5.check_file_size() is True  # past max_file_size: rotated

@@ -322,3 +322,20 @@ def test_max_backups_is_live(tmp_path):
         with pytest.raises(SQLiteStorageError):
             store.max_backups = 0
         assert store.max_backups == 1
+
+
+def test_constructor_options_reach_the_plugin(tmp_path):
+    path = tmp_path / "opts.db"
+    with SQLiteStorage(db_path=str(path), backup_interval=7, max_backups=2, enable_wal=False,
+                       connection_timeout=5.0) as store:
+        assert (store.db_path, store.backup_interval, store.max_backups) == (path, 7, 2)
+        store.store_episode(np.zeros(1), 0.0, "c")
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal"
+        for _ in range(3):
+            store.create_backup()
+        assert len(list(tmp_path.glob("opts_backup_*.db"))) == 2  # max_backups kept
+    with SQLiteStorage(db_path=tmp_path / "wal.db") as store:  # enable_wal=True by default
+        store.store_episode(np.zeros(1), 0.0, "c")
+        with sqlite3.connect(tmp_path / "wal.db") as con:
+            assert con.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
