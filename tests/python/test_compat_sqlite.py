@@ -4,6 +4,7 @@ types, its exceptions (chained from engram's), the context manager, the
 stats keys, an existing empty file, dict experiences with arrays, and the
 live settings."""
 import inspect
+import io
 import math
 import os
 import pickle
@@ -339,3 +340,52 @@ def test_constructor_options_reach_the_plugin(tmp_path):
         store.store_episode(np.zeros(1), 0.0, "c")
         with sqlite3.connect(tmp_path / "wal.db") as con:
             assert con.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+
+
+DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "float32", "float64", "complex64", "complex128"]
+
+
+def npy(array):
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=False)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(), (0,), (7,), (3, 5), (2, 0), (2, 3, 4), (1,) * 20])
+def test_blobs_are_numpys_npy(db, dtype, shape):
+    array = (np.arange(int(np.prod(shape))) % 5).astype(dtype).reshape(shape)
+    concept_id = db.store_concept("c", array)
+    blob = db.retrieve_concept(concept_id).embedding
+    assert blob == npy(array)  # byte for byte what numpy.save writes
+    back = db._deserialize_array(blob)
+    assert back.dtype == array.dtype and back.shape == shape and np.array_equal(back, array)
+    if back.size:
+        back.flat[0] = 1  # writable, as the seed's unpickled arrays were
+
+
+@pytest.mark.parametrize("array", [
+    np.arange(12, dtype=">f8").reshape(3, 4),
+    np.asfortranarray(np.arange(12, dtype=np.int32).reshape(3, 4)),
+])
+def test_deserialize_array_reads_what_numpy_writes(array):
+    back = SQLiteStorage._deserialize_array(npy(array))
+    assert back.shape == array.shape and np.array_equal(back, array)
+
+
+def test_deserialize_array_reads_format_2():
+    array = np.arange(6, dtype=np.float32).reshape(2, 3)
+    blob = npy(array)
+    length = int.from_bytes(blob[8:10], "little")
+    version2 = b"\x93NUMPY\x02\x00" + length.to_bytes(4, "little") + blob[10:]
+    assert np.array_equal(np.load(io.BytesIO(version2)), array)
+    assert np.array_equal(SQLiteStorage._deserialize_array(version2), array)
+
+
+@pytest.mark.parametrize("blob", [b"\x93NUMPY", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'",
+                                  npy(np.arange(4.0))[:-1], npy(np.arange(4.0)) + b"x",
+                                  b"", b"not json", b"[1, 2"])
+def test_deserialize_array_refuses_damaged_bytes(blob):
+    with pytest.raises(SQLiteStorageError):
+        SQLiteStorage._deserialize_array(blob)

@@ -28,7 +28,10 @@ every later call raise.
 import functools
 import io
 import json
+import math
 import os
+import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -117,6 +120,10 @@ class SpikeTrainData:
 _FAILURES = (engram.StorageError, TypeError, ValueError, OverflowError)
 
 _NPY_MAGIC = b"\x93NUMPY"
+_NPY_ALIGN = 64
+_NPY_GROWTH_DIGITS = 21  # numpy.lib.format.GROWTH_AXIS_MAX_DIGITS
+_NPY_HEADER = re.compile(
+    rb"\{'descr': '([^']+)', 'fortran_order': (True|False), 'shape': \(([0-9, ]*)\), \} *\n")
 
 
 def _raises(error_class):
@@ -172,10 +179,42 @@ def _array(value):
     return np.asarray(value)
 
 
+def _npy_prefix(array):
+    """What numpy.save writes before the data of `array` (format 1.0, C
+    order), or None for a dtype numpy.lib.format must write."""
+    dtype, shape = array.dtype, array.shape
+    header = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (dtype.str, shape)
+    if shape:  # numpy's room for the first dimension to grow in place
+        header += " " * (_NPY_GROWTH_DIGITS - len(repr(shape[0])))
+    size = len(header) + 1  # the newline
+    if dtype.fields is not None or dtype.subdtype is not None or dtype.hasobject or size > 65000:
+        return None
+    pad = _NPY_ALIGN - (10 + size) % _NPY_ALIGN  # numpy's padding, to 64 bytes
+    return b"".join([_NPY_MAGIC, b"\x01\x00", struct.pack("<H", size + pad),
+                     (header + " " * pad + "\n").encode("latin1")])
+
+
+# Prefixes by (dtype, shape) and parsed headers by their text: the few
+# shapes a program stores are formatted and parsed once.
+_NPY_PREFIXES = {}
+_NPY_HEADERS = {}
+_NPY_CACHE_LIMIT = 1024
+
+
 def _npy_bytes(array):
-    out = io.BytesIO()
-    np.lib.format.write_array(out, np.asarray(array), allow_pickle=False)
-    return out.getvalue()
+    """The .npy bytes numpy.save writes for `array`."""
+    array = np.asarray(array)
+    key = (array.dtype, array.shape)
+    prefix = _NPY_PREFIXES.get(key)
+    if prefix is None:
+        prefix = _npy_prefix(array)
+        if prefix is None:
+            out = io.BytesIO()
+            np.lib.format.write_array(out, array, allow_pickle=False)
+            return out.getvalue()
+        if len(_NPY_PREFIXES) < _NPY_CACHE_LIMIT:
+            _NPY_PREFIXES[key] = prefix
+    return prefix + array.tobytes()
 
 
 def _experience_bytes(experience):
@@ -186,10 +225,48 @@ def _experience_bytes(experience):
     return _npy_bytes(experience)
 
 
+def _parse_npy_header(text):
+    """(dtype, shape, fortran_order) of a header in numpy's own form, or None."""
+    header = _NPY_HEADER.fullmatch(text)
+    if header is None:
+        return None
+    dtype = np.dtype(header[1].decode("latin1"))
+    if dtype.hasobject:
+        return None
+    return dtype, tuple(int(n) for n in header[3].split(b",") if n.strip()), header[2] == b"True"
+
+
+def _read_npy(data):
+    """The array in .npy bytes (a fresh, writable one); headers of numpy's
+    own form are read here, without numpy.lib.format's slower parser (which
+    reads the others)."""
+    version = data[6] if len(data) >= 12 else 0
+    if version in (1, 2, 3):
+        start = 10 if version == 1 else 12
+        end = start + int.from_bytes(data[8:start], "little")
+        text = data[start:end]
+        parsed = _NPY_HEADERS.get(text)
+        if parsed is None:
+            parsed = _parse_npy_header(text)
+            if parsed is not None and len(_NPY_HEADERS) < _NPY_CACHE_LIMIT:
+                _NPY_HEADERS[text] = parsed
+        if parsed is not None:
+            dtype, shape, fortran_order = parsed
+            count = math.prod(shape)
+            if len(data) - end != count * dtype.itemsize:
+                raise ValueError(".npy of %d bytes holds %d bytes of data, not %d"
+                                 % (len(data), len(data) - end, count * dtype.itemsize))
+            flat = np.frombuffer(data, dtype=dtype, count=count, offset=end)
+            if fortran_order:
+                return flat.reshape(shape[::-1]).T.copy()
+            return flat.reshape(shape).copy()
+    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+
+
 def _deserialize(data):
     data = bytes(data)
     if data[:6] == _NPY_MAGIC:
-        return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+        return _read_npy(data)
     return tagged_json.decode(json.loads(data.decode("utf-8")))
 
 
