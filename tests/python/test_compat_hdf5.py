@@ -148,9 +148,13 @@ def test_activations_and_learning_traces(h5):
     assert h5.retrieve_performance_metrics(metrics_id="nav_1") is None
 
 
-def test_file_info_and_management(tmp_path):
+# enable_swmr=True: counted with h5py, as the seed did; False: HDF5's lock
+# keeps h5py out, counted from engram's records.
+@pytest.mark.parametrize("enable_swmr", [True, False])
+def test_file_info_and_management(tmp_path, enable_swmr):
     path = tmp_path / "info.h5"
-    with HDF5Storage(file_path=path, compression="gzip", chunk_size=64) as h5:
+    with HDF5Storage(file_path=path, compression="gzip", chunk_size=64,
+                     enable_swmr=enable_swmr) as h5:
         info = h5.get_file_info()
         assert set(info) == {"file_path", "file_size_bytes", "file_size_mb", "compression",
                              "chunk_size", "groups", "total_datasets", "created_at", "version"}

@@ -762,11 +762,37 @@ class HDF5Storage(_Closing):
 
     # -- file management --
 
-    def _total_datasets(self, stats):
-        """Datasets in the file: one per snapshot group (three), compressed
-        train, reservoir, trace and metrics record; two or three per raw train;
-        one per layer of each layer-outputs record (those two kinds read from
-        listings, which hold their arrays)."""
+    def _counted_by_h5py(self, path):
+        """(top-level group names, datasets) read from the file with h5py, as
+        the seed counted them, under the reader's lock the plugin documents
+        (a shared flock on <file>.lock); None when h5py is absent or cannot
+        open the file (enable_swmr=False: HDF5's lock keeps readers out)."""
+        try:
+            import fcntl
+
+            import h5py
+        except ImportError:
+            return None
+        datasets = 0
+
+        def visit(_name, item):
+            nonlocal datasets
+            datasets += isinstance(item, h5py.Dataset)
+
+        try:
+            with open(path + ".lock", "a+") as lock:
+                fcntl.flock(lock, fcntl.LOCK_SH)
+                with h5py.File(path, "r") as f:
+                    f.visititems(visit)
+                    return sorted(f.keys()), datasets
+        except OSError:
+            return None
+
+    def _counted_from_records(self, stats):
+        """(the layout's top-level groups, datasets) from engram's counts:
+        one dataset per snapshot group (three), compressed train, reservoir,
+        trace and metrics record; two or three per raw train and one per
+        layer, read from listings (which hold the records' arrays: slower)."""
         total = 3 * int(stats["network_snapshots"])
         for kind in ("compressed_spike_trains", "reservoir_states", "plasticity_traces",
                      "homeostatic_traces", "performance_metrics"):
@@ -782,20 +808,22 @@ class HDF5Storage(_Closing):
                 if not page.next_cursor:
                     break
                 cursor = page.next_cursor
-        return total
+        return list(_HDF5_GROUPS), total
 
     @_raises(HDF5StorageError)
     def get_file_info(self) -> Dict[str, Any]:
         stats = self._maintenance.stats()
         size = int(stats["file_size"])
+        groups, datasets = (self._counted_by_h5py(str(stats["file_path"]))
+                            or self._counted_from_records(stats))
         return {
             "file_path": str(stats["file_path"]),
             "file_size_bytes": size,
             "file_size_mb": size / (1024 * 1024),
             "compression": stats["compression"],
             "chunk_size": int(stats["chunk_size"]),
-            "groups": list(_HDF5_GROUPS),
-            "total_datasets": self._total_datasets(stats),
+            "groups": groups,
+            "total_datasets": datasets,
             "created_at": stats.get("created_at"),
             "version": stats.get("version"),
         }
