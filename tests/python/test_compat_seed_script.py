@@ -4,7 +4,6 @@ runs on engram.compat unchanged except for its three import lines, with
 test redis-server runs (ENGRAM_TEST_REDIS_PORT)."""
 import os
 import subprocess
-import sys
 
 import pytest
 
