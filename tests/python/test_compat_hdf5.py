@@ -262,3 +262,14 @@ def test_constructor_options_reach_the_plugin(tmp_path):
             assert dataset.chunks == (8, 8) and dataset.compression == "gzip"
             assert dataset.compression_opts == 1
         assert h5.check_file_size() is True  # past max_file_size: rotated
+
+
+def test_paths_reach_the_plugin_exactly(tmp_path, monkeypatch):
+    odd = tmp_path / "we: 'ird' #1 ü.h5"
+    with HDF5Storage(file_path=odd) as h5:
+        assert h5.get_file_info()["file_path"] == str(odd)
+    assert odd.exists()
+    monkeypatch.chdir(tmp_path)
+    with HDF5Storage() as h5:  # the seed's default, relative to the working folder
+        h5.store_reservoir_states(1.0, np.ones(2))
+    assert (tmp_path / "godly_ai_data.h5").exists()

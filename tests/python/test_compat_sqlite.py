@@ -389,3 +389,39 @@ def test_deserialize_array_reads_format_2():
 def test_deserialize_array_refuses_damaged_bytes(blob):
     with pytest.raises(SQLiteStorageError):
         SQLiteStorage._deserialize_array(blob)
+
+
+def test_paths_reach_the_plugin_exactly(tmp_path, monkeypatch):
+    odd = tmp_path / 'we: "ird" #1, ü {x}.db'
+    with SQLiteStorage(db_path=odd) as store:
+        store.store_episode(np.zeros(1), 0.0, "c")
+    assert odd.exists()
+    monkeypatch.chdir(tmp_path)
+    with SQLiteStorage() as store:  # the seed's default, relative to the working folder
+        store.store_episode(np.zeros(1), 0.0, "c")
+    assert (tmp_path / "godly_ai.db").exists()
+    with pytest.raises(SQLiteStorageError) as caught:
+        SQLiteStorage(db_path=tmp_path / "a${HOME}b.db")  # engram's config would expand it
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert not list(tmp_path.glob("a*b.db"))
+
+
+def test_threads_store_at_once(tmp_path):
+    import threading
+    with SQLiteStorage(db_path=tmp_path / "threads.db") as store:
+        ids, errors = [], []
+
+        def work():
+            try:
+                for _ in range(20):
+                    ids.append(store.store_episode(np.ones(4), 0.5, "t"))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [] and len(set(ids)) == 80
+        assert store.get_database_stats()["episodes_count"] == 80
