@@ -176,3 +176,17 @@ def test_compression_threshold_reaches_the_plugin():
             assert client.hget(keys[0], "pattern")[:len(magic)] == magic
             assert np.array_equal(store.retrieve_working_memory_pattern("p")[0], big)
             store.flush_all_data()
+
+
+def test_password_with_a_variable_reference_is_refused_unprinted():
+    with pytest.raises(RedisConnectionError) as caught:
+        RedisStorage(host="127.0.0.1", port=1, password="s3cret${X}")
+    assert "s3cret" not in str(caught.value) and isinstance(caught.value.__cause__, ValueError)
+
+
+@needs_redis
+def test_refused_password_is_a_connection_error_unprinted():
+    with pytest.raises(RedisConnectionError) as caught:
+        RedisStorage(host="127.0.0.1", port=int(PORT), password="hunter2-not-set", retry_attempts=1)
+    assert isinstance(caught.value.__cause__, engram.StorageError)
+    assert "hunter2" not in str(caught.value)

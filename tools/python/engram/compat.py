@@ -144,7 +144,8 @@ def _yaml_value(value):
     `${VAR}` inside config values and has no escape for it, so a string
     holding `${` is refused rather than read as a variable."""
     if isinstance(value, str) and "${" in value:
-        raise ValueError("engram's config cannot hold the text '${' (in %r)" % value)
+        raise ValueError("a path or password holding '${' cannot be given to engram "
+                         "(its config expands ${VAR} and has no escape for it)")
     return json.dumps(value)
 
 
