@@ -429,3 +429,17 @@ def test_threads_store_at_once(tmp_path):
             thread.join()
         assert errors == [] and len(set(ids)) == 80
         assert store.get_database_stats()["episodes_count"] == 80
+
+
+def test_metadata_as_the_seed_stored_it(db):
+    episode_id = db.store_episode(np.zeros(1), 0.0, "c",
+                                  metadata={"n": np.int64(3), "v": np.arange(2), 5: "key",
+                                            "nested": {"t": (1, 2)}})
+    assert db.retrieve_episode(episode_id).metadata == {"n": 3, "v": [0, 1], "5": "key",
+                                                        "nested": {"t": [1, 2]}}
+    with pytest.raises(SQLiteStorageError) as caught:
+        db.store_learning_event("t", 0.1, "s", parameters={"lr": float("nan")})
+    assert isinstance(caught.value.__cause__, engram.InvalidArgument)
+    with pytest.raises(SQLiteStorageError):
+        db.store_concept("c", np.zeros(2), metadata={"f": object()})
+    assert db.get_database_stats()["learning_events_count"] == 0
