@@ -3,10 +3,10 @@
   pickle_interop.py write DIR [DB]   writes DIR/<case>.pickle for every case at
       protocols 2-5 and, from a copy of the Python system's database DB (never
       DB itself), DIR/<table>-<id>.pickle for its blobs; DIR/expected.json maps
-      each file's case name to to_tagged(value); DIR/globals.txt lists the
+      each file's case name to tagged_json.encode(value); DIR/globals.txt lists the
       globals ("module name") those pickles use, one a line, sorted.
   pickle_interop.py check DIR        for every DIR/<case>.pickle, unpickles it
-      (trusted: written above) and compares with from_tagged() of
+      (trusted: written above) and compares with tagged_json.decode() of
       DIR/<case>.decoded.json, which engram wrote; exit 1 on any difference.
 """
 import json
@@ -20,8 +20,10 @@ import tempfile
 
 import numpy
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pickle_tagged_json import from_tagged, to_tagged  # noqa: E402
+# tools/python/engram/tagged_json.py, loaded by path: it needs no compiled engram.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools",
+                                "python", "engram"))
+import tagged_json  # noqa: E402
 
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
           "float16", "float32", "float64", "complex64", "complex128"]
@@ -105,7 +107,7 @@ def write(folder, database):
             data = pickle.dumps(value, protocol=protocol)
             with open(os.path.join(folder, case + ".pickle"), "wb") as out:
                 out.write(data)
-            expected[case] = to_tagged(value)
+            expected[case] = tagged_json.encode(value)
             record_globals(data, seen)
     if database:
         scratch = tempfile.mkdtemp()
@@ -119,7 +121,7 @@ def write(folder, database):
                     case = "fixture-%s-%d" % (table, row_id)
                     with open(os.path.join(folder, case + ".pickle"), "wb") as out:
                         out.write(blob)
-                    expected[case] = to_tagged(pickle.loads(blob))
+                    expected[case] = tagged_json.encode(pickle.loads(blob))
             connection.close()
         finally:
             shutil.rmtree(scratch)
@@ -160,7 +162,7 @@ def check(folder):
         with open(os.path.join(folder, entry), "rb") as source:
             original = pickle.loads(source.read())
         with open(os.path.join(folder, case + ".decoded.json")) as source:
-            decoded = from_tagged(json.load(source))
+            decoded = tagged_json.decode(json.load(source))
         checked += 1
         if not same(original, decoded):
             failures += 1

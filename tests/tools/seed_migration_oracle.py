@@ -6,7 +6,7 @@ SEED_DB is a copy of the Python system's database (trusted: the shipped
 fixture), read here with pickle.loads as the Python system read it. TARGET_DB
 is what `engram migrate` wrote from it: engram's format (experience_format
 'npy' with a .npy blob or 'json' with the tagged JSON form of
-engram/pickle.h, decoded by tests/core/pickle_tagged_json.py; embeddings
+engram/pickle.h, decoded by tools/python/engram/tagged_json.py; embeddings
 .npy). Every episode, concept, relationship and learning event must be in
 both, value by value (arrays by dtype, shape and exact elements; other
 values by type and equality), and nothing else may be in the target. Exit 0
@@ -22,8 +22,9 @@ import urllib.parse
 
 import numpy
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "core"))
-import pickle_tagged_json  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools",
+                                "python", "engram"))
+import tagged_json  # noqa: E402
 
 failures = []
 
@@ -96,7 +97,7 @@ def check_episodes(seed_con, target_con):
             got = load_npy(what, t[4])
         elif fmt == "json":
             text = t[4].decode("utf-8") if isinstance(t[4], bytes) else t[4]
-            got = pickle_tagged_json.from_tagged(json.loads(text))
+            got = tagged_json.decode(json.loads(text))
         else:
             fail("%s: experience_format %r in the target, not 'npy' or 'json'" % (what, fmt))
             continue

@@ -48,7 +48,7 @@
 // byte order, C order, one copy). Anything else is an engram::Json, in this
 // tagged form for what JSON lacks; it round-trips to an equal Python value of
 // the same types (a big-endian array comes back little-endian with equal
-// elements; tests/core/pickle_tagged_json.py decodes the form):
+// elements; tools/python/engram/tagged_json.py encodes and decodes the form):
 //   None, bool, str             null, true/false, string
 //   int                         number; beyond int64/uint64:
 //                                 {"__engram__": "int", "value": "<decimal>"}

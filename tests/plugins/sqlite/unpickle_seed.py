@@ -4,7 +4,7 @@ Usage: unpickle_seed.py DB
 
 Prints one JSON object: {"episodes": {"<id>": TAGGED}, "concepts": {"<id>":
 TAGGED}}, where TAGGED is the tagged JSON form (engram/pickle.h, written by
-tests/core/pickle_tagged_json.py's to_tagged) of pickle.loads of the row's
+tools/python/engram/tagged_json.py's encode) of pickle.loads of the row's
 experience_data or embedding. Only for trusted files (the shipped fixture):
 pickle.loads runs whatever the file says. The database is opened read-only
 and immutable, so a read-only fixture folder is never written.
@@ -16,8 +16,9 @@ import sqlite3
 import sys
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "core"))
-import pickle_tagged_json  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "tools", "python", "engram"))
+import tagged_json  # noqa: E402
 
 
 def main():
@@ -25,9 +26,9 @@ def main():
     con = sqlite3.connect(uri, uri=True)
     out = {"episodes": {}, "concepts": {}}
     for row_id, blob in con.execute("SELECT id, experience_data FROM episodes"):
-        out["episodes"][str(row_id)] = pickle_tagged_json.to_tagged(pickle.loads(blob))
+        out["episodes"][str(row_id)] = tagged_json.encode(pickle.loads(blob))
     for row_id, blob in con.execute("SELECT id, embedding FROM concepts"):
-        out["concepts"][str(row_id)] = pickle_tagged_json.to_tagged(pickle.loads(blob))
+        out["concepts"][str(row_id)] = tagged_json.encode(pickle.loads(blob))
     json.dump(out, sys.stdout)
 
 
