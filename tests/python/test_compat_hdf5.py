@@ -43,10 +43,6 @@ SEED_SIGNATURES = {
     "close": "(self)",
 }
 
-set_option_pending = pytest.mark.xfail(
-    not hasattr(getattr(engram, "Maintenance", object), "set_option"),
-    reason="set_option not yet bound", strict=False)
-
 
 def bare(signature):
     return str(signature.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
@@ -236,7 +232,6 @@ def test_errors_are_the_seeds_class_chained(tmp_path):
         assert h5.get_file_info()["total_datasets"] == 0
 
 
-@set_option_pending
 def test_max_file_size_is_live(tmp_path):
     with HDF5Storage(file_path=tmp_path / "live.h5") as h5:
         assert h5.check_file_size() is False

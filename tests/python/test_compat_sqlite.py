@@ -44,10 +44,6 @@ SEED_SIGNATURES = {
     "close": "(self)",
 }
 
-set_option_pending = pytest.mark.xfail(
-    not hasattr(getattr(engram, "Maintenance", object), "set_option"),
-    reason="set_option not yet bound", strict=False)
-
 
 def bare(signature):
     return str(signature.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
@@ -306,7 +302,6 @@ def test_reads_the_python_systems_database(tmp_path):
             assert same(embedding, pickle.loads(blob))
 
 
-@set_option_pending
 def test_backup_interval_is_live(tmp_path):
     with SQLiteStorage(db_path=tmp_path / "live.db", backup_interval=3600) as store:
         store.create_backup()
@@ -316,7 +311,6 @@ def test_backup_interval_is_live(tmp_path):
         assert isinstance(store.auto_backup_if_needed(), Path)
 
 
-@set_option_pending
 def test_max_backups_is_live(tmp_path):
     with SQLiteStorage(db_path=tmp_path / "live.db", max_backups=10) as store:
         store.max_backups = 1

@@ -16,6 +16,7 @@
 #include "engram/clock.h"
 #include "engram/errors.h"
 #include "engram/storage.h"
+#include "json.h"
 #include "without_gil.h"
 
 namespace engram::python {
@@ -98,7 +99,8 @@ void bind_storage(py::module_& module) {
 
   py::class_<BackendInfo>(module, "BackendInfo",
                           "One configured backend instance: name, plugin, plugin_version, "
-                          "plugin_file, roles, maintenance, capabilities.")
+                          "plugin_file, roles, maintenance, capabilities, options (its plugin's "
+                          "options as dicts: key, type, default, doc, live).")
       .def_readonly("name", &BackendInfo::name)
       .def_readonly("plugin", &BackendInfo::plugin)
       .def_readonly("plugin_version", &BackendInfo::plugin_version)
@@ -107,6 +109,20 @@ void bind_storage(py::module_& module) {
                              [](const BackendInfo& info) { return role_names_of(info.roles); })
       .def_readonly("maintenance", &BackendInfo::maintenance)
       .def_readonly("capabilities", &BackendInfo::capabilities)
+      .def_property_readonly("options",
+                             [](const BackendInfo& info) {
+                               py::list options;
+                               for (const OptionSpec& spec : info.options) {
+                                 py::dict row;
+                                 row["key"] = spec.key;
+                                 row["type"] = std::string(option_type_name(spec.type));
+                                 row["default"] = json_out(spec.default_value);
+                                 row["doc"] = spec.doc;
+                                 row["live"] = spec.live;
+                                 options.append(std::move(row));
+                               }
+                               return options;
+                             })
       .def("__repr__", [](const BackendInfo& info) {
         return "BackendInfo(name=" + std::string(py::repr(py::str(info.name))) +
                ", plugin=" + std::string(py::repr(py::str(info.plugin))) + ")";
