@@ -10,7 +10,7 @@ SpikeTrainData, with the seed's fields. Episode.experience_data and
 Concept.embedding are bytes as in the seed: `.npy` bytes for an array, the
 UTF-8 text of the tagged JSON form (engram.tagged_json) for a dict
 experience; SQLiteStorage._deserialize_array(data) turns either back into the
-value stored. the README ("Differences from the seed") lists where engram's behaviour
+value stored. The README ("Differences from the seed") lists where engram's behaviour
 replaces a defect of the seed's.
 
 Errors: a call that fails raises the class's seed exception
