@@ -12,7 +12,11 @@
 #     pkg-config, needs no backend library, and runs on a sqlite + memory
 #     config;
 #   - tools/examples/plugin builds against it, installs into it and passes
-#     `engram conformance` (its check_installed.sh).
+#     `engram conformance` (its check_installed.sh);
+#   - when the build made the Python module (ENGRAM_PYTHON): /usr/bin/python3
+#     imports engram (and engram.compat, once it exists) from the installed
+#     package folder alone, from a folder outside the build tree, and
+#     stores and reads back through the sqlite and memory plugins.
 #
 #   installed_engram_test.sh prefix|deb <engram build tree> <engram source tree>
 set -euo pipefail
@@ -51,7 +55,19 @@ case $mode in
     contents=$(dpkg-deb -c "$runtime_deb")
     grep -q '/engram/libengram-sqlite.so$' <<<"$contents" || fail "the runtime package holds no plugins"
     grep -q '/include/' <<<"$contents" && fail "headers in the runtime package"
-    for deb in "$runtime_deb" "$dev_deb"; do dpkg -x "$deb" "$work/root"; done
+    debs=("$runtime_deb" "$dev_deb")
+    if [ -d "$build/python/engram" ]; then
+      python_deb=$(ls "$work"/debs/python3-engram_*.deb)
+      python_depends=$(dpkg-deb -f "$python_deb" Depends)
+      echo "python3-engram Depends: $python_depends"
+      grep -q "engram (= " <<<"$python_depends" || fail "python3-engram does not depend on engram"
+      grep -q "python3-numpy" <<<"$python_depends" || fail "python3-engram lacks python3-numpy"
+      dpkg-deb -c "$python_deb" | grep -q '/usr/lib/python3/dist-packages/engram/_engram\.' ||
+        fail "python3-engram does not put the module where /usr/bin/python3 finds it"
+      grep -q 'dist-packages' <<<"$contents" && fail "the Python module in the runtime package"
+      debs+=("$python_deb")
+    fi
+    for deb in "${debs[@]}"; do dpkg -x "$deb" "$work/root"; done
     prefix=$work/root/usr
     ;;
   *)
@@ -138,6 +154,40 @@ g++ -std=c++20 -O1 "$source/tools/examples/host/host.cpp" $flags -Wl,-rpath,"$li
 cmake -DBINARY="$work/host-pc" -P "$source/tests/linkage/check_needed.cmake"
 "$work/host-pc" "$work/run/host.yaml" | grep -q "episode 2 stored, 2 in context maze" ||
   fail "the pkg-config host did not run"
+
+# The Python module, from the installed package folder alone: the RPATH
+# finds the core, the core finds its plugins.
+if [ -d "$build/python/engram" ]; then
+  python_dir=$prefix/lib/python3/dist-packages
+  [ -f "$python_dir/engram/__init__.py" ] || fail "no engram package in $python_dir"
+  modules=engram
+  [ -f "$source/tools/python/engram/compat.py" ] && modules="engram, engram.compat"
+  mkdir -p "$work/python"
+  (cd "$work/python" && PYTHONPATH=$python_dir /usr/bin/python3 -c "import $modules") ||
+    fail "/usr/bin/python3 cannot import $modules from $python_dir"
+  (cd "$work/python" && PYTHONPATH=$python_dir /usr/bin/python3 - "$libdir") <<'PY' ||
+import os, sys
+import numpy as np
+import engram
+assert engram.__file__.startswith(os.environ["PYTHONPATH"]), engram.__file__
+assert str(engram.bundled_plugin_dir()) == os.path.join(sys.argv[1], "engram"), \
+    engram.bundled_plugin_dir()
+config = "\n".join([
+    "version: 1",
+    "backends: {db: {plugin: sqlite, db_path: python.db}, mem: {plugin: memory}}",
+    "roles: {episodes: db, working_memory: mem}"])
+with engram.Storage.from_yaml(config) as storage:
+    episode_id = storage.episodes.store_episode(np.arange(6.0).reshape(2, 3), 0.9, "maze")
+    back = storage.episodes.retrieve_episode(episode_id).experience_data
+    assert (back == np.arange(6.0).reshape(2, 3)).all()
+    storage.working_memory.store_working_memory_pattern("p", np.ones(3, np.float32), 1.0)
+    assert storage.working_memory.retrieve_working_memory_pattern("p") is not None
+    print("python: episode", episode_id, "stored and read back through",
+          [b.plugin_file.name for b in storage.backends])
+PY
+    fail "the installed Python module did not store and read back"
+  [ -s "$work/python/python.db" ] || fail "the Python store wrote no sqlite file"
+fi
 
 # The example plugin, as its author builds it: against this root alone,
 # installed into it, found by name, passing `engram conformance`, and read

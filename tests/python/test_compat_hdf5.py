@@ -43,10 +43,6 @@ SEED_SIGNATURES = {
     "close": "(self)",
 }
 
-set_option_pending = pytest.mark.xfail(
-    not hasattr(getattr(engram, "Maintenance", object), "set_option"),
-    reason="set_option not yet bound", strict=False)
-
 
 def bare(signature):
     return str(signature.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
@@ -148,9 +144,13 @@ def test_activations_and_learning_traces(h5):
     assert h5.retrieve_performance_metrics(metrics_id="nav_1") is None
 
 
-def test_file_info_and_management(tmp_path):
+# enable_swmr=True: counted with h5py, as the seed did; False: HDF5's lock
+# keeps h5py out, counted from engram's records.
+@pytest.mark.parametrize("enable_swmr", [True, False])
+def test_file_info_and_management(tmp_path, enable_swmr):
     path = tmp_path / "info.h5"
-    with HDF5Storage(file_path=path, compression="gzip", chunk_size=64) as h5:
+    with HDF5Storage(file_path=path, compression="gzip", chunk_size=64,
+                     enable_swmr=enable_swmr) as h5:
         info = h5.get_file_info()
         assert set(info) == {"file_path", "file_size_bytes", "file_size_mb", "compression",
                              "chunk_size", "groups", "total_datasets", "created_at", "version"}
@@ -232,7 +232,6 @@ def test_errors_are_the_seeds_class_chained(tmp_path):
         assert h5.get_file_info()["total_datasets"] == 0
 
 
-@set_option_pending
 def test_max_file_size_is_live(tmp_path):
     with HDF5Storage(file_path=tmp_path / "live.h5") as h5:
         assert h5.check_file_size() is False
@@ -242,3 +241,30 @@ def test_max_file_size_is_live(tmp_path):
         with pytest.raises(HDF5StorageError):
             h5.max_file_size = -1
         assert h5.max_file_size == 1
+
+
+def test_constructor_options_reach_the_plugin(tmp_path):
+    path = tmp_path / "opts.h5"
+    with HDF5Storage(file_path=str(path), compression="gzip", compression_opts=1, chunk_size=8,
+                     max_file_size=1, enable_swmr=True) as h5:
+        assert (h5.file_path, h5.max_file_size) == (path, 1)
+        h5.store_reservoir_states(1.0, np.zeros((20, 20)), reservoir_id="r")
+        info = h5.get_file_info()
+        assert (info["compression"], info["chunk_size"]) == ("gzip", 8)
+        # enable_swmr: another reader may open the file while engram has it open.
+        with h5py.File(path, "r") as f:
+            dataset = f["activations/reservoir_states/r_1000"]
+            assert dataset.chunks == (8, 8) and dataset.compression == "gzip"
+            assert dataset.compression_opts == 1
+        assert h5.check_file_size() is True  # past max_file_size: rotated
+
+
+def test_paths_reach_the_plugin_exactly(tmp_path, monkeypatch):
+    odd = tmp_path / "we: 'ird' #1 ü.h5"
+    with HDF5Storage(file_path=odd) as h5:
+        assert h5.get_file_info()["file_path"] == str(odd)
+    assert odd.exists()
+    monkeypatch.chdir(tmp_path)
+    with HDF5Storage() as h5:  # the seed's default, relative to the working folder
+        h5.store_reservoir_states(1.0, np.ones(2))
+    assert (tmp_path / "godly_ai_data.h5").exists()

@@ -158,3 +158,35 @@ def test_unreachable_server_is_a_connection_error():
     with pytest.raises(RedisConnectionError) as caught:
         RedisStorage(host="127.0.0.1", port=port, retry_attempts=1, retry_delay=0.01)
     assert isinstance(caught.value.__cause__, engram.ConnectionError)
+
+
+@needs_redis
+def test_compression_threshold_reaches_the_plugin():
+    import redis
+    client = redis.Redis(host="127.0.0.1", port=int(PORT), db=3)
+    big = np.zeros(10000)
+    for threshold, magic in ((10**9, b"\x93NUMPY"), (16, b"\x93ENGZ\x00")):
+        with RedisStorage(host="127.0.0.1", port=int(PORT), db=3, password=None,
+                          max_connections=2, compression_threshold=threshold,
+                          retry_attempts=2, retry_delay=0.05) as store:
+            store.flush_all_data()
+            store.store_working_memory_pattern("p", big, 1.0)
+            keys = [k for k in client.keys("*wm:p") if client.type(k) == b"hash"]
+            assert len(keys) == 1
+            assert client.hget(keys[0], "pattern")[:len(magic)] == magic
+            assert np.array_equal(store.retrieve_working_memory_pattern("p")[0], big)
+            store.flush_all_data()
+
+
+def test_password_with_a_variable_reference_is_refused_unprinted():
+    with pytest.raises(RedisConnectionError) as caught:
+        RedisStorage(host="127.0.0.1", port=1, password="s3cret${X}")
+    assert "s3cret" not in str(caught.value) and isinstance(caught.value.__cause__, ValueError)
+
+
+@needs_redis
+def test_refused_password_is_a_connection_error_unprinted():
+    with pytest.raises(RedisConnectionError) as caught:
+        RedisStorage(host="127.0.0.1", port=int(PORT), password="hunter2-not-set", retry_attempts=1)
+    assert isinstance(caught.value.__cause__, engram.StorageError)
+    assert "hunter2" not in str(caught.value)

@@ -1,16 +1,21 @@
-"""The Python system's user script (/work/shared/examples/seed_user_script.py)
+"""The Python system's user script (../shared/examples/seed_user_script.py)
 runs on engram.compat unchanged except for its three import lines, with
 /usr/bin/python3 and the build tree's engram; working memory too when the
 test redis-server runs (ENGRAM_TEST_REDIS_PORT)."""
 import os
 import subprocess
-import sys
 
 import pytest
 
 import engram
 
-SCRIPT = os.environ.get("ENGRAM_SEED_USER_SCRIPT", "/work/shared/examples/seed_user_script.py")
+# ../shared beside the source tree, as the CMake fixtures folder defaults to.
+_SHARED = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared"),
+           "/work/shared"]
+SCRIPT = os.environ.get("ENGRAM_SEED_USER_SCRIPT") or next(
+    (os.path.realpath(os.path.join(d, "examples", "seed_user_script.py")) for d in _SHARED
+     if os.path.exists(os.path.join(d, "examples", "seed_user_script.py"))),
+    "seed_user_script.py (not found)")
 SEED_IMPORTS = [
     "from src.storage.sqlite_storage import SQLiteStorage\n",
     "from src.storage.hdf5_storage import HDF5Storage\n",

@@ -4,8 +4,10 @@ types, its exceptions (chained from engram's), the context manager, the
 stats keys, an existing empty file, dict experiences with arrays, and the
 live settings."""
 import inspect
+import io
 import math
 import os
+import pickle
 import sqlite3
 import tempfile
 import time
@@ -41,10 +43,6 @@ SEED_SIGNATURES = {
     "auto_backup_if_needed": "(self)",
     "close": "(self)",
 }
-
-set_option_pending = pytest.mark.xfail(
-    not hasattr(getattr(engram, "Maintenance", object), "set_option"),
-    reason="set_option not yet bound", strict=False)
 
 
 def bare(signature):
@@ -274,24 +272,36 @@ def test_errors_are_the_seeds_class_chained(tmp_path):
 
 
 def test_reads_the_python_systems_database(tmp_path):
-    seed = "/work/shared/fixtures/seed_memory.db"
-    if not os.path.exists(seed):
-        pytest.skip("no seed fixture")
+    # ../shared beside the source tree, as the CMake fixtures folder defaults to.
+    here = os.path.dirname(os.path.abspath(__file__))
+    seed = next((p for p in (os.path.join(here, "..", "..", "..", "shared", "fixtures",
+                                          "seed_memory.db"),
+                             "/work/shared/fixtures/seed_memory.db") if os.path.exists(p)), None)
+    if seed is None:
+        pytest.skip("no seed fixture (../shared/fixtures/seed_memory.db)")
     copy = tmp_path / "seed.db"
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(seed + suffix):
             copy.with_name(copy.name + suffix).write_bytes(Path(seed + suffix).read_bytes())
+    # The oracle: Python's own unpickling of the (trusted) fixture's blobs.
+    with sqlite3.connect(copy) as con:
+        episodes = dict(con.execute("SELECT id, experience_data FROM episodes"))
+        concepts = dict(con.execute("SELECT id, embedding FROM concepts"))
     with SQLiteStorage(db_path=copy) as store:
         stats = store.get_database_stats()
-        assert stats["episodes_count"] > 0
-        with sqlite3.connect(copy) as con:
-            first = con.execute("SELECT MIN(id) FROM episodes").fetchone()[0]
-        episode = store.retrieve_episode(first)
-        value = store._deserialize_array(episode.experience_data)
-        assert isinstance(value, (np.ndarray, dict))
+        assert stats["episodes_count"] == len(episodes) > 0
+        assert stats["schema_version"] == 2  # migrated at open, rows kept
+        kinds = set()
+        for episode_id, blob in episodes.items():
+            value = store._deserialize_array(store.retrieve_episode(episode_id).experience_data)
+            assert same(value, pickle.loads(blob))
+            kinds.add(type(value))
+        assert kinds == {np.ndarray, dict}
+        for concept_id, blob in concepts.items():
+            embedding = store._deserialize_array(store.retrieve_concept(concept_id).embedding)
+            assert same(embedding, pickle.loads(blob))
 
 
-@set_option_pending
 def test_backup_interval_is_live(tmp_path):
     with SQLiteStorage(db_path=tmp_path / "live.db", backup_interval=3600) as store:
         store.create_backup()
@@ -301,7 +311,6 @@ def test_backup_interval_is_live(tmp_path):
         assert isinstance(store.auto_backup_if_needed(), Path)
 
 
-@set_option_pending
 def test_max_backups_is_live(tmp_path):
     with SQLiteStorage(db_path=tmp_path / "live.db", max_backups=10) as store:
         store.max_backups = 1
@@ -312,3 +321,119 @@ def test_max_backups_is_live(tmp_path):
         with pytest.raises(SQLiteStorageError):
             store.max_backups = 0
         assert store.max_backups == 1
+
+
+def test_constructor_options_reach_the_plugin(tmp_path):
+    path = tmp_path / "opts.db"
+    with SQLiteStorage(db_path=str(path), backup_interval=7, max_backups=2, enable_wal=False,
+                       connection_timeout=5.0) as store:
+        assert (store.db_path, store.backup_interval, store.max_backups) == (path, 7, 2)
+        store.store_episode(np.zeros(1), 0.0, "c")
+        with sqlite3.connect(path) as con:
+            assert con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal"
+        for _ in range(3):
+            store.create_backup()
+        assert len(list(tmp_path.glob("opts_backup_*.db"))) == 2  # max_backups kept
+    with SQLiteStorage(db_path=tmp_path / "wal.db") as store:  # enable_wal=True by default
+        store.store_episode(np.zeros(1), 0.0, "c")
+        with sqlite3.connect(tmp_path / "wal.db") as con:
+            assert con.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal"
+
+
+DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "float32", "float64", "complex64", "complex128"]
+
+
+def npy(array):
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=False)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(), (0,), (7,), (3, 5), (2, 0), (2, 3, 4), (1,) * 20])
+def test_blobs_are_numpys_npy(db, dtype, shape):
+    array = (np.arange(int(np.prod(shape))) % 5).astype(dtype).reshape(shape)
+    concept_id = db.store_concept("c", array)
+    blob = db.retrieve_concept(concept_id).embedding
+    assert blob == npy(array)  # byte for byte what numpy.save writes
+    back = db._deserialize_array(blob)
+    assert back.dtype == array.dtype and back.shape == shape and np.array_equal(back, array)
+    if back.size:
+        back.flat[0] = 1  # writable, as the seed's unpickled arrays were
+
+
+@pytest.mark.parametrize("array", [
+    np.arange(12, dtype=">f8").reshape(3, 4),
+    np.asfortranarray(np.arange(12, dtype=np.int32).reshape(3, 4)),
+])
+def test_deserialize_array_reads_what_numpy_writes(array):
+    back = SQLiteStorage._deserialize_array(npy(array))
+    assert back.shape == array.shape and np.array_equal(back, array)
+
+
+def test_deserialize_array_reads_format_2():
+    array = np.arange(6, dtype=np.float32).reshape(2, 3)
+    blob = npy(array)
+    length = int.from_bytes(blob[8:10], "little")
+    version2 = b"\x93NUMPY\x02\x00" + length.to_bytes(4, "little") + blob[10:]
+    assert np.array_equal(np.load(io.BytesIO(version2)), array)
+    assert np.array_equal(SQLiteStorage._deserialize_array(version2), array)
+
+
+@pytest.mark.parametrize("blob", [b"\x93NUMPY", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'",
+                                  npy(np.arange(4.0))[:-1], npy(np.arange(4.0)) + b"x",
+                                  b"", b"not json", b"[1, 2"])
+def test_deserialize_array_refuses_damaged_bytes(blob):
+    with pytest.raises(SQLiteStorageError):
+        SQLiteStorage._deserialize_array(blob)
+
+
+def test_paths_reach_the_plugin_exactly(tmp_path, monkeypatch):
+    odd = tmp_path / 'we: "ird" #1, ü {x}.db'
+    with SQLiteStorage(db_path=odd) as store:
+        store.store_episode(np.zeros(1), 0.0, "c")
+    assert odd.exists()
+    monkeypatch.chdir(tmp_path)
+    with SQLiteStorage() as store:  # the seed's default, relative to the working folder
+        store.store_episode(np.zeros(1), 0.0, "c")
+    assert (tmp_path / "godly_ai.db").exists()
+    with pytest.raises(SQLiteStorageError) as caught:
+        SQLiteStorage(db_path=tmp_path / "a${HOME}b.db")  # engram's config would expand it
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert not list(tmp_path.glob("a*b.db"))
+
+
+def test_threads_store_at_once(tmp_path):
+    import threading
+    with SQLiteStorage(db_path=tmp_path / "threads.db") as store:
+        ids, errors = [], []
+
+        def work():
+            try:
+                for _ in range(20):
+                    ids.append(store.store_episode(np.ones(4), 0.5, "t"))
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [] and len(set(ids)) == 80
+        assert store.get_database_stats()["episodes_count"] == 80
+
+
+def test_metadata_as_the_seed_stored_it(db):
+    episode_id = db.store_episode(np.zeros(1), 0.0, "c",
+                                  metadata={"n": np.int64(3), "v": np.arange(2), 5: "key",
+                                            "nested": {"t": (1, 2)}})
+    assert db.retrieve_episode(episode_id).metadata == {"n": 3, "v": [0, 1], "5": "key",
+                                                        "nested": {"t": [1, 2]}}
+    with pytest.raises(SQLiteStorageError) as caught:
+        db.store_learning_event("t", 0.1, "s", parameters={"lr": float("nan")})
+    assert isinstance(caught.value.__cause__, engram.InvalidArgument)
+    with pytest.raises(SQLiteStorageError):
+        db.store_concept("c", np.zeros(2), metadata={"f": object()})
+    assert db.get_database_stats()["learning_events_count"] == 0

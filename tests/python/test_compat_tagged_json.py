@@ -104,6 +104,7 @@ def test_needs_no_compiled_module():
     # A fresh interpreter that loads it by path imports no engram module.
     script = ("import sys; sys.path.insert(0, %r); import tagged_json; "
               "print(sorted(m for m in sys.modules if 'engram' in m))" % os.path.dirname(_PATH))
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
-                         text=True, env={"PATH": os.environ.get("PATH", "")}).stdout
+                         text=True, env=env).stdout
     assert out.strip() == "[]"

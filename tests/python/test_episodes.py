@@ -93,3 +93,25 @@ def test_batch_and_listings(episodes):
         episodes.list_episodes(undecodable="sometimes")
     with pytest.raises(engram.InvalidArgument):
         episodes.list_episodes("not a cursor of ours")
+
+
+def test_undecodable_records_fail_or_are_skipped(tmp_path):
+    import sqlite3
+    config = (f"version: 1\nbackends: {{db: {{plugin: sqlite, db_path: {tmp_path}/u.db}}}}\n"
+              "roles: {episodes: db}\n")
+    with engram.Storage.from_yaml(config) as storage:
+        good = storage.episodes.store_episode(np.ones(2), 0.5, "ctx")
+    with sqlite3.connect(tmp_path / "u.db") as db:  # bytes another program wrote
+        bad = db.execute("INSERT INTO episodes (timestamp, experience_data, performance_score, "
+                         "context_hash) VALUES (1.0, X'0011223344', 0.5, 'ctx')").lastrowid
+    with engram.Storage.from_yaml(config) as storage:
+        episodes = storage.episodes
+        with pytest.raises(engram.CorruptData) as caught:
+            episodes.list_episodes()
+        assert caught.value.backend == "db"
+        with pytest.raises(engram.CorruptData):
+            episodes.retrieve_episode(bad)
+        page = episodes.list_episodes(undecodable="skip")
+        assert [e.id for e in page.items] == [good]
+        assert [(s.key, s.error) for s in page.skipped] == [(str(bad), "CorruptData")]
+        assert page.skipped[0].reason

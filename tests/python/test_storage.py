@@ -149,3 +149,22 @@ def test_working_directory_does_not_matter_for_open(config_file, tmp_path, monke
     with engram.Storage.open(config_file) as storage:
         storage.traces.store_reservoir_states(1.0, np.ones(1))
     assert (tmp_path / "data" / "traces.h5").exists()
+
+
+def test_a_manual_clock_drives_the_memory_plugins_time():
+    clock = engram.ManualClock(1000.0)
+    options = engram.StorageOptions(clock=clock)
+    assert options.clock.now() == 1000.0
+    with engram.Storage.from_yaml(
+            "version: 1\nbackends: {m: {plugin: memory, pattern_ttl: 60}}\n"
+            "roles: {working_memory: m, episodes: m}\n", options) as storage:
+        wm = storage.working_memory
+        wm.store_working_memory_pattern("p", np.ones(2), 1000.0)
+        clock.advance(59.0)
+        assert wm.retrieve_working_memory_pattern("p").ttl == pytest.approx(1.0)
+        clock.advance(2.0)
+        assert wm.retrieve_working_memory_pattern("p") is None
+        episode_id = storage.episodes.store_episode(np.ones(1), 0.5, "c")
+        assert storage.episodes.retrieve_episode(episode_id).timestamp == 1061.0
+    assert engram.system_clock().now() > 1.7e9
+    assert engram.StorageOptions().clock.now() > 1.7e9

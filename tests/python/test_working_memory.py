@@ -103,3 +103,14 @@ def test_maintenance(wm):
     assert isinstance(maintenance.clear_expired(), int)
     maintenance.clear_all()
     assert wm.retrieve_working_memory_pattern("m") is None
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+                                   "uint32", "uint64", "float16", "float32", "float64",
+                                   "complex64", "complex128"])
+def test_every_dtype_round_trips(wm, dtype):
+    value = (np.arange(12).reshape(3, 4) % 3).astype(dtype)
+    wm.store_working_memory_pattern(f"d{dtype}", value.astype(value.dtype.newbyteorder(">")), 1.0)
+    back = wm.retrieve_working_memory_pattern(f"d{dtype}").pattern
+    assert back.dtype == np.dtype(dtype) and back.shape == (3, 4)
+    np.testing.assert_array_equal(back, value)

@@ -16,8 +16,8 @@ import sqlite3
 import sys
 import urllib.parse
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools",
-                                "python", "engram"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "tools", "python", "engram"))
 import tagged_json  # noqa: E402
 
 

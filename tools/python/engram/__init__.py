@@ -14,3 +14,29 @@ float seconds; "not found" is None.
 
 from ._engram import *  # noqa: F401,F403  (the extension's names are the package's)
 from ._engram import __version__  # noqa: F401
+
+
+def _field_repr(value):
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "dtype"):
+        return f"<{value.dtype} array {tuple(shape)}>"
+    if isinstance(value, dict) and any(hasattr(v, "shape") for v in value.values()):
+        return "{" + ", ".join(f"{k!r}: {_field_repr(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def _record_repr(self):
+    """Name(field=value, ...), arrays shown by dtype and shape."""
+    cls = type(self)
+    fields = [name for name in dir(cls)
+              if not name.startswith("_") and isinstance(getattr(cls, name), property)]
+    return f"{cls.__name__}(" + ", ".join(
+        f"{name}={_field_repr(getattr(self, name))}" for name in fields) + ")"
+
+
+for _record in (WorkingMemoryPattern, CachedSpikeTrain, AttentionWeights, Episode,  # noqa: F405
+                LearningEvent, Concept, NetworkSnapshot, SpikeTrainData,  # noqa: F405
+                CompressedSpikeTrain, ReservoirStates, LayerOutputs, PlasticityTrace,  # noqa: F405
+                HomeostaticTrace, PerformanceMetrics):  # noqa: F405
+    _record.__repr__ = _record_repr
+del _record

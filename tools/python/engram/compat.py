@@ -10,7 +10,7 @@ SpikeTrainData, with the seed's fields. Episode.experience_data and
 Concept.embedding are bytes as in the seed: `.npy` bytes for an array, the
 UTF-8 text of the tagged JSON form (engram.tagged_json) for a dict
 experience; SQLiteStorage._deserialize_array(data) turns either back into the
-value stored. tools/python/DIFFERENCES.md lists where engram's behaviour
+value stored. The README ("Differences from the seed") lists where engram's behaviour
 replaces a defect of the seed's.
 
 Errors: a call that fails raises the class's seed exception
@@ -28,7 +28,10 @@ every later call raise.
 import functools
 import io
 import json
+import math
 import os
+import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -117,6 +120,10 @@ class SpikeTrainData:
 _FAILURES = (engram.StorageError, TypeError, ValueError, OverflowError)
 
 _NPY_MAGIC = b"\x93NUMPY"
+_NPY_ALIGN = 64
+_NPY_GROWTH_DIGITS = 21  # numpy.lib.format.GROWTH_AXIS_MAX_DIGITS
+_NPY_HEADER = re.compile(
+    rb"\{'descr': '([^']+)', 'fortran_order': (True|False), 'shape': \(([0-9, ]*)\), \} *\n")
 
 
 def _raises(error_class):
@@ -137,7 +144,8 @@ def _yaml_value(value):
     `${VAR}` inside config values and has no escape for it, so a string
     holding `${` is refused rather than read as a variable."""
     if isinstance(value, str) and "${" in value:
-        raise ValueError("engram's config cannot hold the text '${' (in %r)" % value)
+        raise ValueError("a path or password holding '${' cannot be given to engram "
+                         "(its config expands ${VAR} and has no escape for it)")
     return json.dumps(value)
 
 
@@ -172,10 +180,42 @@ def _array(value):
     return np.asarray(value)
 
 
+def _npy_prefix(array):
+    """What numpy.save writes before the data of `array` (format 1.0, C
+    order), or None for a dtype numpy.lib.format must write."""
+    dtype, shape = array.dtype, array.shape
+    header = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (dtype.str, shape)
+    if shape:  # numpy's room for the first dimension to grow in place
+        header += " " * (_NPY_GROWTH_DIGITS - len(repr(shape[0])))
+    size = len(header) + 1  # the newline
+    if dtype.fields is not None or dtype.subdtype is not None or dtype.hasobject or size > 65000:
+        return None
+    pad = _NPY_ALIGN - (10 + size) % _NPY_ALIGN  # numpy's padding, to 64 bytes
+    return b"".join([_NPY_MAGIC, b"\x01\x00", struct.pack("<H", size + pad),
+                     (header + " " * pad + "\n").encode("latin1")])
+
+
+# Prefixes by (dtype, shape) and parsed headers by their text: the few
+# shapes a program stores are formatted and parsed once.
+_NPY_PREFIXES = {}
+_NPY_HEADERS = {}
+_NPY_CACHE_LIMIT = 1024
+
+
 def _npy_bytes(array):
-    out = io.BytesIO()
-    np.lib.format.write_array(out, np.asarray(array), allow_pickle=False)
-    return out.getvalue()
+    """The .npy bytes numpy.save writes for `array`."""
+    array = np.asarray(array)
+    key = (array.dtype, array.shape)
+    prefix = _NPY_PREFIXES.get(key)
+    if prefix is None:
+        prefix = _npy_prefix(array)
+        if prefix is None:
+            out = io.BytesIO()
+            np.lib.format.write_array(out, array, allow_pickle=False)
+            return out.getvalue()
+        if len(_NPY_PREFIXES) < _NPY_CACHE_LIMIT:
+            _NPY_PREFIXES[key] = prefix
+    return prefix + array.tobytes()
 
 
 def _experience_bytes(experience):
@@ -186,10 +226,48 @@ def _experience_bytes(experience):
     return _npy_bytes(experience)
 
 
+def _parse_npy_header(text):
+    """(dtype, shape, fortran_order) of a header in numpy's own form, or None."""
+    header = _NPY_HEADER.fullmatch(text)
+    if header is None:
+        return None
+    dtype = np.dtype(header[1].decode("latin1"))
+    if dtype.hasobject:
+        return None
+    return dtype, tuple(int(n) for n in header[3].split(b",") if n.strip()), header[2] == b"True"
+
+
+def _read_npy(data):
+    """The array in .npy bytes (a fresh, writable one); headers of numpy's
+    own form are read here, without numpy.lib.format's slower parser (which
+    reads the others)."""
+    version = data[6] if len(data) >= 12 else 0
+    if version in (1, 2, 3):
+        start = 10 if version == 1 else 12
+        end = start + int.from_bytes(data[8:start], "little")
+        text = data[start:end]
+        parsed = _NPY_HEADERS.get(text)
+        if parsed is None:
+            parsed = _parse_npy_header(text)
+            if parsed is not None and len(_NPY_HEADERS) < _NPY_CACHE_LIMIT:
+                _NPY_HEADERS[text] = parsed
+        if parsed is not None:
+            dtype, shape, fortran_order = parsed
+            count = math.prod(shape)
+            if len(data) - end != count * dtype.itemsize:
+                raise ValueError(".npy of %d bytes holds %d bytes of data, not %d"
+                                 % (len(data), len(data) - end, count * dtype.itemsize))
+            flat = np.frombuffer(data, dtype=dtype, count=count, offset=end)
+            if fortran_order:
+                return flat.reshape(shape[::-1]).T.copy()
+            return flat.reshape(shape).copy()
+    return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+
+
 def _deserialize(data):
     data = bytes(data)
     if data[:6] == _NPY_MAGIC:
-        return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+        return _read_npy(data)
     return tagged_json.decode(json.loads(data.decode("utf-8")))
 
 
@@ -685,11 +763,37 @@ class HDF5Storage(_Closing):
 
     # -- file management --
 
-    def _total_datasets(self, stats):
-        """Datasets in the file: one per snapshot group (three), compressed
-        train, reservoir, trace and metrics record; two or three per raw train;
-        one per layer of each layer-outputs record (those two kinds read from
-        listings, which hold their arrays)."""
+    def _counted_by_h5py(self, path):
+        """(top-level group names, datasets) read from the file with h5py, as
+        the seed counted them, under the reader's lock the plugin documents
+        (a shared flock on <file>.lock); None when h5py is absent or cannot
+        open the file (enable_swmr=False: HDF5's lock keeps readers out)."""
+        try:
+            import fcntl
+
+            import h5py
+        except ImportError:
+            return None
+        datasets = 0
+
+        def visit(_name, item):
+            nonlocal datasets
+            datasets += isinstance(item, h5py.Dataset)
+
+        try:
+            with open(path + ".lock", "a+") as lock:
+                fcntl.flock(lock, fcntl.LOCK_SH)
+                with h5py.File(path, "r") as f:
+                    f.visititems(visit)
+                    return sorted(f.keys()), datasets
+        except OSError:
+            return None
+
+    def _counted_from_records(self, stats):
+        """(the layout's top-level groups, datasets) from engram's counts:
+        one dataset per snapshot group (three), compressed train, reservoir,
+        trace and metrics record; two or three per raw train and one per
+        layer, read from listings (which hold the records' arrays: slower)."""
         total = 3 * int(stats["network_snapshots"])
         for kind in ("compressed_spike_trains", "reservoir_states", "plasticity_traces",
                      "homeostatic_traces", "performance_metrics"):
@@ -705,20 +809,22 @@ class HDF5Storage(_Closing):
                 if not page.next_cursor:
                     break
                 cursor = page.next_cursor
-        return total
+        return list(_HDF5_GROUPS), total
 
     @_raises(HDF5StorageError)
     def get_file_info(self) -> Dict[str, Any]:
         stats = self._maintenance.stats()
         size = int(stats["file_size"])
+        groups, datasets = (self._counted_by_h5py(str(stats["file_path"]))
+                            or self._counted_from_records(stats))
         return {
             "file_path": str(stats["file_path"]),
             "file_size_bytes": size,
             "file_size_mb": size / (1024 * 1024),
             "compression": stats["compression"],
             "chunk_size": int(stats["chunk_size"]),
-            "groups": list(_HDF5_GROUPS),
-            "total_datasets": self._total_datasets(stats),
+            "groups": groups,
+            "total_datasets": datasets,
             "created_at": stats.get("created_at"),
             "version": stats.get("version"),
         }

@@ -48,7 +48,9 @@ void bind_plain_put(py::class_<PyBatch<Batch>>& cls) {
 
 void bind_working_memory_batch(py::module_& m) {
   using B = PyBatch<WorkingMemoryBatch>;
-  py::class_<B> cls(m, "WorkingMemoryBatch");
+  py::class_<B> cls(m, "WorkingMemoryBatch",
+                    "Working-memory stores applied at once by WorkingMemory.store_batch, all or "
+                    "nothing. Arrays added are read when store_batch runs.");
   bind_common(cls);
   cls.def(
          "store_working_memory_pattern",
@@ -82,7 +84,10 @@ void bind_working_memory_batch(py::module_& m) {
 
 void bind_episode_batch(py::module_& m) {
   using B = PyBatch<EpisodeBatch>;
-  py::class_<B> cls(m, "EpisodeBatch");
+  py::class_<B> cls(
+      m, "EpisodeBatch",
+      "Episode and learning-event stores applied at once by EpisodeStore.store_batch, all or "
+      "nothing. Arrays added are read when store_batch runs.");
   bind_common(cls);
   cls.def(
          "store_episode",
@@ -112,7 +117,9 @@ void bind_episode_batch(py::module_& m) {
   bind_put<EpisodeBatch, PyEpisode>(cls);
   bind_plain_put<EpisodeBatch, LearningEvent>(cls);
 
-  py::class_<EpisodeBatchIds>(m, "EpisodeBatchIds")
+  py::class_<EpisodeBatchIds>(
+      m, "EpisodeBatchIds",
+      "The ids EpisodeStore.store_batch assigned, in the order the records were added.")
       .def(py::init<>())
       .def_readwrite("episode_ids", &EpisodeBatchIds::episode_ids)
       .def_readwrite("learning_event_ids", &EpisodeBatchIds::learning_event_ids);
@@ -120,7 +127,9 @@ void bind_episode_batch(py::module_& m) {
 
 void bind_concept_batch(py::module_& m) {
   using B = PyBatch<ConceptBatch>;
-  py::class_<B> cls(m, "ConceptBatch");
+  py::class_<B> cls(m, "ConceptBatch",
+                    "Concept and relationship stores applied at once by ConceptStore.store_batch, "
+                    "all or nothing. Arrays added are read when store_batch runs.");
   bind_common(cls);
   cls.def(
          "store_concept",
@@ -153,7 +162,9 @@ void bind_concept_batch(py::module_& m) {
 
 void bind_trace_batch(py::module_& m) {
   using B = PyBatch<TraceBatch>;
-  py::class_<B> cls(m, "TraceBatch");
+  py::class_<B> cls(m, "TraceBatch",
+                    "Trace records applied at once by TraceStore.store_batch, all or nothing. "
+                    "Arrays added are read when store_batch runs.");
   bind_common(cls);
   bind_put<TraceBatch, PyNetworkSnapshot>(cls);
   bind_put<TraceBatch, PySpikeTrainData>(cls);
@@ -164,7 +175,9 @@ void bind_trace_batch(py::module_& m) {
   bind_put<TraceBatch, PyHomeostaticTrace>(cls);
   bind_plain_put<TraceBatch, PerformanceMetrics>(cls);
 
-  py::class_<TraceBatchIds>(m, "TraceBatchIds")
+  py::class_<TraceBatchIds>(
+      m, "TraceBatchIds",
+      "The ids TraceStore.store_batch gave, per kind, in the order the records were added.")
       .def(py::init<>())
       .def_readwrite("network_snapshots", &TraceBatchIds::network_snapshots)
       .def_readwrite("spike_trains", &TraceBatchIds::spike_trains)

@@ -21,7 +21,9 @@ namespace engram::python {
 
 void bind_concept_store(py::module_& module) {
   using Store = ConceptStore;
-  py::class_<Store, std::shared_ptr<Store>>(module, "ConceptStore")
+  py::class_<Store, std::shared_ptr<Store>>(module, "ConceptStore",
+                                            "The concepts role (engram/concept_store.h): concepts "
+                                            "with embeddings and typed relationships.")
       .def(
           "store_concept",
           [](Store& s, const std::string& name, py::handle embedding, py::handle metadata,

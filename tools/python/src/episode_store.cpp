@@ -21,7 +21,10 @@ namespace engram::python {
 
 void bind_episode_store(py::module_& module) {
   using Store = EpisodeStore;
-  py::class_<Store, std::shared_ptr<Store>>(module, "EpisodeStore")
+  py::class_<Store, std::shared_ptr<Store>>(
+      module, "EpisodeStore",
+      "The episodes role (engram/episode_store.h): episodes and learning events. experience_data: "
+      "a dict is stored as JSON, anything else as an array.")
       .def(
           "store_episode",
           [](Store& s, py::handle experience_data, double performance_score,

@@ -17,7 +17,10 @@
 namespace engram::python {
 
 void bind_maintenance(py::module_& module) {
-  py::class_<Maintenance, std::shared_ptr<Maintenance>>(module, "Maintenance")
+  py::class_<Maintenance, std::shared_ptr<Maintenance>>(
+      module, "Maintenance",
+      "A backend instance's maintenance interface (engram/maintenance.h). A call the backend lacks "
+      "raises NotSupported.")
       .def("backend_name", [](const Maintenance& m) { return std::string(m.backend_name()); })
       .def("stats", [](Maintenance& m) { return json_out(without_gil([&] { return m.stats(); })); })
       .def(
@@ -42,6 +45,13 @@ void bind_maintenance(py::module_& module) {
            [](Maintenance& m) { return without_gil([&] { return m.clear_expired(); }); })
       .def("clear_all", [](Maintenance& m) { without_gil([&] { m.clear_all(); }); })
       .def("sync", [](Maintenance& m) { without_gil([&] { m.sync(); }); })
+      .def(
+          "set_option",
+          [](Maintenance& m, const std::string& key, py::handle value) {
+            const Json json = json_in(value);
+            without_gil([&] { m.set_option(key, json); });
+          },
+          py::arg("key"), py::arg("value"))
       .def("close", [](Maintenance& m) { without_gil([&] { m.close(); }); })
       .def("files", [](const Maintenance& m) { return m.files(); });
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "batches.h"
+#include "clock.h"
 #include "engram/plugin_loader.h"
 #include "engram/version.h"
 #include "errors.h"
@@ -35,6 +36,7 @@ PYBIND11_MODULE(_engram, module) {
   bind_episode_store(module);
   bind_concept_store(module);
   bind_trace_store(module);
+  bind_clock(module);
   bind_storage(module);
   module.def("bundled_plugin_dir", &engram::bundled_plugin_dir,
              "The folder the plugins installed with the core live in.");

@@ -511,7 +511,9 @@ void bind_trace_records(py::module_& m) {
 }
 
 void bind_listing_records(py::module_& m) {
-  py::class_<SkippedRecord>(m, "SkippedRecord")
+  py::class_<SkippedRecord>(
+      m, "SkippedRecord",
+      "A record a listing passed over: its key, the error's kind and the reason.")
       .def(py::init([](std::string key, std::string error, std::string reason) {
              return SkippedRecord{std::move(key), std::move(error), std::move(reason)};
            }),
@@ -524,7 +526,9 @@ void bind_listing_records(py::module_& m) {
                ", error=" + std::string(py::repr(py::str(s.error))) + ")";
       });
 
-  py::class_<PyPage>(m, "Page")
+  py::class_<PyPage>(m, "Page",
+                     "One page of a listing: items, next_cursor ('' on the last page), skipped "
+                     "(SkippedRecord, with undecodable='skip').")
       .def_readonly("items", &PyPage::items)
       .def_readonly("next_cursor", &PyPage::next_cursor)
       .def_readonly("skipped", &PyPage::skipped)

@@ -5,6 +5,8 @@
 // and defaults; arrays in as numpy array-likes (arrays.h), records out as
 // the Python records (records.h), std::optional as None, JSON as dicts.
 // Listings take undecodable="fail" | "skip" where C++ takes Undecodable.
+// An episode's experience_data is stored as JSON when it is a dict, and as
+// an array otherwise (a list is an array-like, as numpy sees it).
 // Each backend call runs with the GIL released (without_gil.h). The
 // Python objects share ownership of the C++ role objects, so a role object
 // outlives its Storage as in C++ (engram/storage.h); maintenance() returns

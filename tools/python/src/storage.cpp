@@ -13,8 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "engram/clock.h"
 #include "engram/errors.h"
 #include "engram/storage.h"
+#include "json.h"
 #include "without_gil.h"
 
 namespace engram::python {
@@ -65,23 +67,40 @@ std::vector<std::string> role_names_of(const std::vector<Role>& roles) {
 }  // namespace
 
 void bind_storage(py::module_& module) {
-  py::class_<StorageOptions>(module, "StorageOptions")
-      .def(py::init([](std::vector<std::string> only_backends) {
+  py::class_<StorageOptions>(
+      module, "StorageOptions",
+      "Options of Storage.open and Storage.from_yaml: only_backends opens only the named backends.")
+      .def(py::init([](std::vector<std::string> only_backends, std::shared_ptr<Clock> clock) {
              StorageOptions options;
              options.only_backends = std::move(only_backends);
+             if (clock) options.clock = std::move(clock);
              return options;
            }),
-           py::arg("only_backends") = std::vector<std::string>{})
-      .def_readwrite("only_backends", &StorageOptions::only_backends);
+           py::arg("only_backends") = std::vector<std::string>{}, py::arg("clock") = py::none())
+      .def_readwrite("only_backends", &StorageOptions::only_backends)
+      .def_property(
+          "clock",
+          [](const StorageOptions& options) {
+            return std::const_pointer_cast<Clock>(options.clock);
+          },
+          [](StorageOptions& options, std::shared_ptr<Clock> clock) {
+            if (!clock) throw InvalidArgument("StorageOptions.clock must be a Clock");
+            options.clock = std::move(clock);
+          });
 
-  py::class_<BackupOptions>(module, "BackupOptions")
+  py::class_<BackupOptions>(module, "BackupOptions",
+                            "Options of Storage.backup: force replaces an existing target file.")
       .def(py::init([](bool force) { return BackupOptions{force}; }), py::arg("force") = false)
       .def_readwrite("force", &BackupOptions::force);
 
-  py::class_<PluginCapabilities>(module, "PluginCapabilities")
+  py::class_<PluginCapabilities>(module, "PluginCapabilities",
+                                 "What a plugin promises beyond the role contract (keeps_ids).")
       .def_readonly("keeps_ids", &PluginCapabilities::keeps_ids);
 
-  py::class_<BackendInfo>(module, "BackendInfo")
+  py::class_<BackendInfo>(module, "BackendInfo",
+                          "One configured backend instance: name, plugin, plugin_version, "
+                          "plugin_file, roles, maintenance, capabilities, options (its plugin's "
+                          "options as dicts: key, type, default, doc, live).")
       .def_readonly("name", &BackendInfo::name)
       .def_readonly("plugin", &BackendInfo::plugin)
       .def_readonly("plugin_version", &BackendInfo::plugin_version)
@@ -90,12 +109,28 @@ void bind_storage(py::module_& module) {
                              [](const BackendInfo& info) { return role_names_of(info.roles); })
       .def_readonly("maintenance", &BackendInfo::maintenance)
       .def_readonly("capabilities", &BackendInfo::capabilities)
+      .def_property_readonly("options",
+                             [](const BackendInfo& info) {
+                               py::list options;
+                               for (const OptionSpec& spec : info.options) {
+                                 py::dict row;
+                                 row["key"] = spec.key;
+                                 row["type"] = std::string(option_type_name(spec.type));
+                                 row["default"] = json_out(spec.default_value);
+                                 row["doc"] = spec.doc;
+                                 row["live"] = spec.live;
+                                 options.append(std::move(row));
+                               }
+                               return options;
+                             })
       .def("__repr__", [](const BackendInfo& info) {
         return "BackendInfo(name=" + std::string(py::repr(py::str(info.name))) +
                ", plugin=" + std::string(py::repr(py::str(info.plugin))) + ")";
       });
 
-  py::class_<PyStorage>(module, "Storage")
+  py::class_<PyStorage>(module, "Storage",
+                        "The backends a config names, and the four role objects "
+                        "(engram/storage.h). A context manager that closes on exit.")
       .def_static(
           "open",
           [](const std::filesystem::path& file, std::optional<StorageOptions> options) {

@@ -4,7 +4,7 @@
 //       episode_id = storage.episodes.store_episode(array, 0.9, "maze")
 //
 // Storage.open(file, options=None) and Storage.from_yaml(yaml, options=None)
-// (StorageOptions: only_backends); the role objects as properties
+// (StorageOptions: only_backends, clock); the role objects as properties
 // (working_memory, episodes, concepts, traces: ConfigError when the config
 // assigned no backend to the role); has(role_name); backends (BackendInfo
 // list); maintenance(backend_name); backend_owning(path); backup(name,

@@ -237,7 +237,10 @@ void bind_listings(py::class_<Store, std::shared_ptr<Store>>& cls) {
 }  // namespace
 
 void bind_trace_store(py::module_& module) {
-  py::class_<Store, std::shared_ptr<Store>> cls(module, "TraceStore");
+  py::class_<Store, std::shared_ptr<Store>> cls(
+      module, "TraceStore",
+      "The traces role (engram/trace_store.h): network snapshots, spike trains, activations and "
+      "learning traces, with ids in the seed's form.");
   bind_stores(cls);
   bind_retrieves(cls);
   bind_listings(cls);

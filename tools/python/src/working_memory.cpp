@@ -22,7 +22,10 @@ namespace engram::python {
 
 void bind_working_memory(py::module_& module) {
   using Store = WorkingMemory;
-  py::class_<Store, std::shared_ptr<Store>>(module, "WorkingMemory")
+  py::class_<Store, std::shared_ptr<Store>>(
+      module, "WorkingMemory",
+      "The working-memory role (engram/working_memory.h): patterns, a spike-train cache and "
+      "attention weights, each with a time to live.")
       .def(
           "store_working_memory_pattern",
           [](Store& s, const std::string& pattern_hash, py::handle pattern, double timestamp,
