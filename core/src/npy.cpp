@@ -22,6 +22,8 @@ namespace {
 // numpy aligns the data of every .npy it writes to this many bytes, which
 // lets readers map or adopt the payload without copying.
 constexpr std::size_t kAlignment = 64;
+// numpy.lib.format.GROWTH_AXIS_MAX_DIGITS: the digits a dimension may grow to.
+constexpr std::size_t kGrowthAxisMaxDigits = 21;
 // Version 1.0 stores the header length as a uint16.
 constexpr std::size_t kMaxVersion1Header = 0xffff;
 // Deeper nesting than any dtype descriptor needs is refused so that hostile
@@ -455,15 +457,20 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 }  // namespace
 
 std::string encode_header(const ArrayView& view) {
-  const std::string dict = "{'descr': '" + descr_of(view.dtype()) +
-                           "', 'fortran_order': False, 'shape': " + shape_string(view.shape()) +
-                           ", }";
+  std::string dict = "{'descr': '" + descr_of(view.dtype()) +
+                     "', 'fortran_order': False, 'shape': " + shape_string(view.shape()) + ", }";
+  // Byte for byte what numpy.save writes: numpy leaves room for the first
+  // dimension to grow in place, then pads to the next multiple of 64 (a
+  // whole 64 when already aligned).
+  if (!view.shape().empty()) {
+    dict.append(kGrowthAxisMaxDigits - std::to_string(view.shape()[0]).size(), ' ');
+  }
   int major = 1;
   std::size_t length_size = 2;
   // The header ends in '\n' and is padded with spaces before it.
   auto header_length = [&] {
     const std::size_t unpadded = kMagic.size() + 2 + length_size + dict.size() + 1;
-    return dict.size() + 1 + (kAlignment - unpadded % kAlignment) % kAlignment;
+    return dict.size() + 1 + kAlignment - unpadded % kAlignment;
   };
   if (header_length() > kMaxVersion1Header) {
     major = 2;

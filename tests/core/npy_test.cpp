@@ -255,6 +255,16 @@ TEST_CASE("npy: the header is laid out as numpy lays it out", "[npy]") {
   const std::vector<std::int32_t> seven(7);
   check_header(seven, "{'descr': '<i4', 'fortran_order': False, 'shape': (7,), }");
 
+  // numpy.save's exact length (numpy 1.24 wrote these): 21 digits of room
+  // for the first dimension to grow, then padding to the next multiple of
+  // 64, a whole 64 when the header already ends on one.
+  CHECK(npy::encode_header(Array(DType::kFloat64, Shape(20, 1))).size() == 192);
+  Shape aligned(4, 1);
+  aligned.insert(aligned.end(), 8, 10);
+  CHECK(npy::encode_header(Array(DType::kUInt8, aligned)).size() == 192);
+  CHECK(npy::encode_header(matrix).size() == 128);
+  CHECK(npy::encode_header(ArrayView::scalar(2.5)).size() == 128);
+
   const std::pair<DType, const char*> descrs[] = {
       {DType::kBool, "|b1"},      {DType::kInt8, "|i1"},        {DType::kInt16, "<i2"},
       {DType::kInt32, "<i4"},     {DType::kInt64, "<i8"},       {DType::kUInt8, "|u1"},

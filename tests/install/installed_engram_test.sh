@@ -14,8 +14,8 @@
 #   - tools/examples/plugin builds against it, installs into it and passes
 #     `engram conformance` (its check_installed.sh);
 #   - when the build made the Python module (ENGRAM_PYTHON): /usr/bin/python3
-#     imports engram (and engram.compat, once it exists) from the installed
-#     package folder alone, from a folder outside the build tree, and
+#     imports engram, engram.npy and engram.compat (a package: every module
+#     of it installed) from the installed package folder alone, from a folder outside the build tree, and
 #     stores and reads back through the sqlite and memory plugins.
 #
 #   installed_engram_test.sh prefix|deb <engram build tree> <engram source tree>
@@ -160,8 +160,13 @@ cmake -DBINARY="$work/host-pc" -P "$source/tests/linkage/check_needed.cmake"
 if [ -d "$build/python/engram" ]; then
   python_dir=$prefix/lib/python3/dist-packages
   [ -f "$python_dir/engram/__init__.py" ] || fail "no engram package in $python_dir"
-  modules=engram
-  [ -f "$source/tools/python/engram/compat.py" ] && modules="engram, engram.compat"
+  modules="engram, engram.npy, engram.compat"
+  # Every module of the compat package, each imported by name (a module
+  # missing from the install fails here, not at first use).
+  for module in "$source"/tools/python/engram/compat/*.py; do
+    module=$(basename "$module" .py)
+    [ "$module" = __init__ ] || modules+=", engram.compat.$module"
+  done
   mkdir -p "$work/python"
   (cd "$work/python" && PYTHONPATH=$python_dir /usr/bin/python3 -c "import $modules") ||
     fail "/usr/bin/python3 cannot import $modules from $python_dir"

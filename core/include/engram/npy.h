@@ -4,7 +4,9 @@
 //
 // Encoding writes format version 1.0 (2.0 when the header would not fit in
 // 1.0's 65,535 bytes), little-endian, C order, the header padded so the data
-// starts at a multiple of 64 bytes, as numpy does.
+// starts at a multiple of 64 bytes: byte for byte what numpy.save writes for
+// a C-order little-endian array (numpy's room for the first dimension to
+// grow included).
 //
 // Decoding reads versions 1.0, 2.0 and 3.0; little-, big- and
 // native-endian ('<', '>', '=', '|') descriptors of engram's dtypes. The rule

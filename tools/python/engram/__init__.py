@@ -11,9 +11,15 @@ float seconds; "not found" is None.
         episode_id = storage.episodes.store_episode(np.zeros((100, 50)), 0.9, "maze")
         episode = storage.episodes.retrieve_episode(episode_id)
 """
+import sys as _sys
 
 from ._engram import *  # noqa: F401,F403  (the extension's names are the package's)
 from ._engram import __version__  # noqa: F401
+from ._engram import npy
+
+# The extension's submodule npy is engram.npy, so `import engram.npy` and
+# `from engram.npy import decode` find it too.
+_sys.modules[__name__ + ".npy"] = npy
 
 
 def _field_repr(value):

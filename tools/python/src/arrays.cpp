@@ -15,11 +15,30 @@ namespace {
 
 py::module_ numpy() { return py::module_::import("numpy"); }
 
-// The dtype numpy's `dtype` stands for, by numpy's own name (which leaves
-// the byte order out: ">f8" is "float64" too).
+// The dtype numpy's `dtype` stands for, by the name numpy gives it (which
+// leaves the byte order out: ">f8" is "float64" too), made from its kind and
+// size: numpy's own `dtype.name` is Python code, costing a microsecond a
+// call.
+std::string numpy_name(const py::dtype& dtype) {
+  const std::string bits = std::to_string(8 * dtype.itemsize());
+  switch (dtype.kind()) {
+    case 'b':
+      return "bool";
+    case 'i':
+      return "int" + bits;
+    case 'u':
+      return "uint" + bits;
+    case 'f':
+      return "float" + bits;
+    case 'c':
+      return "complex" + bits;
+    default:
+      return "";  // object, str, bytes, void, datetime: no engram dtype
+  }
+}
+
 DType engram_dtype(const py::dtype& dtype) {
-  const std::string name = py::str(dtype.attr("name"));
-  if (const auto found = dtype_from_name(name)) return *found;
+  if (const auto found = dtype_from_name(numpy_name(dtype))) return *found;
   throw InvalidArgument("numpy dtype " + dtype.attr("__str__")().cast<std::string>() +
                         " is not an engram dtype (bool, int8..int64, uint8..uint64, float16, "
                         "float32, float64, complex64, complex128)");

@@ -14,6 +14,7 @@
 #include "engram/version.h"
 #include "errors.h"
 #include "maintenance.h"
+#include "npy.h"
 #include "records.h"
 #include "roles.h"
 #include "storage.h"
@@ -37,6 +38,7 @@ PYBIND11_MODULE(_engram, module) {
   bind_concept_store(module);
   bind_trace_store(module);
   bind_clock(module);
+  bind_npy(module);
   bind_storage(module);
   module.def("bundled_plugin_dir", &engram::bundled_plugin_dir,
              "The folder the plugins installed with the core live in.");
