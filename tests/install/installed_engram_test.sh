@@ -62,7 +62,9 @@ case $mode in
       echo "python3-engram Depends: $python_depends"
       grep -q "engram (= " <<<"$python_depends" || fail "python3-engram does not depend on engram"
       grep -q "python3-numpy" <<<"$python_depends" || fail "python3-engram lacks python3-numpy"
-      dpkg-deb -c "$python_deb" | grep -q '/usr/lib/python3/dist-packages/engram/_engram\.' ||
+      # Listed whole first: grep -q stopping early would break dpkg-deb's pipe.
+      python_contents=$(dpkg-deb -c "$python_deb")
+      grep -q '/usr/lib/python3/dist-packages/engram/_engram\.' <<<"$python_contents" ||
         fail "python3-engram does not put the module where /usr/bin/python3 finds it"
       grep -q 'dist-packages' <<<"$contents" && fail "the Python module in the runtime package"
       debs+=("$python_deb")
