@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engram/storage.h"
@@ -34,10 +35,20 @@ struct Stores {
       listings;
 };
 
+// A listing that takes Undecodable is fuzzed in its skipping mode (every
+// record decodes here, so the page must be the same as without it).
 template <class Role, class List>
 void add(Stores& stores, std::shared_ptr<Role> role, List list) {
   stores.listings.push_back([role, list](std::string_view cursor, std::size_t limit) {
-    auto page = ((*role).*list)(cursor, limit);
+    auto page = [&] {
+      if constexpr (std::is_invocable_v<List, Role&, std::string_view, std::size_t,
+                                        engram::Undecodable>) {
+        return std::invoke(list, *role, cursor, limit, engram::Undecodable::kSkip);
+      } else {
+        return std::invoke(list, *role, cursor, limit);
+      }
+    }();
+    if (!page.skipped.empty()) finding("a listing skipped a record that decodes");
     return std::pair{page.next_cursor, page.items.size()};
   });
 }
