@@ -14,6 +14,7 @@
 #include "engram/concept_store.h"
 #include "engram/episode_store.h"
 #include "engram/page.h"
+#include "engram/recall.h"
 #include "engram/trace_store.h"
 #include "engram/working_memory.h"
 
@@ -92,6 +93,14 @@ std::vector<Record> tied(std::vector<Record> records, const std::shared_ptr<cons
     for (Record& record : records) tie(record, library);
   }
   return records;
+}
+
+template <class Record>
+Recall<Record> tied(Recall<Record> recall, const std::shared_ptr<const void>& library) {
+  if (library) {
+    for (Hit<Record>& hit : recall.hits) tie(hit.record, library);
+  }
+  return recall;
 }
 
 template <class Record>

@@ -26,6 +26,16 @@ double wall_clock_now() {
   throw StorageError("this role object was not made by engram's core: it has no maintenance");
 }
 
+void check_time_range(const std::optional<TimeRange>& range, std::string_view what) {
+  if (range && (std::isnan(range->from) || std::isnan(range->to))) {
+    throw InvalidArgument(std::string(what) + " has a NaN bound");
+  }
+}
+
+void check_k(std::size_t k) {
+  if (k == 0) throw InvalidArgument("a recall's k must be at least 1");
+}
+
 void check_window(double window, std::string_view what) {
   check_finite(window, what);
   if (window < 0) throw InvalidArgument(std::string(what) + " must not be negative");
@@ -228,6 +238,20 @@ Page<LearningEvent> EpisodeStore::list_learning_events(std::string_view cursor, 
   return detail::tied(do_list_learning_events(cursor, limit, undecodable), library_);
 }
 
+Recall<Episode> EpisodeStore::nearest_episodes(ArrayView query, std::size_t k,
+                                               const EpisodeRecallOptions& options) {
+  const RecallQuery float_query = make_recall_query(query, options.metric);
+  check_k(k);
+  if (options.count_access) {
+    throw InvalidArgument("episodes keep no access count: count_access is for concepts");
+  }
+  const EpisodeFilter& filter = options.filter;
+  if (filter.context_hash) check_text(*filter.context_hash, "context_hash");
+  if (filter.min_score && std::isnan(*filter.min_score)) throw InvalidArgument("min_score is NaN");
+  check_time_range(filter.time_between, "time_between");
+  return detail::tied(do_nearest_episodes(float_query, k, options), library_);
+}
+
 // ---------------------------------------------------------------- ConceptStore
 
 ConceptStore::~ConceptStore() = default;
@@ -309,6 +333,20 @@ Page<Relationship> ConceptStore::list_relationships(std::string_view cursor, std
                                                     Undecodable undecodable) {
   detail::check_limit(limit);
   return detail::tied(do_list_relationships(cursor, limit, undecodable), library_);
+}
+
+Recall<Concept> ConceptStore::nearest_concepts(ArrayView query, std::size_t k,
+                                               const ConceptRecallOptions& options) {
+  const RecallQuery float_query = make_recall_query(query, options.metric);
+  check_k(k);
+  const ConceptFilter& filter = options.filter;
+  if (filter.name_prefix && !is_valid_utf8(*filter.name_prefix)) {
+    throw InvalidArgument("name_prefix is not valid UTF-8");
+  }
+  if (filter.metadata_equals) check_text(filter.metadata_equals->first, "metadata key");
+  check_time_range(filter.created_between, "created_between");
+  check_time_range(filter.accessed_between, "accessed_between");
+  return detail::tied(do_nearest_concepts(float_query, k, options, now()), library_);
 }
 
 // ---------------------------------------------------------------- TraceStore

@@ -11,6 +11,11 @@
 // record is invisible at once; its memory goes at clear_expired(), or when a
 // store finds working memory has doubled since the last sweep.
 //
+// Recall: each of the concepts and episodes roles keeps its embeddings in an
+// EmbeddingMatrix (engram/embedding_matrix.h) beside its records, changed
+// under the same lock as they are, and answers nearest_* from it. Its byte
+// bound is not enforced here: the records themselves are in memory anyway.
+//
 // Thread safety: one backend's four roles and its maintenance share one
 // LifeLock (engram/life_lock.h): lookups share it, stores hold it alone. Arrays are
 // copied once on the way in (before the lock is taken) and once on the way
@@ -38,6 +43,7 @@
 #include "engram/clock.h"
 #include "engram/concept_store.h"
 #include "engram/cursor.h"
+#include "engram/embedding_matrix.h"
 #include "engram/episode_store.h"
 #include "engram/errors.h"
 #include "engram/ids.h"
@@ -48,6 +54,7 @@
 #include "engram/owned_records.h"
 #include "engram/page.h"
 #include "engram/plugin.h"
+#include "engram/recall.h"
 #include "engram/result_orders.h"
 #include "engram/trace_kinds.h"
 #include "engram/trace_store.h"
@@ -414,6 +421,7 @@ class MemoryEpisodes final : public EpisodeStore {
   void clear() {
     episodes_.clear();
     events_.clear();
+    matrix_.clear();
   }
 
  private:
@@ -511,9 +519,31 @@ class MemoryEpisodes final : public EpisodeStore {
     return list_page(events_, cursor, limit, shared_.name(), kEveryEntry, kEntryValue);
   }
 
+  // --- recall ---
+
+  Recall<Episode> do_nearest_episodes(const RecallQuery& query, std::size_t k,
+                                      const EpisodeRecallOptions& options) override {
+    EmbeddingMatrix<EpisodeColumns>::Predicate admits;
+    if (!options.filter.empty()) {
+      admits = [&filter = options.filter](const EpisodeColumns& c) { return c.passes(filter); };
+    }
+    auto lock = shared_.read();
+    const auto found = matrix_.search(query, k, admits);
+    Recall<Episode> recall;
+    recall.skipped = found.skipped;
+    for (const ScoredId& hit : found.best) {
+      recall.hits.push_back({episodes_.at(hit.id), hit.score});
+    }
+    return recall;
+  }
+
   std::int64_t insert(Episode&& episode) {
     episode.id = claim_id(episodes_, episode.id, next_episode_id_);
     const std::int64_t id = episode.id;
+    if (const auto* array = std::get_if<Array>(&episode.experience_data)) {
+      matrix_.upsert(id, *array,
+                     {episode.context_hash, episode.performance_score, episode.timestamp});
+    }
     episodes_.emplace(id, std::move(episode));
     return id;
   }
@@ -526,6 +556,7 @@ class MemoryEpisodes final : public EpisodeStore {
 
   Shared& shared_;
   std::map<std::int64_t, Episode> episodes_;
+  EmbeddingMatrix<EpisodeColumns> matrix_;  // the array experiences of episodes_
   std::map<std::int64_t, LearningEvent> events_;
   std::int64_t next_episode_id_ = 1;
   std::int64_t next_event_id_ = 1;
@@ -546,6 +577,7 @@ class MemoryConcepts final : public ConceptStore {
     concepts_.clear();
     ids_by_name_.clear();
     relationships_.clear();
+    matrix_.clear();
   }
 
  private:
@@ -568,9 +600,41 @@ class MemoryConcepts final : public ConceptStore {
     const auto found = ids_by_name_.find(name);
     if (found == ids_by_name_.end()) return std::nullopt;
     Concept& concept_record = concepts_.at(found->second);
+    count_access(concept_record, now);
+    return concept_record;
+  }
+
+  Recall<Concept> do_nearest_concepts(const RecallQuery& query, std::size_t k,
+                                      const ConceptRecallOptions& options, double now) override {
+    EmbeddingMatrix<ConceptColumns>::Predicate admits;
+    if (!options.filter.empty()) {
+      admits = [&filter = options.filter](const ConceptColumns& c) { return c.passes(filter); };
+    }
+    // Counting accesses changes the records: then the search runs under the
+    // write lock, so the hits and their counts are one step.
+    std::shared_lock<std::shared_mutex> reading;
+    std::unique_lock<std::shared_mutex> writing;
+    if (options.count_access) {
+      writing = shared_.write();
+    } else {
+      reading = shared_.read();
+    }
+    const auto found = matrix_.search(query, k, admits);
+    Recall<Concept> recall;
+    recall.skipped = found.skipped;
+    for (const ScoredId& hit : found.best) {
+      Concept& concept_record = concepts_.at(hit.id);
+      if (options.count_access) count_access(concept_record, now);
+      recall.hits.push_back({concept_record, hit.score});
+    }
+    return recall;
+  }
+
+  // REQUIRES: the lock held for writing.
+  void count_access(Concept& concept_record, double now) {
     ++concept_record.access_count;
     concept_record.last_accessed = now;
-    return concept_record;
+    matrix_.mutable_columns(concept_record.id)->last_accessed = now;
   }
 
   std::vector<Concept> do_search_concepts(std::string_view query, std::size_t limit) override {
@@ -693,6 +757,7 @@ class MemoryConcepts final : public ConceptStore {
       incoming.id = id;
       next_id_ = std::max(next_id_, id + 1);
       ids_by_name_.emplace(incoming.name, id);
+      index(incoming);
       concepts_.emplace(id, std::move(incoming));
       return;
     }
@@ -704,10 +769,19 @@ class MemoryConcepts final : public ConceptStore {
       kept.access_count = incoming.access_count;
       kept.last_accessed = incoming.last_accessed;
     }
+    index(kept);
+  }
+
+  // (Re)places the concept's row in the recall matrix.
+  void index(const Concept& concept_record) {
+    matrix_.upsert(concept_record.id, concept_record.embedding,
+                   {concept_record.name, concept_record.creation_time, concept_record.last_accessed,
+                    concept_record.metadata});
   }
 
   Shared& shared_;
   std::map<std::int64_t, Concept> concepts_;
+  EmbeddingMatrix<ConceptColumns> matrix_;  // the embeddings of concepts_
   std::map<std::string, std::int64_t, std::less<>> ids_by_name_;
   std::map<RelationshipKey, double> relationships_;  // strength
   std::int64_t next_id_ = 1;

@@ -63,6 +63,10 @@ class SqliteConcepts final : public ConceptStore {
   Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit,
                                            Undecodable undecodable) override;
 
+  // Streams every concept through the listing (streamed_recall.cpp).
+  Recall<Concept> do_nearest_concepts(const RecallQuery& query, std::size_t k,
+                                      const ConceptRecallOptions& options, double now) override;
+
   //   0 source, 1 target, 2 type, 3 strength
   static Relationship read_relationship(const Statement& row);
 

@@ -64,6 +64,10 @@ class SqliteEpisodes final : public EpisodeStore {
 
   EpisodeBatchIds do_store_batch(const EpisodeBatch& batch) override;
 
+  // Streams every episode through the listing (streamed_recall.cpp).
+  Recall<Episode> do_nearest_episodes(const RecallQuery& query, std::size_t k,
+                                      const EpisodeRecallOptions& options) override;
+
   Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit,
                                  Undecodable undecodable) override;
 

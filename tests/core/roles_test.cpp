@@ -106,6 +106,7 @@ class ProbeEpisodes final : public engram::EpisodeStore {
   bool last_was_array = false;
   double since = 0;
   std::vector<double> batch_timestamps;
+  std::vector<float> last_query;
 
 
  private:
@@ -161,6 +162,12 @@ class ProbeEpisodes final : public engram::EpisodeStore {
     ++reached;
     return {};
   }
+  engram::Recall<engram::Episode> do_nearest_episodes(
+      const engram::RecallQuery& query, std::size_t, const engram::EpisodeRecallOptions&) override {
+    ++reached;
+    last_query = query.values;
+    return {};
+  }
   NoMaintenance maintenance_;
 };
 
@@ -173,6 +180,7 @@ class ProbeConcepts final : public engram::ConceptStore {
   int reached = 0;
   double access_time = 0;
   double creation_time = 0;
+  std::vector<float> last_query;
 
 
  private:
@@ -214,6 +222,14 @@ class ProbeConcepts final : public engram::ConceptStore {
   engram::Page<engram::Relationship> do_list_relationships(std::string_view, std::size_t,
                                                            engram::Undecodable) override {
     ++reached;
+    return {};
+  }
+  engram::Recall<engram::Concept> do_nearest_concepts(const engram::RecallQuery& query, std::size_t,
+                                                      const engram::ConceptRecallOptions&,
+                                                      double now) override {
+    ++reached;
+    last_query = query.values;
+    access_time = now;
     return {};
   }
   NoMaintenance maintenance_;
@@ -521,4 +537,50 @@ TEST_CASE("roles: maintenance calls a backend lacks throw NotSupported", "[roles
     CHECK(e.backend() == "probe");
     CHECK(std::string(e.what()).find("compact") != std::string::npos);
   }
+}
+
+TEST_CASE("roles: recall queries are checked and reach the backend as float32", "[roles]") {
+  ProbeConcepts concepts;
+  ProbeEpisodes episodes;
+  const std::vector<double> query{1.0, -2.0, 0.5};
+  const std::vector<double> zeros{0.0, 0.0, 0.0};
+  const std::vector<double> not_finite{1.0, kNan, 0.5};
+  const std::vector<double> too_big{1.0, 1e300, 0.5};  // inf in float32
+  const std::vector<std::int32_t> integers{1, 2, 3};
+  const std::vector<double> none;
+  for (const ArrayView& bad : {ArrayView(zeros), ArrayView(not_finite), ArrayView(too_big),
+                              ArrayView(integers), ArrayView(none)}) {
+    CHECK_THROWS_AS(concepts.nearest_concepts(bad, 3), InvalidArgument);
+    CHECK_THROWS_AS(episodes.nearest_episodes(bad, 3), InvalidArgument);
+  }
+  CHECK_THROWS_AS(concepts.nearest_concepts(query, 0), InvalidArgument);
+  CHECK_THROWS_AS(episodes.nearest_episodes(query, 0), InvalidArgument);
+  engram::ConceptRecallOptions concept_options;
+  concept_options.filter.created_between = engram::TimeRange{kNan, 1.0};
+  CHECK_THROWS_AS(concepts.nearest_concepts(query, 3, concept_options), InvalidArgument);
+  concept_options.filter = {};
+  concept_options.filter.metadata_equals = std::pair{std::string("\xff"), Json(1)};
+  CHECK_THROWS_AS(concepts.nearest_concepts(query, 3, concept_options), InvalidArgument);
+  engram::EpisodeRecallOptions episode_options;
+  episode_options.count_access = true;  // episodes keep no access count
+  CHECK_THROWS_AS(episodes.nearest_episodes(query, 3, episode_options), InvalidArgument);
+  episode_options = {};
+  episode_options.filter.min_score = kNan;
+  CHECK_THROWS_AS(episodes.nearest_episodes(query, 3, episode_options), InvalidArgument);
+  CHECK(concepts.reached == 0);
+  CHECK(episodes.reached == 0);
+
+  // A zero query is fine where no norm divides.
+  engram::ConceptRecallOptions dot;
+  dot.metric = engram::RecallMetric::kDot;
+  concepts.nearest_concepts(zeros, 3, dot);
+  CHECK(concepts.last_query == std::vector<float>{0.0f, 0.0f, 0.0f});
+  concepts.nearest_concepts(query, 3);
+  CHECK(concepts.last_query == std::vector<float>{1.0f, -2.0f, 0.5f});
+  CHECK(concepts.access_time == kFixedNow);
+  const std::vector<engram::Float16> half{engram::to_float16(0.25f), engram::to_float16(-4.0f)};
+  episodes.nearest_episodes(half, 1);
+  CHECK(episodes.last_query == std::vector<float>{0.25f, -4.0f});
+  CHECK(concepts.reached == 2);
+  CHECK(episodes.reached == 1);
 }

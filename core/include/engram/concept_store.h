@@ -28,6 +28,7 @@
 #include "engram/json.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
+#include "engram/recall.h"
 
 namespace engram {
 
@@ -154,6 +155,17 @@ class ENGRAM_API ConceptStore {
   Page<Relationship> list_relationships(std::string_view cursor = {}, std::size_t limit = 100,
                                         Undecodable undecodable = Undecodable::kFail);
 
+  // The k concepts whose embeddings are nearest `query` under
+  // options.metric, among those options.filter admits, best first (ties:
+  // lower id), and how many admitted embeddings were skipped
+  // (engram/recall.h). With options.count_access each hit counts as an
+  // access, as retrieve_concept_by_name does. Throws InvalidArgument for a
+  // query that is not float16/32/64, empty, non-finite, or of zero norm
+  // under cosine; for k == 0; for a NaN time bound or a name prefix or
+  // metadata key that is not valid UTF-8.
+  Recall<Concept> nearest_concepts(ArrayView query, std::size_t k,
+                                   const ConceptRecallOptions& options = {});
+
   // The backend instance's maintenance interface (engram/maintenance.h):
   // its Backend::maintenance(), set by the core when it made the backend.
   // Throws StorageError for a role object the core did not make.
@@ -190,6 +202,11 @@ class ENGRAM_API ConceptStore {
                                          Undecodable undecodable) = 0;
   virtual Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit,
                                                    Undecodable undecodable) = 0;
+  // `query` validated and float32 (its metric options.metric), k >= 1,
+  // `options` checked; `now` is the access time count_access records.
+  // Score with the core's kernel (engram/recall_kernel.h).
+  virtual Recall<Concept> do_nearest_concepts(const RecallQuery& query, std::size_t k,
+                                              const ConceptRecallOptions& options, double now) = 0;
 };
 
 }  // namespace engram

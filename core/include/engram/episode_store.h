@@ -31,6 +31,7 @@
 #include "engram/json.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
+#include "engram/recall.h"
 
 namespace engram {
 
@@ -183,6 +184,16 @@ class ENGRAM_API EpisodeStore {
   Page<LearningEvent> list_learning_events(std::string_view cursor = {}, std::size_t limit = 100,
                                            Undecodable undecodable = Undecodable::kFail);
 
+  // The k episodes whose array experiences are nearest `query` under
+  // options.metric, among those options.filter admits, best first (ties:
+  // lower id), and how many admitted array experiences were skipped
+  // (engram/recall.h). JSON experiences never match and are not counted.
+  // Throws InvalidArgument as ConceptStore::nearest_concepts does, for an
+  // invalid context hash, a NaN min_score, and for options.count_access
+  // (episodes keep no access count).
+  Recall<Episode> nearest_episodes(ArrayView query, std::size_t k,
+                                   const EpisodeRecallOptions& options = {});
+
   // The backend instance's maintenance interface (engram/maintenance.h):
   // its Backend::maintenance(), set by the core when it made the backend.
   // Throws StorageError for a role object the core did not make.
@@ -224,6 +235,10 @@ class ENGRAM_API EpisodeStore {
                                          Undecodable undecodable) = 0;
   virtual Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit,
                                                       Undecodable undecodable) = 0;
+  // `query` validated and float32 (its metric options.metric), k >= 1,
+  // `options` checked. Score with the core's kernel (engram/recall_kernel.h).
+  virtual Recall<Episode> do_nearest_episodes(const RecallQuery& query, std::size_t k,
+                                              const EpisodeRecallOptions& options) = 0;
 };
 
 }  // namespace engram

@@ -54,7 +54,9 @@ namespace engram {
 //       record that does not decode, named in Page::skipped);
 //       Maintenance::set_option and OptionSpec::live: options a running
 //       backend takes in.
-inline constexpr int kPluginAbiVersion = 4;
+//   5 — semantic recall: ConceptStore::do_nearest_concepts and
+//       EpisodeStore::do_nearest_episodes (engram/recall.h).
+inline constexpr int kPluginAbiVersion = 5;
 
 #define ENGRAM_STRINGIFY_(x) #x
 #define ENGRAM_STRINGIFY(x) ENGRAM_STRINGIFY_(x)

@@ -17,6 +17,7 @@
 // holds no state of its own but the wrapped backend.
 #include <boost/dll/alias.hpp>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "engram/episode_store.h"
@@ -103,6 +104,12 @@ class RenumberingEpisodes final : public engram::EpisodeStore {
   Page<LearningEvent> do_list_learning_events(std::string_view cursor, std::size_t limit,
                                               Undecodable undecodable) override {
     return inner_.list_learning_events(cursor, limit, undecodable);
+  }
+  engram::Recall<Episode> do_nearest_episodes(
+      const engram::RecallQuery& query, std::size_t k,
+      const engram::EpisodeRecallOptions& options) override {
+    const engram::ArrayView values(std::span<const float>(query.values), query.shape);
+    return inner_.nearest_episodes(values, k, options);
   }
 
   engram::EpisodeStore& inner_;
