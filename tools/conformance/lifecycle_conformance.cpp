@@ -123,6 +123,7 @@ void check_all_closed(EpisodeStore& store) {
   });
   expect_closed("list_episodes", [&] { store.list_episodes({}, 10); });
   expect_closed("list_learning_events", [&] { store.list_learning_events({}, 10); });
+  expect_closed("nearest_episodes", [&] { store.nearest_episodes(std::vector<float>{1, 0}, 3); });
   expect_closed("maintenance().stats", [&] { store.maintenance().stats(); });
 }
 
@@ -141,6 +142,12 @@ void check_all_closed(ConceptStore& store) {
   });
   expect_closed("list_concepts", [&] { store.list_concepts({}, 10); });
   expect_closed("list_relationships", [&] { store.list_relationships({}, 10); });
+  expect_closed("nearest_concepts", [&] { store.nearest_concepts(std::vector<float>{1, 0}, 3); });
+  expect_closed("nearest_concepts (count_access)", [&] {
+    engram::ConceptRecallOptions options;
+    options.count_access = true;
+    store.nearest_concepts(std::vector<float>{1, 0}, 3, options);
+  });
   expect_closed("maintenance().stats", [&] { store.maintenance().stats(); });
 }
 
