@@ -386,6 +386,38 @@ TEST_CASE("concepts: a bad recall query is InvalidArgument", "[concepts]") {
   CHECK_THROWS_AS(store->nearest_concepts(as(DType::kFloat32, {1.0, 0.0}), 0), InvalidArgument);
 }
 
+TEST_CASE("concepts: recalls running beside stores see each completed store", "[concepts]") {
+  engram::Storage storage = open();
+  auto store = storage.concepts();
+  constexpr int kThreads = 4;
+  constexpr int kEach = 40;
+  const std::vector<std::string> errors =
+      conformance::run_threads(kThreads, [&](int t, const conformance::Fail& fail) {
+        std::mt19937 rng(static_cast<unsigned>(100 + t));
+        const std::string prefix = "t" + std::to_string(t) + "_";
+        for (int i = 0; i < kEach; ++i) {
+          const Array e = as(DType::kFloat32, random_values(rng, kDims));
+          const std::int64_t id = store->store_concept(prefix + std::to_string(i), e);
+          engram::ConceptRecallOptions options;
+          options.filter.name_prefix = prefix;
+          options.count_access = i % 2 == 0;
+          const auto recall = store->nearest_concepts(e, 3, options);
+          if (recall.hits.empty() || recall.hits[0].record.id != id ||
+              std::abs(recall.hits[0].score - 1.0f) > 1e-4f) {
+            fail("concept " + prefix + std::to_string(i) + " is not its own nearest");
+          }
+          if (recall.hits.size() != std::min<std::size_t>(3, static_cast<std::size_t>(i) + 1)) {
+            fail("a filtered recall missed a completed store");
+          }
+        }
+      });
+  INFO("first error: " << (errors.empty() ? std::string() : errors.front()));
+  CHECK(errors.empty());
+  const auto all =
+      store->nearest_concepts(as(DType::kFloat32, std::vector<double>(kDims, 1.0)), 1000);
+  CHECK(all.hits.size() == static_cast<std::size_t>(kThreads * kEach));
+}
+
 // ------------------------------------------------------------ episodes
 
 TEST_CASE("episodes: nearest_episodes equals a double-precision brute force, each metric",
