@@ -18,6 +18,7 @@ import pytest
 
 import engram
 from engram.compat import Concept, Episode, LearningEvent, SQLiteStorage, SQLiteStorageError
+from seed_signatures import bare
 
 SEED_SIGNATURES = {
     "__init__": "(self, db_path='godly_ai.db', backup_interval=3600, max_backups=10, "
@@ -43,12 +44,6 @@ SEED_SIGNATURES = {
     "auto_backup_if_needed": "(self)",
     "close": "(self)",
 }
-
-
-def bare(signature):
-    return str(signature.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
-                                             for p in signature.parameters.values()],
-                                 return_annotation=inspect.Signature.empty))
 
 
 @pytest.mark.parametrize("name", sorted(SEED_SIGNATURES))
