@@ -85,15 +85,22 @@ int copy_new(const fs::path& from, const fs::path& to) {
   return error;
 }
 
-// Objects (groups and datasets) in a file, recursively: compact's check.
-std::int64_t count_objects(hid_t file) {
-  std::int64_t n = 0;
-  const auto visit = [](hid_t, const char*, const H5O_info_t*, void* data) -> herr_t {
-    ++*static_cast<std::int64_t*>(data);
+// Objects in a file, recursively — every group and dataset (compact's
+// check), or only datasets (stats) — or -1 when the walk fails.
+std::int64_t count_objects(hid_t file, bool datasets_only = false) {
+  struct Count {
+    bool datasets_only;
+    std::int64_t n = 0;
+  } count{datasets_only};
+  const auto visit = [](hid_t, const char*, const H5O_info_t* info, void* data) -> herr_t {
+    auto* c = static_cast<Count*>(data);
+    if (!c->datasets_only || info->type == H5O_TYPE_DATASET) ++c->n;
     return 0;
   };
-  if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_NATIVE, visit, &n, H5O_INFO_BASIC) < 0) return -1;
-  return n;
+  if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_NATIVE, visit, &count, H5O_INFO_BASIC) < 0) {
+    return -1;
+  }
+  return count.n;
 }
 
 // backup_if_due and clear_expired are not overridden: the file has no
@@ -131,7 +138,8 @@ class Hdf5Maintenance final : public Maintenance {
 
   std::string_view backend_name() const noexcept override { return shared_.name(); }
 
-  // The seed's get_file_info: path, size, record counts per kind, options.
+  // The seed's get_file_info: path, size, top-level groups, datasets,
+  // record counts per kind, options.
   Json stats() override {
     return shared_.read([&](File& file, Records&) {
       Json s = Json::object();
@@ -146,6 +154,10 @@ class Hdf5Maintenance final : public Maintenance {
       s["max_file_size"] = max_file_size();
       s["enable_swmr"] = file.options().enable_swmr;
       Hid root = file.open_group("/");
+      s["groups"] = file.names(root.get());
+      const std::int64_t datasets = count_objects(file.id(), true);
+      if (datasets < 0) throw_hdf5(file.backend(), "counting the datasets of " + file.path().string());
+      s["total_datasets"] = datasets;
       Attributes a(file, root.get());
       if (a.has("created_at")) s["created_at"] = a.get_double("created_at");
       if (a.has("version")) s["version"] = a.get_string("version");

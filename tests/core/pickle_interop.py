@@ -131,27 +131,6 @@ def write(folder, database):
         out.write("".join(line + "\n" for line in sorted(seen)))
 
 
-def same(a, b):
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, numpy.ndarray):
-        # engram keeps the values, in native byte order.
-        return a.dtype.newbyteorder("<") == b.dtype.newbyteorder("<") and a.shape == b.shape and \
-            numpy.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-    if isinstance(a, numpy.generic):
-        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
-    if isinstance(a, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) ==
-                                                     math.copysign(1, b))
-    if isinstance(a, complex):
-        return same(a.real, b.real) and same(a.imag, b.imag)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return a == b
-
-
 def check(folder):
     failures = 0
     checked = 0
@@ -164,7 +143,7 @@ def check(folder):
         with open(os.path.join(folder, case + ".decoded.json")) as source:
             decoded = tagged_json.decode(json.load(source))
         checked += 1
-        if not same(original, decoded):
+        if not tagged_json.same(original, decoded):
             failures += 1
             print("differs: %s: %r != %r" % (case, original, decoded)[:400])
     print("checked %d" % checked)

@@ -7,7 +7,8 @@
 #   - `engram --version` and `engram plugins` work, the plugins found beside
 #     the core library (no environment variable, no config);
 #   - `engram conformance` runs the installed suite;
-#   - the CMake package's version rule: 0.2 is met, 0.1 and 0.3 are not;
+#   - the CMake package's version rule: the build's major.minor is met, the
+#     minor versions before and after it are not;
 #   - tools/examples/host builds with find_package(engram) and with
 #     pkg-config, needs no backend library, and runs on a sqlite + memory
 #     config;
@@ -26,6 +27,13 @@ source=$(cd "$3" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/engram-installed.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 unset ENGRAM_PLUGIN_PATH ENGRAM_CONFIG
+# The version built (x.y.z) and its neighbours: one minor version per plugin ABI.
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+minor_version=${version%.*}
+major=${version%%.*}
+minor=${minor_version#*.}
+older="$major.$((minor - 1))"
+newer="$major.$((minor + 1))"
 
 fail() {
   echo "FAIL: $*" >&2
@@ -91,7 +99,7 @@ fi
 # The tool: its version, and the plugins beside the core it loaded.
 cd "$work"
 "$prefix/bin/engram" --version | tee "$work/version.txt"
-grep -q "^engram 0\.2\.[0-9]*$" "$work/version.txt" || fail "engram --version names no 0.2 version"
+grep -qF "engram $version" "$work/version.txt" || fail "engram --version names no $version"
 grep -q "^plugin ABI [0-9][0-9]*$" "$work/version.txt" || fail "engram --version names no ABI"
 grep -q "^build fingerprint: compiler " "$work/version.txt" || fail "no build fingerprint"
 "$prefix/bin/engram" plugins | tee "$work/plugins.txt"
@@ -122,14 +130,14 @@ project(version_rule LANGUAGES NONE)
 find_package(engram ${WANT} CONFIG REQUIRED)
 message(STATUS "found engram ${engram_VERSION}")
 CMAKE
-for want in 0.2 0.2.0; do
+for want in "$minor_version" "$version"; do
   cmake -S "$work/version-rule" -B "$work/version-rule/b-$want" -DWANT=$want \
     -DCMAKE_PREFIX_PATH="$prefix" >/dev/null || fail "find_package(engram $want) failed"
 done
-for want in 0.1 0.3 1.0; do
+for want in "$older" "$newer" 1.0; do
   if cmake -S "$work/version-rule" -B "$work/version-rule/b-$want" -DWANT=$want \
     -DCMAKE_PREFIX_PATH="$prefix" >/dev/null 2>&1; then
-    fail "find_package(engram $want) accepted 0.2"
+    fail "find_package(engram $want) accepted $version"
   fi
 done
 
@@ -138,8 +146,8 @@ cmake -S "$source/tools/examples/host" -B "$work/host" -DCMAKE_BUILD_TYPE=Releas
   -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/host" >/dev/null
 cmake -DBINARY="$work/host/engram-host-example" -P "$source/tests/linkage/check_needed.cmake"
-readelf -d "$work/host/engram-host-example" | grep -q 'libengram-core\.so\.0\.2' ||
-  fail "the host does not need libengram-core.so.0.2"
+readelf -d "$work/host/engram-host-example" | grep -qF "libengram-core.so.$minor_version" ||
+  fail "the host does not need libengram-core.so.$minor_version"
 mkdir -p "$work/run"
 cp "$source/tools/examples/host/host.yaml" "$work/run/"
 "$work/host/engram-host-example" "$work/run/host.yaml" | tee "$work/host.txt"

@@ -13,6 +13,7 @@ import pytest
 
 import engram
 from engram.compat import HDF5Storage, HDF5StorageError, NetworkSnapshot, SpikeTrainData
+from seed_signatures import bare
 
 SEED_SIGNATURES = {
     "__init__": "(self, file_path='godly_ai_data.h5', compression='gzip', compression_opts=6, "
@@ -42,12 +43,6 @@ SEED_SIGNATURES = {
     "cleanup_old_data": "(self, retention_days=30)",
     "close": "(self)",
 }
-
-
-def bare(signature):
-    return str(signature.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
-                                             for p in signature.parameters.values()],
-                                 return_annotation=inspect.Signature.empty))
 
 
 @pytest.mark.parametrize("name", sorted(SEED_SIGNATURES))

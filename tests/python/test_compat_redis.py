@@ -13,6 +13,7 @@ import pytest
 
 import engram
 from engram.compat import RedisConnectionError, RedisStorage
+from seed_signatures import bare
 
 SEED_SIGNATURES = {
     "__init__": "(self, host='localhost', port=6379, db=0, password=None, max_connections=10, "
@@ -33,12 +34,6 @@ SEED_SIGNATURES = {
 
 PORT = os.environ.get("ENGRAM_TEST_REDIS_PORT")
 needs_redis = pytest.mark.skipif(not PORT, reason="ENGRAM_TEST_REDIS_PORT is not set")
-
-
-def bare(signature):
-    return str(signature.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
-                                             for p in signature.parameters.values()],
-                                 return_annotation=inspect.Signature.empty))
 
 
 @pytest.mark.parametrize("name", sorted(SEED_SIGNATURES))

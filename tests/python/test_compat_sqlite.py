@@ -5,7 +5,6 @@ stats keys, an existing empty file, dict experiences with arrays, and the
 live settings."""
 import inspect
 import io
-import math
 import os
 import pickle
 import sqlite3
@@ -18,6 +17,8 @@ import pytest
 
 import engram
 from engram.compat import Concept, Episode, LearningEvent, SQLiteStorage, SQLiteStorageError
+from engram.tagged_json import same
+from seed_signatures import bare
 
 SEED_SIGNATURES = {
     "__init__": "(self, db_path='godly_ai.db', backup_interval=3600, max_backups=10, "
@@ -43,12 +44,6 @@ SEED_SIGNATURES = {
     "auto_backup_if_needed": "(self)",
     "close": "(self)",
 }
-
-
-def bare(signature):
-    return str(signature.replace(parameters=[p.replace(annotation=inspect.Parameter.empty)
-                                             for p in signature.parameters.values()],
-                                 return_annotation=inspect.Signature.empty))
 
 
 @pytest.mark.parametrize("name", sorted(SEED_SIGNATURES))
@@ -101,20 +96,6 @@ def test_jax_like_array_is_accepted(db):
     episode_id = db.store_episode(ArrayLike(), 1.0, "ctx")
     assert np.array_equal(db._deserialize_array(db.retrieve_episode(episode_id).experience_data),
                           np.ones((2, 2)))
-
-
-def same(a, b):
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, np.ndarray):
-        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
-    if isinstance(a, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return a == b
 
 
 def test_dict_experience_with_arrays_round_trips(db):

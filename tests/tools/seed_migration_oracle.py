@@ -42,25 +42,6 @@ def connect(path):
     return con
 
 
-def same(a, b):
-    """True iff a and b are the same Python value: same types throughout,
-    arrays of the same dtype, shape and elements (NaN equal to NaN)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, numpy.ndarray):
-        return a.dtype == b.dtype and a.shape == b.shape and numpy.array_equal(
-            a, b, equal_nan=a.dtype.kind in "fc")
-    if isinstance(a, numpy.generic):
-        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
-    if isinstance(a, float):
-        return a == b or (a != a and b != b)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return a == b
-
-
 def load_npy(what, blob):
     if not isinstance(blob, bytes) or not blob.startswith(b"\x93NUMPY"):
         fail("%s: not a .npy blob: %r" % (what, blob[:16] if blob else blob))
@@ -87,7 +68,7 @@ def check_episodes(seed_con, target_con):
         what = "episode %d" % episode_id
         s, t = seed[episode_id], target[episode_id]
         for name, a, b in zip(("timestamp", "performance_score", "context_hash"), s[:3], t[:3]):
-            if not same(a, b):
+            if not tagged_json.same(a, b):
                 fail("%s: %s %r in the seed, %r in the target" % (what, name, a, b))
         if json.loads(s[3]) != json.loads(t[3]):
             fail("%s: metadata %r in the seed, %r in the target" % (what, s[3], t[3]))
@@ -103,7 +84,7 @@ def check_episodes(seed_con, target_con):
             continue
         if isinstance(stored, numpy.ndarray) != (fmt == "npy"):
             fail("%s: a %s stored as %r" % (what, type(stored).__name__, fmt))
-        if not same(stored, got):
+        if not tagged_json.same(stored, got):
             fail("%s: experience %r in the seed, %r in the target" % (what, stored, got))
 
 
@@ -117,11 +98,11 @@ def check_concepts(seed_con, target_con):
         s, t = seed[concept_id], target[concept_id]
         for name, a, b in zip(("name", None, "creation_time", "access_count", "last_accessed"),
                               s[:5], t[:5]):
-            if name is not None and not same(a, b):
+            if name is not None and not tagged_json.same(a, b):
                 fail("%s: %s %r in the seed, %r in the target" % (what, name, a, b))
         stored = pickle.loads(s[1])
         got = load_npy(what, t[1])
-        if not same(stored, got):
+        if not tagged_json.same(stored, got):
             fail("%s: embedding %r in the seed, %r in the target" % (what, stored, got))
         if json.loads(s[5]) != json.loads(t[5]):
             fail("%s: metadata %r in the seed, %r in the target" % (what, s[5], t[5]))

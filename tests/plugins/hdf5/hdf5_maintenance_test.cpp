@@ -166,6 +166,11 @@ TEST_CASE("hdf5: rotate moves the file aside, rotate_if_needed past max_file_siz
       hdf5_test::open_hdf5(file, ", compression: none, max_file_size: 200000");
   auto s = storage.traces();
   const std::string first = s->store_plasticity_trace(1.0, matrix(7, 8));
+  // The seed's get_file_info: its top-level groups and every dataset.
+  const engram::Json before = s->maintenance().stats();
+  CHECK(before.at("groups") ==
+        engram::Json{"activations", "learning_traces", "network_states", "spike_trains"});
+  CHECK(before.at("total_datasets") == 1);
   const fs::path moved = s->maintenance().rotate();
   CHECK(moved.parent_path() == file.parent_path());
   CHECK(moved.filename().string().starts_with("traces_"));
@@ -173,6 +178,7 @@ TEST_CASE("hdf5: rotate moves the file aside, rotate_if_needed past max_file_siz
   CHECK(fs::exists(moved));
   CHECK(fs::exists(file));
   CHECK_FALSE(s->retrieve_plasticity_trace(first));  // the fresh file
+  CHECK(s->maintenance().stats().at("total_datasets") == 0);
   {
     engram::Storage old = hdf5_test::open_hdf5(moved);
     auto got = old.traces()->retrieve_plasticity_trace(first);

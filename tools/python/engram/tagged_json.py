@@ -6,7 +6,7 @@ and scalars, tuples, sets, frozensets, bytes, bytearrays, complex numbers,
 ints beyond 64 bits, NaN and infinities, and dicts with keys other than str
 become objects tagged with the key "__engram__" (arrays little-endian, C
 order). decode(obj) gives back a Python value equal to the encoded one, of
-the same types. engram.compat stores a dict experience in this form; the
+the same types: same(a, b) is that equality. engram.compat stores a dict experience in this form; the
 pickle tests use it to compare what engram decoded with what Python
 unpickled.
 
@@ -123,3 +123,28 @@ def decode(obj):
             return native[0]
         return native.reshape(obj["shape"]).copy()
     raise ValueError("unknown tag %r" % (kind,))
+
+
+def same(a, b):
+    """True iff a and b are the same Python value in the sense decode keeps:
+    the same types throughout; arrays of the same dtype (byte order aside:
+    decode gives little-endian), shape and elements (NaN equal to NaN);
+    numpy scalars of the same dtype and bytes; floats equal with their sign,
+    NaN equal to NaN; complex numbers by their parts."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, numpy.ndarray):
+        return (a.dtype.newbyteorder("<") == b.dtype.newbyteorder("<") and a.shape == b.shape
+                and numpy.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, numpy.generic):
+        return a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    if isinstance(a, float):
+        return (math.isnan(a) and math.isnan(b)) or (a == b and
+                                                     math.copysign(1, a) == math.copysign(1, b))
+    if isinstance(a, complex):
+        return same(a.real, b.real) and same(a.imag, b.imag)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b

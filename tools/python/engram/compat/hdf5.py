@@ -7,9 +7,9 @@ creates: an existing empty file is a new store) the file; HDF5StorageError
 changed on a live object and takes effect at once. Every method has the
 seed's name, arguments and return shape: a store returns the record's id, a
 bool-returning method True or raises HDF5StorageError; a lookup returns None
-/ [] only when nothing is there. get_file_info() counts groups and datasets
-with h5py when it is installed and can read the file (under the plugin's
-reader lock), else from engram's record counts.
+/ [] only when nothing is there. get_file_info() takes the top-level groups
+and the dataset count from the plugin's stats(), which walks the file it
+holds open.
 
 Thread safety: every method may be called from several threads at once
 (the GIL is released inside engram); close() makes every later call raise.
@@ -27,7 +27,6 @@ from .errors import FAILURES, HDF5StorageError, raises
 from .records import NetworkSnapshot, SpikeTrainData
 
 # The seed's top-level groups, which engram's hdf5 plugin makes in every file.
-_HDF5_GROUPS = ["activations", "learning_traces", "network_states", "spike_trains"]
 
 
 class HDF5Storage(Closing):
@@ -187,68 +186,18 @@ class HDF5Storage(Closing):
 
     # -- file management --
 
-    def _counted_by_h5py(self, path):
-        """(top-level group names, datasets) read from the file with h5py, as
-        the seed counted them, under the reader's lock the plugin documents
-        (a shared flock on <file>.lock); None when h5py is absent or cannot
-        open the file (enable_swmr=False: HDF5's lock keeps readers out)."""
-        try:
-            import fcntl
-
-            import h5py
-        except ImportError:
-            return None
-        datasets = 0
-
-        def visit(_name, item):
-            nonlocal datasets
-            datasets += isinstance(item, h5py.Dataset)
-
-        try:
-            with open(path + ".lock", "a+") as lock:
-                fcntl.flock(lock, fcntl.LOCK_SH)
-                with h5py.File(path, "r") as f:
-                    f.visititems(visit)
-                    return sorted(f.keys()), datasets
-        except OSError:
-            return None
-
-    def _counted_from_records(self, stats):
-        """(the layout's top-level groups, datasets) from engram's counts:
-        one dataset per snapshot group (three), compressed train, reservoir,
-        trace and metrics record; two or three per raw train and one per
-        layer, read from listings (which hold the records' arrays: slower)."""
-        total = 3 * int(stats["network_snapshots"])
-        for kind in ("compressed_spike_trains", "reservoir_states", "plasticity_traces",
-                     "homeostatic_traces", "performance_metrics"):
-            total += int(stats[kind])
-        for lister, count in ((self._traces.list_spike_trains,
-                               lambda t: 2 + (t.spike_amplitudes is not None)),
-                              (self._traces.list_layer_outputs,
-                               lambda o: len(o.layer_outputs))):
-            cursor = ""
-            while True:
-                page = lister(cursor, 16)
-                total += sum(count(item) for item in page.items)
-                if not page.next_cursor:
-                    break
-                cursor = page.next_cursor
-        return list(_HDF5_GROUPS), total
-
     @raises(HDF5StorageError)
     def get_file_info(self) -> Dict[str, Any]:
         stats = self._maintenance.stats()
         size = int(stats["file_size"])
-        groups, datasets = (self._counted_by_h5py(str(stats["file_path"]))
-                            or self._counted_from_records(stats))
         return {
             "file_path": str(stats["file_path"]),
             "file_size_bytes": size,
             "file_size_mb": size / (1024 * 1024),
             "compression": stats["compression"],
             "chunk_size": int(stats["chunk_size"]),
-            "groups": groups,
-            "total_datasets": datasets,
+            "groups": list(stats["groups"]),
+            "total_datasets": int(stats["total_datasets"]),
             "created_at": stats.get("created_at"),
             "version": stats.get("version"),
         }
