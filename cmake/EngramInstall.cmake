@@ -3,7 +3,7 @@
 #   runtime — libengram-core.so.<major.minor>, the plugins in <libdir>/engram,
 #             the `engram` tool;
 #   dev     — the public headers, the libengram-core.so link, the CMake
-#             package (find_package(engram 0.3 CONFIG): engram::core and
+#             package (find_package(engram 0.4 CONFIG): engram::core and
 #             engram_add_plugin), engram.pc, and engram-conformance;
 #   python  — the Python package engram/ (tools/python) under
 #             ENGRAM_PYTHON_INSTALL_DIR, when ENGRAM_PYTHON builds it.
@@ -28,7 +28,7 @@ install(EXPORT engramTargets NAMESPACE engram:: FILE engramTargets.cmake
 
 # The package: engramConfig.cmake (engram::core, its dependency on
 # nlohmann_json, engram_add_plugin and the compiler engram was built with)
-# and a version file: a request for 0.3 is met by any 0.3.x and by nothing
+# and a version file: a request for 0.4 is met by any 0.4.x and by nothing
 # else, as the plugin ABI rule has it.
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/engramConfig.cmake.in
   ${PROJECT_BINARY_DIR}/engramConfig.cmake
