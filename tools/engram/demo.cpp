@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cmath>
 #include <map>
 #include <random>
@@ -12,6 +13,7 @@
 
 #include "engram/errors.h"
 #include "engram/maintenance.h"
+#include "engram/recall.h"
 #include "progress.h"
 
 namespace engram::tool {
@@ -142,6 +144,8 @@ int run_demo(Storage& storage, const DemoOptions& options, std::FILE* out) {
   std::vector<std::string> snapshot_ids;
   Progress progress("simulating", options.steps);
   std::int64_t previous_concept = 0;
+  std::int64_t first_concept = 0;
+  std::vector<float> first_embedding;  // the query of the demo's recall
   for (int step = 0; step < options.steps; ++step) {
     const Step s = simulate(step, start_time, random);
     const std::string tag = run + std::to_string(step);
@@ -204,6 +208,10 @@ int run_demo(Storage& storage, const DemoOptions& options, std::FILE* out) {
         records[Role::kConcepts] += 1;
       }
       previous_concept = id;
+      if (step == 0) {
+        first_concept = id;
+        first_embedding = s.reservoir;
+      }
       auto back = tally.time("retrieve_concept_by_name",
                              [&] { return concepts->retrieve_concept_by_name(name); },
                              nbytes(s.reservoir));
@@ -272,6 +280,23 @@ int run_demo(Storage& storage, const DemoOptions& options, std::FILE* out) {
   if (concepts) {
     const auto found = concepts->search_concepts(run + "concept_", 1000000);
     expect(static_cast<int>(found.size()) == options.steps, "search_concepts");
+    // One recall among this run's concepts: the first one's embedding finds
+    // itself first (cosine 1), then the others nearest it.
+    ConceptRecallOptions recall_options;
+    recall_options.filter.name_prefix = run + "concept_";
+    const std::size_t k = 4;
+    const auto recall = tally.time("nearest_concepts", [&] {
+      return concepts->nearest_concepts(ArrayView(first_embedding), k, recall_options);
+    });
+    expect(recall.hits.size() == std::min<std::size_t>(k, options.steps) && recall.skipped == 0 &&
+               recall.hits[0].record.id == first_concept &&
+               std::abs(recall.hits[0].score - 1.0f) < 1e-5f,
+           "nearest_concepts to " + run + "concept_0");
+    fmt::print(out, "concepts nearest {}concept_0 (cosine):", run);
+    for (const auto& hit : recall.hits) {
+      fmt::print(out, " {} ({:.3f})", hit.record.name.substr(run.size()), hit.score);
+    }
+    fmt::print(out, "\n");
   }
   if (traces) {
     // Other runs' snapshots may fall in this run's simulated time span too.

@@ -17,6 +17,7 @@
 #include "demo.h"
 #include "maintenance_commands.h"
 #include "migrate_command.h"
+#include "recall_command.h"
 #include "engram/config.h"
 #include "engram/errors.h"
 #include "engram/plugin_loader.h"
@@ -137,6 +138,12 @@ int run_migrate_command(const std::string& from_file, const std::string& to_file
   MigrateCommandOptions with_state = options;
   if (with_state.state_file.empty()) with_state.state_file = default_state_file(to_file);
   return run_migrate(from, to, with_state, stdout);
+}
+
+int run_recall_command(const std::string& config_flag, const RecallArgs& args) {
+  const ChosenConfig chosen = choose_config(config_flag);
+  Storage storage = Storage::from_config(chosen.config);
+  return run_recall(storage, chosen.described, args, stdout);
 }
 
 struct BenchArgs {
@@ -300,6 +307,10 @@ int main(int argc, char** argv) {
       "it at a scratch config. A store that grows per call stops at 64 MiB per workload.\n"
       "Progress goes to stderr; the table (or JSON) to stdout.");
 
+  RecallArgs recall_args;
+  CLI::App* recall = add_recall_command(app, recall_args);
+  add_config(recall);
+
   ConformanceArgs conformance_args;
   CLI::App* conformance = add_conformance_command(app, conformance_args);
 
@@ -328,6 +339,7 @@ int main(int argc, char** argv) {
     }
     if (*migrate) return run_migrate_command(from_file, to_file, migrate_options);
     if (*bench) return run_bench_command(bench_args);
+    if (*recall) return run_recall_command(config_flag, recall_args);
     if (*conformance) return run_conformance(conformance_args, conformance->remaining());
   } catch (const engram::StorageError& e) {
     fmt::print(stderr, "engram: {}\n", e.what());
