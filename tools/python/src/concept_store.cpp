@@ -13,6 +13,7 @@
 #include "arrays.h"
 #include "batches.h"
 #include "json.h"
+#include "recall.h"
 #include "records.h"
 #include "roles.h"
 #include "without_gil.h"
@@ -96,6 +97,28 @@ void bind_concept_store(py::module_& module) {
             return page_out(without_gil([&] { return s.list_relationships(cursor, limit, mode); }));
           },
           py::arg("cursor") = "", py::arg("limit") = 100, py::arg("undecodable") = "fail")
+      .def(
+          "nearest_concepts",
+          [](Store& s, py::handle query, std::size_t k, py::handle metric,
+             std::optional<std::string> name_prefix, py::handle metadata_equals,
+             py::handle created_between, py::handle accessed_between, bool count_access) {
+            ConceptRecallOptions options;
+            options.metric = metric_in(metric);
+            options.filter.name_prefix = std::move(name_prefix);
+            options.filter.metadata_equals = metadata_equals_in(metadata_equals);
+            options.filter.created_between = time_range_in(created_between, "created_between");
+            options.filter.accessed_between = time_range_in(accessed_between, "accessed_between");
+            options.count_access = count_access;
+            const HeldArray array = array_in(query);
+            return recall_out(
+                without_gil([&] { return s.nearest_concepts(array.view, k, options); }));
+          },
+          py::arg("query"), py::arg("k"), py::arg("metric") = "cosine",
+          py::arg("name_prefix") = py::none(), py::arg("metadata_equals") = py::none(),
+          py::arg("created_between") = py::none(), py::arg("accessed_between") = py::none(),
+          py::arg("count_access") = false,
+          "The k concepts nearest `query` (any float16/32/64 array-like) under `metric`, among "
+          "those the filters admit, as a Recall (engram/recall.h).")
       .def("maintenance", &Store::maintenance, py::return_value_policy::reference_internal);
 }
 

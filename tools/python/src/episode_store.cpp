@@ -13,6 +13,7 @@
 #include "arrays.h"
 #include "batches.h"
 #include "json.h"
+#include "recall.h"
 #include "records.h"
 #include "roles.h"
 #include "without_gil.h"
@@ -120,6 +121,25 @@ void bind_episode_store(py::module_& module) {
                 without_gil([&] { return s.list_learning_events(cursor, limit, mode); }));
           },
           py::arg("cursor") = "", py::arg("limit") = 100, py::arg("undecodable") = "fail")
+      .def(
+          "nearest_episodes",
+          [](Store& s, py::handle query, std::size_t k, py::handle metric,
+             std::optional<std::string> context_hash, std::optional<double> min_score,
+             py::handle time_between) {
+            EpisodeRecallOptions options;
+            options.metric = metric_in(metric);
+            options.filter.context_hash = std::move(context_hash);
+            options.filter.min_score = min_score;
+            options.filter.time_between = time_range_in(time_between, "time_between");
+            const HeldArray array = array_in(query);
+            return recall_out(
+                without_gil([&] { return s.nearest_episodes(array.view, k, options); }));
+          },
+          py::arg("query"), py::arg("k"), py::arg("metric") = "cosine",
+          py::arg("context_hash") = py::none(), py::arg("min_score") = py::none(),
+          py::arg("time_between") = py::none(),
+          "The k episodes whose array experiences are nearest `query` under `metric`, among "
+          "those the filters admit, as a Recall (engram/recall.h).")
       .def("maintenance", &Store::maintenance, py::return_value_policy::reference_internal);
 }
 

@@ -15,6 +15,7 @@
 #include "errors.h"
 #include "maintenance.h"
 #include "npy.h"
+#include "recall.h"
 #include "records.h"
 #include "roles.h"
 #include "storage.h"
@@ -33,6 +34,7 @@ PYBIND11_MODULE(_engram, module) {
   bind_records(module);
   bind_batches(module);
   bind_maintenance(module);
+  bind_recall(module);
   bind_working_memory(module);
   bind_episode_store(module);
   bind_concept_store(module);
