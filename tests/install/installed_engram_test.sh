@@ -153,6 +153,8 @@ cp "$source/tools/examples/host/host.yaml" "$work/run/"
 "$work/host/engram-host-example" "$work/run/host.yaml" | tee "$work/host.txt"
 grep -q "pattern-a read back, episode 1 stored, 1 in context maze" "$work/host.txt" ||
   fail "the host example did not store and read back"
+grep -qF "nearest the pattern: episode 1 (cosine 1.000)" "$work/host.txt" ||
+  fail "the host example's recall did not find its episode"
 [ -s "$work/run/host-episodes.db" ] || fail "the host's sqlite file is not beside its config"
 
 # The host example, through pkg-config.
@@ -162,7 +164,9 @@ echo "pkg-config --cflags --libs engram: $flags"
 g++ -std=c++20 -O1 "$source/tools/examples/host/host.cpp" $flags -Wl,-rpath,"$libdir" \
   -o "$work/host-pc"
 cmake -DBINARY="$work/host-pc" -P "$source/tests/linkage/check_needed.cmake"
-"$work/host-pc" "$work/run/host.yaml" | grep -q "episode 2 stored, 2 in context maze" ||
+# Two equal episodes now: the recall's tie goes to the lower id.
+"$work/host-pc" "$work/run/host.yaml" |
+  grep -qF "episode 2 stored, 2 in context maze; nearest the pattern: episode 1 (cosine 1.000)" ||
   fail "the pkg-config host did not run"
 
 # The Python module, from the installed package folder alone: the RPATH

@@ -1,16 +1,19 @@
 // An engram host: opens the YAML config named on the command line and uses
-// two roles, working memory and episodes. It links engram::core only; the
+// two roles, working memory and episodes, and recalls the episode nearest
+// a pattern (semantic recall, engram/recall.h). It links engram::core only; the
 // backends are plugins the core loads from beside itself.
 //
 //   engram-host-example CONFIG
 //
 // Prints what it stored and read back; exits 1 with engram's error on
 // stderr when the config or a backend fails.
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <vector>
 
 #include "engram/errors.h"
+#include "engram/recall.h"
 #include "engram/storage.h"
 #include "engram/version.h"
 
@@ -37,9 +40,21 @@ int main(int argc, char** argv) {
     const std::int64_t id = episodes->store_episode(pattern, 0.9, "maze");
     const auto in_maze = episodes->get_episodes_by_context("maze", 100);
 
-    std::printf("engram %.*s: pattern-a read back, episode %lld stored, %zu in context maze\n",
+    // Recall: the episode whose experience is nearest the pattern (cosine),
+    // among those of context maze.
+    engram::EpisodeRecallOptions options;
+    options.filter.context_hash = "maze";
+    const auto nearest = episodes->nearest_episodes(engram::ArrayView(pattern), 1, options);
+    if (nearest.hits.empty()) {
+      std::fprintf(stderr, "recall found no episode in context maze\n");
+      return 1;
+    }
+
+    std::printf("engram %.*s: pattern-a read back, episode %lld stored, %zu in context maze; "
+                "nearest the pattern: episode %lld (cosine %.3f)\n",
                 static_cast<int>(engram::core_version().size()), engram::core_version().data(),
-                static_cast<long long>(id), in_maze.size());
+                static_cast<long long>(id), in_maze.size(),
+                static_cast<long long>(nearest.hits[0].record.id), nearest.hits[0].score);
     return 0;
   } catch (const engram::StorageError& e) {
     std::fprintf(stderr, "engram-host-example: %s\n", e.what());
