@@ -179,6 +179,8 @@ expect 1 'engram recall: recall by --concept "zero" in recall.yaml: InvalidArgum
 expect 1 "engram recall: --where n: InvalidArgument: expected KEY=VALUE" -- \
   "$engram" recall --config recall.yaml --vector query.npy --where n
 expect 1 "expected KEY=VALUE" -- "$engram" recall --config recall.yaml --vector query.npy --where =3
+expect 2 "--where: At Most 1" -- "$engram" recall --config recall.yaml --vector query.npy \
+  --where kind=plant --where n=7
 expect 2 "--k" -- "$engram" recall --config recall.yaml --vector query.npy --k 0
 expect 2 "--k" -- "$engram" recall --config recall.yaml --vector query.npy --k -1
 expect 2 "--metric" -- "$engram" recall --config recall.yaml --vector query.npy --metric manhattan
