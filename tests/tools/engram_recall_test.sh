@@ -181,6 +181,8 @@ expect 1 "engram recall: --where n: InvalidArgument: expected KEY=VALUE" -- \
 expect 1 "expected KEY=VALUE" -- "$engram" recall --config recall.yaml --vector query.npy --where =3
 expect 2 "--where: At Most 1" -- "$engram" recall --config recall.yaml --vector query.npy \
   --where kind=plant --where n=7
+expect 2 "--concept: must not be empty" -- "$engram" recall --config recall.yaml --concept ""
+expect 2 "--vector: must not be empty" -- "$engram" recall --config recall.yaml --vector ""
 expect 2 "--k" -- "$engram" recall --config recall.yaml --vector query.npy --k 0
 expect 2 "--k" -- "$engram" recall --config recall.yaml --vector query.npy --k -1
 expect 2 "--metric" -- "$engram" recall --config recall.yaml --vector query.npy --metric manhattan

@@ -146,9 +146,15 @@ CLI::App* add_recall_command(CLI::App& app, RecallArgs& args) {
   CLI::App* command = app.add_subcommand("recall", "the concepts nearest a concept or a vector");
   // Exactly one query: CLI11 makes none or both a usage error.
   CLI::Option_group* query = command->add_option_group("query", "what to recall around (one)");
-  query->add_option("--concept", args.concept_name,
-                    "query with this concept's embedding (it is left out of the hits)");
-  query->add_option("--vector", args.vector_file, "query with the array in this .npy file");
+  const auto non_empty = [](const std::string& value) {
+    return value.empty() ? std::string("must not be empty") : std::string();
+  };
+  query
+      ->add_option("--concept", args.concept_name,
+                   "query with this concept's embedding (it is left out of the hits)")
+      ->check(non_empty);
+  query->add_option("--vector", args.vector_file, "query with the array in this .npy file")
+      ->check(non_empty);
   query->require_option(1);
   command->add_option("--k", args.k, "how many concepts (default 10)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
