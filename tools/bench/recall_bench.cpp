@@ -14,15 +14,19 @@
 // - nearest_concepts_scalar/loop: a plain double-precision loop and an
 //   insertion top-k, a reference point (not a pair).
 // - nearest_concepts_memory_threads/engram/threads:N: the memory plugin's
-//   recall on N threads (ENGRAM_RECALL_THREADS=N; unset, a recall uses the
-//   hardware's count), speedup_vs_1_thread for N > 1.
+//   recall on N threads (ENGRAM_RECALL_THREADS=N), speedup_vs_1_thread for
+//   N != 1; threads:0 leaves the variable unset, the plugin's default: the
+//   hardware's thread count (a scan splits only into parts of at least
+//   16,384 rows, so 100,000 rows use at most 6 threads).
 // - nearest_concepts_memory_filtered/{raw,engram}: only concepts whose
 //   metadata "group" is 3 (10 % of them) are considered: FAISS with an
 //   IDSelectorBitmap, engram with ConceptFilter::metadata_equals; the engram
 //   entry also carries speed_vs_unfiltered (its rate ÷ the unfiltered
 //   engram entry's; >= 1 is the target).
-// The data is made and stored before the timing (the memory store once for
-// all its entries), and each side answers one query before its loop.
+// The data is made and stored before the timing (each store once for all
+// its entries), and each side answers one query before its loop; engram's
+// first answer must name the rows FAISS finds (dot and cosine agree on unit
+// vectors), else the entry fails: both sides do the same work.
 #include <faiss/IndexFlat.h>
 #include <faiss/impl/IDSelector.h>
 #include <omp.h>
@@ -119,13 +123,18 @@ void store_all(ConceptStore& concepts) {
   }
 }
 
-// ENGRAM_RECALL_THREADS set to `threads` while it lives, then restored.
-// Set only between benchmarks, when no recall runs.
+// ENGRAM_RECALL_THREADS set to `threads` (0: unset, the hardware's count)
+// while it lives, then restored. Set only between benchmarks, when no
+// recall runs.
 class RecallThreads {
  public:
   explicit RecallThreads(unsigned threads) {
     if (const char* old = ::getenv("ENGRAM_RECALL_THREADS")) old_ = old;
-    ::setenv("ENGRAM_RECALL_THREADS", std::to_string(threads).c_str(), 1);
+    if (threads == 0) {
+      ::unsetenv("ENGRAM_RECALL_THREADS");
+    } else {
+      ::setenv("ENGRAM_RECALL_THREADS", std::to_string(threads).c_str(), 1);
+    }
   }
   ~RecallThreads() {
     if (old_) {
@@ -153,12 +162,29 @@ const faiss::IndexFlatIP& faiss_index() {
   return *index;
 }
 
-void faiss_search(const faiss::SearchParameters* params, std::int64_t i) {
+void faiss_search(const faiss::SearchParameters* params, std::int64_t i,
+                  faiss::Index::idx_t (&labels)[kRecallK]) {
   float distances[kRecallK];
-  faiss::Index::idx_t labels[kRecallK];
   faiss_index().search(1, query_at(i), static_cast<faiss::Index::idx_t>(kRecallK), distances,
                        labels, params);
   benchmark::DoNotOptimize(labels);
+}
+void faiss_search(const faiss::SearchParameters* params, std::int64_t i) {
+  faiss::Index::idx_t labels[kRecallK];
+  faiss_search(params, i, labels);
+}
+
+// The rows FAISS finds nearest query 0 (among those `params` selects), by
+// name: what every engram entry must find first, so both sides do the same
+// work.
+std::vector<std::string> faiss_names(const faiss::SearchParameters* params) {
+  faiss::Index::idx_t labels[kRecallK];
+  faiss_search(params, 0, labels);
+  std::vector<std::string> names;
+  for (const faiss::Index::idx_t label : labels) {
+    names.push_back(name_of(static_cast<std::size_t>(label)));
+  }
+  return names;
 }
 
 void faiss_raw(benchmark::State& state, const std::string& key) {
@@ -167,12 +193,28 @@ void faiss_raw(benchmark::State& state, const std::string& key) {
   time_loop(state, Compare::kRawBaseline, key, {}, [&] { faiss_search(nullptr, i++); });
 }
 
+// FAISS's selection of the filtered entries' rows: group kFilterGroup.
+struct FilteredRows {
+  std::vector<std::uint8_t> bits = [] {
+    std::vector<std::uint8_t> b((kRecallRows + 7) / 8, 0);
+    for (std::size_t r = kFilterGroup; r < kRecallRows; r += kGroups) b[r / 8] |= 1u << (r % 8);
+    return b;
+  }();
+  faiss::IDSelectorBitmap selector{kRecallRows, bits.data()};
+  faiss::SearchParameters params = [this] {
+    faiss::SearchParameters p;
+    p.sel = &selector;
+    return p;
+  }();
+};
+
+const faiss::SearchParameters& filtered_rows() {
+  static const FilteredRows rows;
+  return rows.params;
+}
+
 void faiss_filtered_raw(benchmark::State& state) {
-  std::vector<std::uint8_t> bits((kRecallRows + 7) / 8, 0);
-  for (std::size_t r = kFilterGroup; r < kRecallRows; r += kGroups) bits[r / 8] |= 1u << (r % 8);
-  faiss::IDSelectorBitmap selector(kRecallRows, bits.data());
-  faiss::SearchParameters params;
-  params.sel = &selector;
+  const faiss::SearchParameters& params = filtered_rows();
   faiss_search(&params, 0);
   std::int64_t i = 1;
   time_loop(state, Compare::kRawBaseline, kMemoryFiltered, {}, [&] { faiss_search(&params, i++); });
@@ -214,11 +256,16 @@ Storage& memory_storage() {
 }
 
 // Times nearest_concepts on `concepts` under `options`; returns the rate.
+// The first query, untimed, must find `expected` (by name, in order) when
+// given.
 double time_recall(benchmark::State& state, ConceptStore& concepts, Compare compare,
-                   const std::string& key, const ConceptRecallOptions& options) {
+                   const std::string& key, const ConceptRecallOptions& options,
+                   const std::optional<std::vector<std::string>>& expected) {
   const Recall<Concept> first = concepts.nearest_concepts(query_view(0), kRecallK, options);
-  if (first.hits.size() != kRecallK) {
-    state.SkipWithError("fewer hits than k");
+  std::vector<std::string> names;
+  for (const Hit<Concept>& hit : first.hits) names.push_back(hit.record.name);
+  if (names.size() != kRecallK || (expected && names != *expected)) {
+    state.SkipWithError("the first query's hits differ from FAISS's");
     return 0;
   }
   std::int64_t i = 1;
@@ -235,22 +282,23 @@ double memory_unfiltered_rate = 0;
 
 void memory_engram(benchmark::State& state) {
   RecallThreads one(1);
-  memory_unfiltered_rate =
-      time_recall(state, *memory_storage().concepts(), Compare::kVsRaw, kMemory, dot());
+  memory_unfiltered_rate = time_recall(state, *memory_storage().concepts(), Compare::kVsRaw,
+                                       kMemory, dot(), faiss_names(nullptr));
 }
 
 void memory_cosine_engram(benchmark::State& state) {
   RecallThreads one(1);
   time_recall(state, *memory_storage().concepts(), Compare::kVsRaw, kMemory,
-              {RecallMetric::kCosine, {}, false});
+              {RecallMetric::kCosine, {}, false}, faiss_names(nullptr));
 }
 
 void memory_threads_engram(benchmark::State& state) {
   const auto threads = static_cast<unsigned>(state.range(0));
   RecallThreads count(threads);
   static double one_thread_rate = 0;
-  const double rate = time_recall(state, *memory_storage().concepts(), Compare::kRawBaseline,
-                                  kMemoryThreads + std::to_string(threads), dot());
+  const double rate =
+      time_recall(state, *memory_storage().concepts(), Compare::kRawBaseline,
+                  kMemoryThreads + std::to_string(threads), dot(), faiss_names(nullptr));
   if (threads == 1) {
     one_thread_rate = rate;
   } else if (one_thread_rate > 0) {
@@ -262,8 +310,8 @@ void memory_filtered_engram(benchmark::State& state) {
   RecallThreads one(1);
   ConceptRecallOptions options = dot();
   options.filter.metadata_equals = std::pair<std::string, Json>("group", kFilterGroup);
-  const double rate =
-      time_recall(state, *memory_storage().concepts(), Compare::kVsRaw, kMemoryFiltered, options);
+  const double rate = time_recall(state, *memory_storage().concepts(), Compare::kVsRaw,
+                                  kMemoryFiltered, options, faiss_names(&filtered_rows()));
   if (memory_unfiltered_rate > 0) {
     state.counters["speed_vs_unfiltered"] = rate / memory_unfiltered_rate;
   }
@@ -282,7 +330,8 @@ struct SqliteStore {
 void sqlite_engram(benchmark::State& state) {
   static SqliteStore store;
   RecallThreads one(1);
-  time_recall(state, *store.storage.concepts(), Compare::kVsRaw, kSqlite, dot());
+  time_recall(state, *store.storage.concepts(), Compare::kVsRaw, kSqlite, dot(),
+              faiss_names(nullptr));
 }
 
 }  // namespace
@@ -302,6 +351,7 @@ BENCHMARK(memory_threads_engram)
     ->ArgName("threads")
     ->Arg(1)
     ->Arg(2)
+    ->Arg(0)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(faiss_filtered_raw)
