@@ -10,7 +10,7 @@ packages=(
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libhiredis-dev libsqlite3-dev libhdf5-dev libzstd-dev liblz4-dev
   # tests and benchmarks
-  catch2 libbenchmark-dev
+  catch2 libbenchmark-dev libfaiss-dev
   redis-server redis-tools sqlite3 hdf5-tools
   # install and package tests: dpkg-shlibdeps (the .deb's Depends:), readelf
   dpkg-dev file binutils

@@ -2,10 +2,28 @@
 #include "engram/embedding_matrix.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <thread>
 
 namespace engram {
+namespace {
+
+// The thread count a search with max_threads 0 may use: a positive
+// ENGRAM_RECALL_THREADS, else the hardware's count (at least 1).
+unsigned default_recall_threads() {
+  if (const char* text = std::getenv("ENGRAM_RECALL_THREADS")) {
+    unsigned threads = 0;
+    const char* end = text + std::strlen(text);
+    const auto [last, error] = std::from_chars(text, end, threads);
+    if (error == std::errc() && last == end && threads > 0) return threads;
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
 
 template <class Columns>
 void EmbeddingMatrix<Columns>::upsert(std::int64_t id, ArrayView embedding, Columns columns) {
@@ -97,8 +115,7 @@ typename EmbeddingMatrix<Columns>::Result EmbeddingMatrix<Columns>::search(
   const Block& block = found->second;
   const std::size_t n = block.ids.size();
 
-  unsigned threads = max_threads != 0 ? max_threads : std::thread::hardware_concurrency();
-  threads = std::max(1u, threads);
+  const unsigned threads = max_threads != 0 ? max_threads : default_recall_threads();
   const std::size_t parts = std::clamp<std::size_t>(n / kMinRowsPerRecallThread, 1, threads);
 
   struct Part {

@@ -2,6 +2,8 @@
 // on one thread as on several.
 #include "engram/embedding_matrix.h"
 
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <map>
@@ -123,6 +125,26 @@ TEST_CASE("embedding matrix: one thread and several give bit-identical results",
     CHECK(filtered_many.best == filtered_one.best);
     CHECK(filtered_one.best.size() == 25);
   }
+}
+
+TEST_CASE("embedding matrix: ENGRAM_RECALL_THREADS, valid or not, leaves the results alone",
+          "[embedding_matrix]") {
+  std::mt19937 rng(6);
+  Matrix matrix;
+  const std::size_t n = 2 * engram::kMinRowsPerRecallThread + 5;
+  for (std::size_t i = 0; i < n; ++i) {
+    matrix.upsert(static_cast<std::int64_t>(i + 1), random_row(rng, 16), {"c", 0.0, 0.0});
+  }
+  const auto query = engram::make_recall_query(random_row(rng, 16), RecallMetric::kDot);
+  const auto one = matrix.search(query, 10, {}, 1);
+  REQUIRE(one.best.size() == 10);
+  // A valid count caps max_threads 0; anything else means the hardware's.
+  for (const char* value : {"1", "2", "64", "0", "-2", "two", "", "3x"}) {
+    ::setenv("ENGRAM_RECALL_THREADS", value, 1);
+    CAPTURE(value);
+    CHECK(matrix.search(query, 10, {}).best == one.best);
+  }
+  ::unsetenv("ENGRAM_RECALL_THREADS");
 }
 
 TEST_CASE("embedding matrix: the byte bound is reported, not enforced", "[embedding_matrix]") {

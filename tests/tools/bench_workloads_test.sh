@@ -39,13 +39,15 @@ import collections, re, sys
 listed = [line.split() for line in open(sys.argv[1])]
 want = {name.split("/", 1)[1] for name, paired, in_tool in listed if paired == "1"}
 # An entry is [redis/]<workload>/<side>[/<Google Benchmark arguments>]; the
-# hdf5 pairs name hdf5_<workload>[_16MB]_<codec>.
+# hdf5 pairs name hdf5_<workload>[_16MB]_<codec>, the recall ones
+# nearest_concepts_<backend>[_<variant>].
 sides = collections.defaultdict(set)
 for line in open(sys.argv[2]):
     parts = line.strip().split("/")
     if parts[0] == "redis":
         parts = parts[1:]
     workload = re.sub(r"^hdf5_(.*?)(_16MB)?_(gzip6|lz4)$", r"\1", parts[0])
+    workload = re.sub(r"^nearest_concepts_\w+$", "nearest_concepts", workload)
     sides[workload].add(parts[1])
 assert set(sides) == want, ("engram-bench runs", sorted(sides), "the list says", sorted(want))
 for workload, found in sides.items():

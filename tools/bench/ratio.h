@@ -76,8 +76,9 @@ inline std::map<std::string, double, std::less<>>& recorded_rates() {
   return rates;
 }
 
-inline void report(benchmark::State& state, Compare compare, std::string_view key,
-                   const Rates& rates, double seconds) {
+// Returns the wall-clock iterations per second.
+inline double report(benchmark::State& state, Compare compare, std::string_view key,
+                     const Rates& rates, double seconds) {
   const double per_second = seconds > 0 ? static_cast<double>(state.iterations()) / seconds : 0.0;
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(rates.items));
   if (rates.bytes > 0) {
@@ -92,10 +93,10 @@ inline void report(benchmark::State& state, Compare compare, std::string_view ke
                        (compare == Compare::kVsOneThread && state.threads() == 1);
   if (records) {
     recorded.insert_or_assign(std::string(key), per_second);
-    return;
+    return per_second;
   }
   const auto baseline = recorded.find(key);
-  if (baseline == recorded.end() || baseline->second <= 0) return;
+  if (baseline == recorded.end() || baseline->second <= 0) return per_second;
   if (compare == Compare::kVsRaw) {
     state.counters["ratio_vs_raw"] = per_second / baseline->second;
   } else {
@@ -105,6 +106,7 @@ inline void report(benchmark::State& state, Compare compare, std::string_view ke
         benchmark::Counter(static_cast<double>(state.iterations()) / baseline->second,
                            benchmark::Counter::kIsRate);
   }
+  return per_second;
 }
 
 }  // namespace detail
@@ -112,9 +114,12 @@ inline void report(benchmark::State& state, Compare compare, std::string_view ke
 // Runs `work()` once per iteration of `state`'s loop (after rates.warm_up
 // of untimed calls) and reports as the header says. `work` may return bool:
 // false ends the loop early (after it called state.SkipWithError()).
+// Returns the wall-clock iterations per second, for an entry that compares
+// itself with another beyond the pairs (e.g. a filtered query beside the
+// unfiltered one).
 template <class Work>
-void time_loop(benchmark::State& state, Compare compare, std::string_view key,
-               const Rates& rates, Work&& work) {
+double time_loop(benchmark::State& state, Compare compare, std::string_view key,
+                 const Rates& rates, Work&& work) {
   using Clock = std::chrono::steady_clock;
   if (rates.warm_up.count() > 0) {
     const auto until = Clock::now() + rates.warm_up;
@@ -129,7 +134,7 @@ void time_loop(benchmark::State& state, Compare compare, std::string_view key,
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  detail::report(state, compare, key, rates, seconds);
+  return detail::report(state, compare, key, rates, seconds);
 }
 
 }  // namespace engram::bench

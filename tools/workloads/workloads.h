@@ -49,6 +49,11 @@ inline constexpr Workload kStoreConcept{"store_concept", Role::kConcepts};
 inline constexpr Workload kRetrieveConcept{"retrieve_concept", Role::kConcepts,
                                            /*paired=*/false};
 inline constexpr Workload kSearchConcepts{"search_concepts", Role::kConcepts};
+// nearest_concepts over kRecallRows embeddings: engram-bench names its
+// entries nearest_concepts_<backend>[_<variant>]; `engram bench` leaves it
+// out (it would store 100,000 concepts in a user's store).
+inline constexpr Workload kNearestConcepts{"nearest_concepts", Role::kConcepts,
+                                           /*paired=*/true, /*in_tool=*/false};
 inline constexpr Workload kStoreNetworkSnapshot{"store_network_snapshot", Role::kTraces};
 inline constexpr Workload kRetrieveNetworkSnapshot{"retrieve_network_snapshot", Role::kTraces};
 inline constexpr Workload kStoreSpikeTrain{"store_spike_train", Role::kTraces};
@@ -60,8 +65,8 @@ inline constexpr std::array kAll = {
     kGetRecentSpikeTrains,      kStoreBatch,                   kStoreEpisode,
     kRetrieveEpisode,           kStoreLearningEvent,           kGetBestStrategies,
     kBulkLearningEvents,        kStoreConcept,                 kRetrieveConcept,
-    kSearchConcepts,            kStoreNetworkSnapshot,         kRetrieveNetworkSnapshot,
-    kStoreSpikeTrain,           kRetrieveSpikeTrain};
+    kSearchConcepts,            kNearestConcepts,              kStoreNetworkSnapshot,
+    kRetrieveNetworkSnapshot,   kStoreSpikeTrain,              kRetrieveSpikeTrain};
 
 // --- what the workloads move
 
@@ -86,6 +91,12 @@ inline constexpr std::size_t kEmbedding = 512;
 inline constexpr std::size_t kConceptNames = 1000;
 // search_concepts returns at most this many.
 inline constexpr std::size_t kSearchLimit = 10;
+// nearest_concepts: kRecallRows float32 embeddings of kRecallDims, the k
+// nearest of each query, one query at a time from kRecallQueries fixed ones.
+inline constexpr std::size_t kRecallRows = 100'000;
+inline constexpr std::size_t kRecallDims = 384;
+inline constexpr std::size_t kRecallK = 10;
+inline constexpr std::size_t kRecallQueries = 64;
 // Learning events name strategy_<i % kStrategies>; get_best_strategies
 // returns the best kBestStrategies.
 inline constexpr int kStrategies = 20;

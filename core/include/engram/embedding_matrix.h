@@ -98,9 +98,12 @@ class ENGRAM_API EmbeddingMatrix {
   bool over_bound() const noexcept { return bytes() > byte_bound_; }
 
   // The k rows nearest `query` among those `admits` lets through, scanning
-  // the query's block on up to `max_threads` threads (0: the hardware's
-  // count), each taking at least kMinRowsPerRecallThread rows. Scores and
-  // order do not depend on the thread count. REQUIRES: k >= 1.
+  // the query's block on up to `max_threads` threads, each taking at least
+  // kMinRowsPerRecallThread rows. max_threads 0 means the environment
+  // variable ENGRAM_RECALL_THREADS when it holds a positive integer (read
+  // at each search: how a host, or the benchmark, caps the threads of the
+  // plugins' recalls), else the hardware's count. Scores and order do not
+  // depend on the thread count. REQUIRES: k >= 1.
   Result search(const RecallQuery& query, std::size_t k, const Predicate& admits,
                 unsigned max_threads = 0) const;
 
