@@ -137,6 +137,7 @@ void SqliteMaintenance::clear_all() {
   writer->exec("DELETE FROM learning_events", "clearing learning events");
   writer->exec("DELETE FROM episodes", "clearing episodes");
   transaction.commit();
+  recall_caches_.drop();
 }
 
 void SqliteMaintenance::sync() {

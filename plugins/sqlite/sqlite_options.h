@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engram/embedding_matrix.h"
 #include "engram/options.h"
 #include "engram/record_limits.h"
 #include "settings.h"
@@ -32,6 +33,7 @@ struct SqliteOptions {
   double connection_timeout = 30.0;
   std::string synchronous = "full";
   std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
+  std::int64_t recall_cache_bytes = static_cast<std::int64_t>(kDefaultRecallCacheBytes);
 };
 
 // The keys, types, defaults, ranges and docs of SqliteOptions.
