@@ -28,9 +28,11 @@
 #include "engram/json.h"
 #include "engram/owned_records.h"
 #include "engram/recall.h"
+#include "engram/recall_kernel.h"
 #include "engram/result_orders.h"
 #include "listing.h"
 #include "memory_errors.h"
+#include "recall_index.h"
 #include "shared_state.h"
 
 namespace engram::memory {
@@ -50,7 +52,7 @@ class MemoryConcepts final : public ConceptStore {
     concepts_.clear();
     ids_by_name_.clear();
     relationships_.clear();
-    matrix_.clear();
+    index_.clear();
   }
 
  private:
@@ -92,7 +94,13 @@ class MemoryConcepts final : public ConceptStore {
     } else {
       reading = shared_.read();
     }
-    const auto found = matrix_.search(query, k, admits);
+    const auto found = index_.search(query, k, admits, [&](RecallScan& scan) {
+      for (const auto& [id, c] : concepts_) {
+        if (options.filter.admits(c.name, c.creation_time, c.last_accessed, c.metadata)) {
+          scan.offer(id, c.embedding);
+        }
+      }
+    });
     Recall<Concept> recall;
     recall.skipped = found.skipped;
     for (const ScoredId& hit : found.best) {
@@ -107,7 +115,7 @@ class MemoryConcepts final : public ConceptStore {
   void count_access(Concept& concept_record, double now) {
     ++concept_record.access_count;
     concept_record.last_accessed = now;
-    matrix_.mutable_columns(concept_record.id)->last_accessed = now;
+    if (auto* columns = index_.mutable_columns(concept_record.id)) columns->last_accessed = now;
   }
 
   std::vector<Concept> do_search_concepts(std::string_view query, std::size_t limit) override {
@@ -246,14 +254,14 @@ class MemoryConcepts final : public ConceptStore {
 
   // (Re)places the concept's row in the recall matrix.
   void index(const Concept& concept_record) {
-    matrix_.upsert(concept_record.id, concept_record.embedding,
-                   {concept_record.name, concept_record.creation_time, concept_record.last_accessed,
-                    concept_record.metadata});
+    index_.upsert(concept_record.id, concept_record.embedding,
+                  {concept_record.name, concept_record.creation_time, concept_record.last_accessed,
+                   concept_record.metadata});
   }
 
   Shared& shared_;
   std::map<std::int64_t, Concept> concepts_;
-  EmbeddingMatrix<ConceptColumns> matrix_;  // the embeddings of concepts_
+  RecallIndex<ConceptColumns> index_{shared_.recall_cache_bytes()};  // concepts_' embeddings
   std::map<std::string, std::int64_t, std::less<>> ids_by_name_;
   std::map<RelationshipKey, double> relationships_;  // strength
   std::int64_t next_id_ = 1;

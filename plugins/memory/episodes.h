@@ -22,8 +22,10 @@
 #include "engram/json.h"
 #include "engram/owned_records.h"
 #include "engram/recall.h"
+#include "engram/recall_kernel.h"
 #include "engram/result_orders.h"
 #include "listing.h"
+#include "recall_index.h"
 #include "shared_state.h"
 
 namespace engram::memory {
@@ -42,7 +44,7 @@ class MemoryEpisodes final : public EpisodeStore {
   void clear() {
     episodes_.clear();
     events_.clear();
-    matrix_.clear();
+    index_.clear();
   }
 
  private:
@@ -148,7 +150,16 @@ class MemoryEpisodes final : public EpisodeStore {
       admits = [&filter = options.filter](const EpisodeColumns& c) { return c.passes(filter); };
     }
     auto lock = shared_.read();
-    const auto found = matrix_.search(query, k, admits);
+    const auto found = index_.search(query, k, admits, [&](RecallScan& scan) {
+      for (const auto& [id, episode] : episodes_) {
+        const auto* array = std::get_if<Array>(&episode.experience_data);
+        if (array != nullptr &&
+            options.filter.admits(episode.context_hash, episode.performance_score,
+                                  episode.timestamp)) {
+          scan.offer(id, *array);
+        }
+      }
+    });
     Recall<Episode> recall;
     recall.skipped = found.skipped;
     for (const ScoredId& hit : found.best) {
@@ -161,8 +172,8 @@ class MemoryEpisodes final : public EpisodeStore {
     episode.id = claim_id(episodes_, episode.id, next_episode_id_);
     const std::int64_t id = episode.id;
     if (const auto* array = std::get_if<Array>(&episode.experience_data)) {
-      matrix_.upsert(id, *array,
-                     {episode.context_hash, episode.performance_score, episode.timestamp});
+      index_.upsert(id, *array,
+                    {episode.context_hash, episode.performance_score, episode.timestamp});
     }
     episodes_.emplace(id, std::move(episode));
     return id;
@@ -176,7 +187,7 @@ class MemoryEpisodes final : public EpisodeStore {
 
   Shared& shared_;
   std::map<std::int64_t, Episode> episodes_;
-  EmbeddingMatrix<EpisodeColumns> matrix_;  // the array experiences of episodes_
+  RecallIndex<EpisodeColumns> index_{shared_.recall_cache_bytes()};  // array experiences
   std::map<std::int64_t, LearningEvent> events_;
   std::int64_t next_episode_id_ = 1;
   std::int64_t next_event_id_ = 1;

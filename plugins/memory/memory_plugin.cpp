@@ -11,6 +11,7 @@
 //   shared_state.h    name, TTLs, clock and the one lock of a backend
 //   claim_id.h        the id a new record gets
 //   listing.h         maps as pages, with the core's cursors
+//   recall_index.h    a role's embeddings for recall, within the bound
 //   working_memory.h  the working-memory role
 //   episodes.h        the episodes role
 //   concepts.h        the concepts role
@@ -24,8 +25,9 @@
 //
 // Recall: each of the concepts and episodes roles keeps its embeddings in an
 // EmbeddingMatrix (engram/embedding_matrix.h) beside its records, changed
-// under the same lock as they are, and answers nearest_* from it. Its byte
-// bound is not enforced here: the records themselves are in memory anyway.
+// under the same lock as they are, and answers nearest_* from it — up to
+// recall_cache_bytes; past it, or with 0, a recall scores the records
+// themselves (recall_index.h).
 //
 // Thread safety: one backend's four roles and its maintenance share one
 // LifeLock (engram/life_lock.h): lookups share it, stores hold it alone. Arrays are

@@ -7,6 +7,7 @@
 #define ENGRAM_PLUGINS_MEMORY_SHARED_STATE_H_
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -42,11 +43,15 @@ class Shared {
  public:
   explicit Shared(const BackendContext& context)
       : name_(context.name),
-        ttls_(kOptions.bind(context.options)),
+        options_(kOptions.bind(context.options)),
+        ttls_(options_),
         clock_(context.clock ? context.clock : system_clock()) {}
 
   const std::string& name() const noexcept { return name_; }
   const Ttls& ttls() const noexcept { return ttls_; }
+  std::size_t recall_cache_bytes() const noexcept {
+    return static_cast<std::size_t>(options_.recall_cache_bytes);
+  }
   double now() const { return clock_->now(); }
 
   // The lock for a lookup, and for a change. Each throws StorageError
@@ -57,6 +62,7 @@ class Shared {
 
  private:
   const std::string name_;
+  const MemoryOptions options_;  // ranges checked
   const Ttls ttls_;
   const std::shared_ptr<const Clock> clock_;
   LifeLock life_{name_};
