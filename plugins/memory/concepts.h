@@ -54,6 +54,15 @@ class MemoryConcepts final : public ConceptStore {
     relationships_.clear();
     index_.clear();
   }
+  // recall_cache_bytes changed: the recall matrix again, within it. With
+  // the lock held for writing.
+  void set_recall_cache_bytes(std::size_t byte_bound) {
+    index_.rebuild(byte_bound, [&](const auto& add) {
+      for (const auto& [id, c] : concepts_) {
+        add(id, c.embedding, {c.name, c.creation_time, c.last_accessed, c.metadata});
+      }
+    });
+  }
 
  private:
   std::int64_t do_store_concept(const ConceptView& record) override {

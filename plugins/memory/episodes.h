@@ -46,6 +46,17 @@ class MemoryEpisodes final : public EpisodeStore {
     events_.clear();
     index_.clear();
   }
+  // recall_cache_bytes changed: the recall matrix again, within it. With
+  // the lock held for writing.
+  void set_recall_cache_bytes(std::size_t byte_bound) {
+    index_.rebuild(byte_bound, [&](const auto& add) {
+      for (const auto& [id, episode] : episodes_) {
+        if (const auto* array = std::get_if<Array>(&episode.experience_data)) {
+          add(id, *array, {episode.context_hash, episode.performance_score, episode.timestamp});
+        }
+      }
+    });
+  }
 
  private:
   // --- episodes ---

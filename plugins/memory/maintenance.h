@@ -1,7 +1,7 @@
 // plugins/memory/maintenance.h — maintenance of a memory backend: stats,
 // cleanup of old traces, clearing expired working memory or everything,
-// close. backup, backup_if_due, compact, rotate and rotate_if_needed throw
-// NotSupported: memory has no file.
+// the live option recall_cache_bytes, close. backup, backup_if_due, compact, rotate and
+// rotate_if_needed throw NotSupported: memory has no file.
 //
 // Thread safety: the backend's one lock (shared_state.h).
 #ifndef ENGRAM_PLUGINS_MEMORY_MAINTENANCE_H_
@@ -14,6 +14,7 @@
 #include "engram/json.h"
 #include "engram/maintenance.h"
 #include "episodes.h"
+#include "memory_options.h"
 #include "shared_state.h"
 #include "traces.h"
 #include "working_memory.h"
@@ -59,6 +60,15 @@ class MemoryMaintenance final : public Maintenance {
   std::int64_t clear_expired() override {
     auto lock = shared_.write();
     return working_memory_.erase_expired(shared_.now());
+  }
+
+  // recall_cache_bytes, the one live option: each role's recall matrix is
+  // made again within the new bound.
+  void set_option(std::string_view key, const Json& value) override {
+    auto lock = shared_.write();
+    shared_.set_options(kOptions.update(shared_.options(), key, value, shared_.name()));
+    episodes_.set_recall_cache_bytes(shared_.recall_cache_bytes());
+    concepts_.set_recall_cache_bytes(shared_.recall_cache_bytes());
   }
 
   void clear_all() override {

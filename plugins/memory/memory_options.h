@@ -43,7 +43,8 @@ inline const auto kOptions =
         .add("recall_cache_bytes", &MemoryOptions::recall_cache_bytes,
              "bytes of embeddings recall keeps in a matrix per role (4 per float plus norm, id "
              "and filter columns per row); past it a recall scans the records; 0 never keeps one",
-             at_least(0));
+             at_least(0))
+        .live();
 
 }  // namespace engram::memory
 

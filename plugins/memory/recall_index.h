@@ -5,7 +5,8 @@
 // records themselves, one at a time, with RecallScan
 // (engram/recall_kernel.h) — slower, no second copy of the embeddings, the
 // same scores, order and skipped count. Records here are never deleted one
-// by one, so a matrix let go comes back only with clear().
+// by one, so a matrix let go comes back only with clear() or rebuild()
+// (recall_cache_bytes is live).
 //
 // Thread safety: as the records': the caller holds the backend's lock,
 // shared for search, alone for the rest (shared_state.h).
@@ -46,6 +47,24 @@ class RecallIndex {
   // Row `id`'s columns to change in place; null when the matrix is not kept.
   Columns* mutable_columns(std::int64_t id) {
     return kept_ ? matrix_.mutable_columns(id) : nullptr;
+  }
+
+  // Takes `byte_bound` and fills the matrix again from `for_each_row`, which
+  // calls its argument with (id, embedding, columns) for every record. If
+  // that throws, the matrix is let go (recalls scan) and the error passed on.
+  template <class ForEachRow>
+  void rebuild(std::size_t byte_bound, ForEachRow for_each_row) {
+    matrix_ = Matrix(byte_bound);  // empty: nothing points into it
+    kept_ = byte_bound > 0;
+    try {
+      for_each_row([this](std::int64_t id, ArrayView embedding, Columns columns) {
+        upsert(id, embedding, std::move(columns));
+      });
+    } catch (...) {
+      matrix_.clear();
+      kept_ = false;
+      throw;
+    }
   }
 
   // Empties the matrix and keeps it again (when the bound is not 0).

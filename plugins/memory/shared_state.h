@@ -52,6 +52,10 @@ class Shared {
   std::size_t recall_cache_bytes() const noexcept {
     return static_cast<std::size_t>(options_.recall_cache_bytes);
   }
+  // The options now; set_options takes a live option's new value.
+  // REQUIRES: the lock (for writing, to set).
+  const MemoryOptions& options() const noexcept { return options_; }
+  void set_options(const MemoryOptions& options) { options_ = options; }
   double now() const { return clock_->now(); }
 
   // The lock for a lookup, and for a change. Each throws StorageError
@@ -62,7 +66,7 @@ class Shared {
 
  private:
   const std::string name_;
-  const MemoryOptions options_;  // ranges checked
+  MemoryOptions options_;  // ranges checked; the TTLs are not live
   const Ttls ttls_;
   const std::shared_ptr<const Clock> clock_;
   LifeLock life_{name_};

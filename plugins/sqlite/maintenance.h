@@ -64,7 +64,8 @@ class SqliteMaintenance final : public Maintenance {
   void sync() override;
 
   // backup_interval and max_backups (sqlite_options.h), taken in by the
-  // next backup_if_due or backup.
+  // next backup_if_due or backup; recall_cache_bytes, which lets the recall
+  // caches go, to load within the new bound at the next recall.
   void set_option(std::string_view key, const Json& value) override;
 
   void close() override { database_.close(); }

@@ -16,6 +16,8 @@
 // once the matrix passes recall_cache_bytes the load stops, the matrix is
 // emptied, and recalls stream the table (streamed_recall.cpp) until the
 // data version changes or drop() is called. A bound of 0 never caches.
+// set_byte_bound() takes a new bound (the live option): the rows are let
+// go and the next recall loads them within it.
 // Rows whose bytes do not decode are counted by id and added to every
 // recall's skipped count, as the streamed recall counts them.
 //
@@ -25,11 +27,13 @@
 //
 // Thread safety: readers shared, writers exclusive, under the cache's own
 // shared mutex; search() never sees a half-applied change or a partial
-// load. refresh(), apply() and drop() REQUIRE the database's writer lease
+// load. refresh(), apply(), drop() and set_byte_bound() REQUIRE the
+// database's writer lease
 // (taken before the cache's mutex, never after), which orders them.
 #ifndef ENGRAM_PLUGINS_SQLITE_RECALL_CACHE_H_
 #define ENGRAM_PLUGINS_SQLITE_RECALL_CACHE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -76,7 +80,16 @@ class RecallCache {
   explicit RecallCache(std::size_t byte_bound) : byte_bound_(byte_bound), matrix_(byte_bound) {}
 
   // False when recall_cache_bytes is 0: every recall streams.
-  bool caching() const noexcept { return byte_bound_ > 0; }
+  bool caching() const noexcept { return byte_bound_.load() > 0; }
+
+  // Lets the rows go and takes `byte_bound` for the next load. REQUIRES:
+  // the writer lease.
+  void set_byte_bound(std::size_t byte_bound) {
+    std::unique_lock lock(mutex_);
+    byte_bound_ = byte_bound;
+    matrix_ = Matrix(byte_bound);  // empty: nothing points into it
+    clear_locked();
+  }
 
   // Makes the cache hold the table as of `version` (the writer's
   // data_version, read under the same writer lease): nothing to do when it
@@ -181,7 +194,7 @@ class RecallCache {
     state_ = State::kEmpty;
   }
 
-  const std::size_t byte_bound_;
+  std::atomic<std::size_t> byte_bound_;
   mutable std::shared_mutex mutex_;
   State state_ = State::kEmpty;
   std::int64_t version_ = 0;  // the writer's data_version when loaded
@@ -198,6 +211,11 @@ struct RecallCaches {
   void drop() noexcept {
     concepts.drop();
     episodes.drop();
+  }
+  // REQUIRES: the writer lease.
+  void set_byte_bound(std::size_t byte_bound) {
+    concepts.set_byte_bound(byte_bound);
+    episodes.set_byte_bound(byte_bound);
   }
 };
 

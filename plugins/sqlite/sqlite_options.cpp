@@ -35,7 +35,8 @@ const OptionTable<SqliteOptions>& option_table() {
         .add("recall_cache_bytes", &SqliteOptions::recall_cache_bytes,
              "bytes of embeddings recall keeps in memory (4 per float plus norm, id and filter "
              "columns per row); past it a recall streams the table; 0 never caches",
-             at_least(0));
+             at_least(0))
+        .live();
   return kOptions;
 }
 

@@ -487,6 +487,28 @@ TEST_CASE("memory: recall answers alike with its matrix, without one and past th
   require_same_answers(tiny, scanned, query);
 }
 
+TEST_CASE("memory: recall_cache_bytes is live", "[memory][recall]") {
+  auto clock = std::make_shared<engram::ManualClock>(kStart);
+  engram::Storage kept = open_recall(clock, "");
+  engram::Storage scanned = open_recall(clock, ", recall_cache_bytes: 0");
+  for (const engram::Storage* storage : {&kept, &scanned}) fill_recall(*storage);
+  std::mt19937 rng(31);
+  const std::vector<float> query = recall_vector(rng, 8);
+  auto maintenance = kept.maintenance("mem");
+  for (const std::int64_t bytes : {0, 600, 1 << 20, 0, 1 << 30}) {
+    INFO("recall_cache_bytes " << bytes);
+    maintenance->set_option("recall_cache_bytes", bytes);
+    require_same_answers(kept, scanned, query);
+    for (const engram::Storage* storage : {&kept, &scanned}) {
+      storage->concepts()->store_concept("live" + std::to_string(bytes), ArrayView(query));
+    }
+    require_same_answers(kept, scanned, query);
+  }
+  CHECK_THROWS_AS(maintenance->set_option("recall_cache_bytes", -1), engram::InvalidArgument);
+  CHECK_THROWS_AS(maintenance->set_option("pattern_ttl", 5), engram::NotSupported);
+  require_same_answers(kept, scanned, query);
+}
+
 TEST_CASE("memory: recall_cache_bytes is a byte count, 0 allowed", "[memory][recall]") {
   auto clock = std::make_shared<engram::ManualClock>(kStart);
   CHECK_THROWS_AS(open_recall(clock, ", recall_cache_bytes: -1"), engram::ConfigError);

@@ -19,6 +19,7 @@
 #include "engram/array.h"
 #include "engram/concept_store.h"
 #include "engram/episode_store.h"
+#include "engram/errors.h"
 #include "engram/maintenance.h"
 #include "engram/recall.h"
 #include "engram/storage.h"
@@ -358,5 +359,30 @@ TEST_CASE("sqlite recall: recalls beside a writer see whole writes", "[sqlite][r
   done = true;
   for (std::thread& reader : readers) reader.join();
   CHECK(failures == 0);
+  require_same_answers(cached, streamed, query);
+}
+
+TEST_CASE("sqlite recall: recall_cache_bytes is live", "[sqlite][recall]") {
+  sqlite_test::TempDir dir;
+  const auto db = dir.path() / "recall.db";
+  fill(db);
+  engram::Storage cached = sqlite_test::open_sqlite(db);
+  engram::Storage streamed = sqlite_test::open_sqlite(db, kStreamed);
+  std::mt19937 rng(19);
+  const std::vector<float> query = random_vector(rng, kDims);
+  require_same_answers(cached, streamed, query);  // loaded
+  auto maintenance = cached.maintenance("db");
+  for (const std::int64_t bytes : {0, 600, 1 << 20, 0, 1 << 30}) {
+    INFO("recall_cache_bytes " << bytes);
+    maintenance->set_option("recall_cache_bytes", bytes);
+    require_same_answers(cached, streamed, query);
+    const std::int64_t id =
+        cached.concepts()->store_concept("live" + std::to_string(bytes), ArrayView(query));
+    CHECK(cached.concepts()->nearest_concepts(ArrayView(query), 1).hits.front().score ==
+          streamed.concepts()->nearest_concepts(ArrayView(query), 1).hits.front().score);
+    CHECK(top_concept(cached, query) == top_concept(streamed, query));
+    CHECK(id > 0);
+  }
+  CHECK_THROWS_AS(maintenance->set_option("recall_cache_bytes", -1), engram::InvalidArgument);
   require_same_answers(cached, streamed, query);
 }
