@@ -17,9 +17,9 @@
 // emptied, and recalls stream the table (streamed_recall.cpp) until the
 // data version changes or drop() is called. A bound of 0 never caches.
 // set_byte_bound() takes a new bound (the live option): the rows are let
-// go and the next recall loads them within it.
-// Rows whose bytes do not decode are counted by id and added to every
-// recall's skipped count, as the streamed recall counts them.
+// go and the next recall loads them within it. Rows whose bytes do not
+// decode are counted by id and added to every recall's skipped count, as
+// the streamed recall counts them.
 //
 // Errors: refresh() passes on what the load throws (the cache is then
 // empty, loaded again by the next refresh); apply() never throws: on
@@ -28,8 +28,8 @@
 // Thread safety: readers shared, writers exclusive, under the cache's own
 // shared mutex; search() never sees a half-applied change or a partial
 // load. refresh(), apply(), drop() and set_byte_bound() REQUIRE the
-// database's writer lease
-// (taken before the cache's mutex, never after), which orders them.
+// database's writer lease (taken before the cache's mutex, never after),
+// which orders them.
 #ifndef ENGRAM_PLUGINS_SQLITE_RECALL_CACHE_H_
 #define ENGRAM_PLUGINS_SQLITE_RECALL_CACHE_H_
 
