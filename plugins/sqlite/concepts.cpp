@@ -38,6 +38,7 @@ std::int64_t SqliteConcepts::do_store_concept(const ConceptView& record) {
   Transaction transaction(*writer);
   const std::int64_t id = upsert(*writer, encoded, false);
   transaction.commit();
+  keep_in_step(*writer, {id});
   return id;
 }
 
@@ -70,6 +71,7 @@ std::optional<Concept> SqliteConcepts::do_retrieve_concept_by_name(std::string_v
     }
   }
   transaction.commit();
+  if (found) keep_in_step(*writer, {found->id});
   return found;
 }
 
@@ -122,6 +124,7 @@ std::vector<std::int64_t> SqliteConcepts::do_store_batch(const ConceptBatch& bat
   }
   for (const Relationship& relationship : batch.relationships()) relate(*writer, relationship);
   transaction.commit();
+  keep_in_step(*writer, ids);
   return ids;
 }
 

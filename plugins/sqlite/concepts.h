@@ -8,6 +8,10 @@
 // A relationship's ends must exist (InvalidArgument otherwise). Values are
 // encoded by records.h; errors are sqlite_errors.h's.
 //
+// Recall answers from the role's RecallCache (recall_cache.h), which every
+// write here keeps in step after its commit, or past recall_cache_bytes by
+// streaming the table (streamed_recall.cpp); both give the same hits.
+//
 // Thread safety: any number of threads; each call leases a connection from
 // the Database (writes take the one writer, each in a transaction).
 #ifndef ENGRAM_PLUGINS_SQLITE_CONCEPTS_H_
@@ -23,8 +27,10 @@
 #include "connection.h"
 #include "database.h"
 #include "engram/concept_store.h"
+#include "engram/embedding_matrix.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
+#include "recall_cache.h"
 #include "records.h"
 #include "sqlite_errors.h"
 #include "statement.h"
@@ -33,8 +39,8 @@ namespace engram::sqlite {
 
 class SqliteConcepts final : public ConceptStore {
  public:
-  explicit SqliteConcepts(Database& database) : database_(database) {}
-
+  SqliteConcepts(Database& database, RecallCache<ConceptColumns>& cache)
+      : database_(database), cache_(cache) {}
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }
@@ -63,9 +69,24 @@ class SqliteConcepts final : public ConceptStore {
   Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit,
                                            Undecodable undecodable) override;
 
-  // Streams every concept through the listing (streamed_recall.cpp).
+  // From the cache, refreshed first, or streamed past the bound; the hits
+  // are then read back by id (cached_recall.cpp).
   Recall<Concept> do_nearest_concepts(const RecallQuery& query, std::size_t k,
                                       const ConceptRecallOptions& options, double now) override;
+
+  // The nearest by a scan of every concept through the listing, page by
+  // page (streamed_recall.cpp).
+  EmbeddingMatrix<ConceptColumns>::Result stream_nearest(const RecallQuery& query, std::size_t k,
+                                                         const ConceptFilter& filter);
+
+  // Feeds every concept row to `sink`, in one statement on `writer`
+  // (cached_recall.cpp). REQUIRES: the writer.
+  void load(Connection& writer, const RecallCache<ConceptColumns>::Sink& sink);
+
+  // Reads the rows `ids` back into the cache, if it is loaded, after a
+  // commit (cached_recall.cpp); a failure drops the cache, never throws.
+  // REQUIRES: the writer, outside a transaction.
+  void keep_in_step(Connection& writer, const std::vector<std::int64_t>& ids) noexcept;
 
   //   0 source, 1 target, 2 type, 3 strength
   static Relationship read_relationship(const Statement& row);
@@ -84,6 +105,7 @@ class SqliteConcepts final : public ConceptStore {
   void relate(Connection& writer, const Relationship& relationship);
 
   Database& database_;
+  RecallCache<ConceptColumns>& cache_;
 };
 
 }  // namespace engram::sqlite

@@ -14,6 +14,7 @@ std::int64_t SqliteEpisodes::do_store_episode(const EpisodeView& record) {
   Transaction transaction(*writer);
   const std::int64_t id = insert(*writer, encoded);
   transaction.commit();
+  keep_in_step(*writer, {id});
   return id;
 }
 
@@ -107,6 +108,7 @@ EpisodeBatchIds SqliteEpisodes::do_store_batch(const EpisodeBatch& batch) {
     ids.learning_event_ids.push_back(insert(*writer, event));
   }
   transaction.commit();
+  keep_in_step(*writer, ids.episode_ids);
   return ids;
 }
 

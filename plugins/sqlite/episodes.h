@@ -7,6 +7,10 @@
 // else takes a new one (AUTOINCREMENT, past every id ever used). Values are
 // encoded by records.h; errors are sqlite_errors.h's.
 //
+// Recall answers from the role's RecallCache (recall_cache.h), which every
+// store here keeps in step after its commit, or past recall_cache_bytes by
+// streaming the table (streamed_recall.cpp); both give the same hits.
+//
 // Thread safety: any number of threads; each call leases a connection from
 // the Database (writes take the one writer, each in a transaction).
 #ifndef ENGRAM_PLUGINS_SQLITE_EPISODES_H_
@@ -20,9 +24,11 @@
 
 #include "connection.h"
 #include "database.h"
+#include "engram/embedding_matrix.h"
 #include "engram/episode_store.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
+#include "recall_cache.h"
 #include "records.h"
 #include "sqlite_errors.h"
 
@@ -30,8 +36,8 @@ namespace engram::sqlite {
 
 class SqliteEpisodes final : public EpisodeStore {
  public:
-  explicit SqliteEpisodes(Database& database) : database_(database) {}
-
+  SqliteEpisodes(Database& database, RecallCache<EpisodeColumns>& cache)
+      : database_(database), cache_(cache) {}
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }
@@ -64,9 +70,24 @@ class SqliteEpisodes final : public EpisodeStore {
 
   EpisodeBatchIds do_store_batch(const EpisodeBatch& batch) override;
 
-  // Streams every episode through the listing (streamed_recall.cpp).
+  // From the cache, refreshed first, or streamed past the bound; the hits
+  // are then read back by id (cached_recall.cpp).
   Recall<Episode> do_nearest_episodes(const RecallQuery& query, std::size_t k,
                                       const EpisodeRecallOptions& options) override;
+
+  // The nearest by a scan of every episode through the listing, page by
+  // page (streamed_recall.cpp).
+  EmbeddingMatrix<EpisodeColumns>::Result stream_nearest(const RecallQuery& query, std::size_t k,
+                                                         const EpisodeFilter& filter);
+
+  // Feeds every episode row to `sink`, in one statement on `writer`
+  // (cached_recall.cpp). REQUIRES: the writer.
+  void load(Connection& writer, const RecallCache<EpisodeColumns>::Sink& sink);
+
+  // Reads the rows `ids` back into the cache, if it is loaded, after a
+  // commit (cached_recall.cpp); a failure drops the cache, never throws.
+  // REQUIRES: the writer, outside a transaction.
+  void keep_in_step(Connection& writer, const std::vector<std::int64_t>& ids) noexcept;
 
   Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit,
                                  Undecodable undecodable) override;
@@ -81,6 +102,7 @@ class SqliteEpisodes final : public EpisodeStore {
   std::int64_t insert(Connection& writer, const EncodedEvent& event);
 
   Database& database_;
+  RecallCache<EpisodeColumns>& cache_;
 };
 
 }  // namespace engram::sqlite

@@ -137,6 +137,7 @@ void SqliteMaintenance::clear_all() {
   writer->exec("DELETE FROM learning_events", "clearing learning events");
   writer->exec("DELETE FROM episodes", "clearing episodes");
   transaction.commit();
+  recall_caches_.drop();
 }
 
 void SqliteMaintenance::sync() {
@@ -256,8 +257,12 @@ void SqliteMaintenance::prune() {
   }
 }
 void SqliteMaintenance::set_option(std::string_view key, const Json& value) {
+  // The caches change under the writer lease, as their loads do.
+  std::optional<Database::WriterLease> writer;
+  if (key == "recall_cache_bytes") writer.emplace(database_.writer());
   std::lock_guard lock(live_mutex_);
   live_ = option_table().update(live_, key, value, backend_name());
+  if (writer) recall_caches_.set_byte_bound(static_cast<std::size_t>(live_.recall_cache_bytes));
 }
 
 SqliteOptions SqliteMaintenance::live() const {

@@ -9,6 +9,9 @@
 // overwrites a file (InvalidArgument for an explicit path that exists) nor
 // lands on the database's own files, and a failed one leaves nothing.
 //
+// clear_all drops the recall caches (recall_cache.h) after its commit;
+// VACUUM keeps every row and id (INTEGER PRIMARY KEY), so the caches stay.
+//
 // Thread safety: any number of threads; backups are serialised by a mutex,
 // everything else leases a connection from the Database.
 #ifndef ENGRAM_PLUGINS_SQLITE_MAINTENANCE_H_
@@ -26,6 +29,7 @@
 #include "engram/json.h"
 #include "engram/maintenance.h"
 #include "partial_file.h"
+#include "recall_cache.h"
 #include "sqlite_options.h"
 
 namespace engram::sqlite {
@@ -35,9 +39,10 @@ namespace engram::sqlite {
 // SQLite storage has none of them) and throw NotSupported.
 class SqliteMaintenance final : public Maintenance {
  public:
-  // `options` gives the live options' first values.
-  SqliteMaintenance(Database& database, const SqliteOptions& options)
-      : database_(database), live_(options) {}
+  // `options` gives the live options' first values; `recall_caches` are
+  // the roles' (dropped by clear_all).
+  SqliteMaintenance(Database& database, const SqliteOptions& options, RecallCaches& recall_caches)
+      : database_(database), recall_caches_(recall_caches), live_(options) {}
 
   std::string_view backend_name() const noexcept override { return database_.origin().backend; }
 
@@ -59,7 +64,8 @@ class SqliteMaintenance final : public Maintenance {
   void sync() override;
 
   // backup_interval and max_backups (sqlite_options.h), taken in by the
-  // next backup_if_due or backup.
+  // next backup_if_due or backup; recall_cache_bytes, which lets the recall
+  // caches go, to load within the new bound at the next recall.
   void set_option(std::string_view key, const Json& value) override;
 
   void close() override { database_.close(); }
@@ -99,6 +105,7 @@ class SqliteMaintenance final : public Maintenance {
   SqliteOptions live() const;
 
   Database& database_;
+  RecallCaches& recall_caches_;
   mutable std::mutex live_mutex_;
   SqliteOptions live_;  // backup_interval and max_backups are read from here
   std::mutex backup_mutex_;

@@ -31,7 +31,12 @@ const OptionTable<SqliteOptions>& option_table() {
              one_of({"off", "normal", "full", "extra", "OFF", "NORMAL", "FULL", "EXTRA"}))
         .add("max_record_bytes", &SqliteOptions::max_record_bytes,
              "largest record a read may allocate; never more than the machine's memory",
-             at_least(1));
+             at_least(1))
+        .add("recall_cache_bytes", &SqliteOptions::recall_cache_bytes,
+             "bytes of embeddings recall keeps in memory (4 per float plus norm, id and filter "
+             "columns per row); past it a recall streams the table; 0 never caches",
+             at_least(0))
+        .live();
   return kOptions;
 }
 

@@ -2,8 +2,9 @@
 // SQLiteStorage parameters and defaults plus engram's durability and
 // locking knobs (SqliteOptions), the table that binds a backend's option map
 // to them and gives the plugin's schema, and the connections' Settings made
-// from them. backup_interval and max_backups are live: a running backend
-// takes new values through Maintenance::set_option (maintenance.h).
+// from them. backup_interval, max_backups and recall_cache_bytes are live: a
+// running backend takes new values through Maintenance::set_option
+// (maintenance.h).
 //
 // Errors: binding throws ConfigError (unknown key, wrong type, a value
 // outside the range or choices declared with it), from the core's
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <string>
 
+#include "engram/embedding_matrix.h"
 #include "engram/options.h"
 #include "engram/record_limits.h"
 #include "settings.h"
@@ -32,6 +34,7 @@ struct SqliteOptions {
   double connection_timeout = 30.0;
   std::string synchronous = "full";
   std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
+  std::int64_t recall_cache_bytes = static_cast<std::int64_t>(kDefaultRecallCacheBytes);
 };
 
 // The keys, types, defaults, ranges and docs of SqliteOptions.

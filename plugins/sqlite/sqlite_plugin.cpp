@@ -20,6 +20,9 @@
 //   listing.h            lists, pages and listing cursors
 //   episodes.h           the episodes role
 //   concepts.h           the concepts role
+//   recall_cache.h       a role's embeddings in memory, kept in step
+//   streamed_recall.cpp  recall past the cache's bound: a scan of the table
+//   cached_recall.cpp    the roles' recall, their cache's loads and updates
 //   partial_file.h       a file published only where none is
 //   maintenance.h        stats, backups, VACUUM, clear, sync, close
 //
@@ -45,6 +48,7 @@
 #include "engram/record_limits.h"
 #include "episodes.h"
 #include "maintenance.h"
+#include "recall_cache.h"
 #include "settings.h"
 #include "sqlite_errors.h"
 #include "sqlite_options.h"
@@ -72,9 +76,10 @@ class SqliteBackend final : public Backend {
  private:
   const SqliteOptions options_;
   Database database_;
-  SqliteMaintenance maintenance_{database_, options_};
-  SqliteEpisodes episodes_{database_};
-  SqliteConcepts concepts_{database_};
+  RecallCaches recall_caches_{static_cast<std::size_t>(options_.recall_cache_bytes)};
+  SqliteMaintenance maintenance_{database_, options_, recall_caches_};
+  SqliteEpisodes episodes_{database_, recall_caches_.episodes};
+  SqliteConcepts concepts_{database_, recall_caches_.concepts};
 };
 
 }  // namespace

@@ -1,23 +1,17 @@
-// plugins/sqlite/streamed_recall.cpp — semantic recall on SQLite, first
-// step: a brute-force scan through the role's own listing. Every record is
-// read page by page, filtered, and scored with the core's kernel
+// plugins/sqlite/streamed_recall.cpp — semantic recall on SQLite without
+// the cache: a scan through the role's own listing, for a table past
+// recall_cache_bytes (or a bound of 0). Every record is read page by page,
+// in bounded memory, filtered, and scored with the core's kernel
 // (engram/recall_kernel.h's RecallScan), so the results are exactly those
-// of every other backend; the hits are then read back by id.
-//
-// TEMPORARY (issue 17): the next step keeps the embeddings in the core's
-// EmbeddingMatrix (engram/embedding_matrix.h), loaded once, kept in step
-// with this process's writes and refreshed when PRAGMA data_version changes,
-// streaming as here only past recall_cache_bytes. Until then a recall reads
-// the whole table, and pages are separate reads: a write between two pages
-// may or may not be seen.
+// of the cache and of every other backend; records that do not decode are
+// counted skipped. Pages are separate reads: a write between two pages may
+// or may not be seen.
 //
 // Thread safety: as the listing's (concepts.h, episodes.h).
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
-#include <vector>
 
 #include "concepts.h"
 #include "engram/recall_kernel.h"
@@ -44,9 +38,8 @@ void stream(std::int64_t& undecodable, List list, Offer offer) {
 
 }  // namespace
 
-Recall<Concept> SqliteConcepts::do_nearest_concepts(const RecallQuery& query, std::size_t k,
-                                                    const ConceptRecallOptions& options,
-                                                    double now) {
+EmbeddingMatrix<ConceptColumns>::Result SqliteConcepts::stream_nearest(
+    const RecallQuery& query, std::size_t k, const ConceptFilter& filter) {
   RecallScan scan(query, k);
   std::int64_t undecodable = 0;
   stream<Concept>(
@@ -55,24 +48,15 @@ Recall<Concept> SqliteConcepts::do_nearest_concepts(const RecallQuery& query, st
         return do_list_concepts(cursor, limit, Undecodable::kSkip);
       },
       [&](const Concept& c) {
-        if (options.filter.admits(c.name, c.creation_time, c.last_accessed, c.metadata)) {
+        if (filter.admits(c.name, c.creation_time, c.last_accessed, c.metadata)) {
           scan.offer(c.id, c.embedding);
         }
       });
-  Recall<Concept> recall;
-  recall.skipped = scan.skipped() + undecodable;
-  for (const ScoredId& hit : scan.best()) {
-    std::optional<Concept> record = do_retrieve_concept(hit.id);
-    if (record && options.count_access) {
-      record = do_retrieve_concept_by_name(record->name, now);
-    }
-    if (record) recall.hits.push_back({std::move(*record), hit.score});
-  }
-  return recall;
+  return {scan.best(), scan.skipped() + undecodable};
 }
 
-Recall<Episode> SqliteEpisodes::do_nearest_episodes(const RecallQuery& query, std::size_t k,
-                                                    const EpisodeRecallOptions& options) {
+EmbeddingMatrix<EpisodeColumns>::Result SqliteEpisodes::stream_nearest(
+    const RecallQuery& query, std::size_t k, const EpisodeFilter& filter) {
   RecallScan scan(query, k);
   std::int64_t undecodable = 0;
   stream<Episode>(
@@ -82,18 +66,11 @@ Recall<Episode> SqliteEpisodes::do_nearest_episodes(const RecallQuery& query, st
       },
       [&](const Episode& e) {
         const auto* array = std::get_if<Array>(&e.experience_data);
-        if (array != nullptr &&
-            options.filter.admits(e.context_hash, e.performance_score, e.timestamp)) {
+        if (array != nullptr && filter.admits(e.context_hash, e.performance_score, e.timestamp)) {
           scan.offer(e.id, *array);
         }
       });
-  Recall<Episode> recall;
-  recall.skipped = scan.skipped() + undecodable;
-  for (const ScoredId& hit : scan.best()) {
-    std::optional<Episode> record = do_retrieve_episode(hit.id);
-    if (record) recall.hits.push_back({std::move(*record), hit.score});
-  }
-  return recall;
+  return {scan.best(), scan.skipped() + undecodable};
 }
 
 }  // namespace engram::sqlite

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -17,6 +19,7 @@
 #include "engram/array.h"
 #include "engram/clock.h"
 #include "engram/errors.h"
+#include "engram/recall.h"
 #include "engram/storage.h"
 
 namespace {
@@ -353,4 +356,162 @@ TEST_CASE("memory: concurrent stores from 8 threads lose nothing", "[memory]") {
     cursor = page.next_cursor;
   } while (!cursor.empty());
   CHECK(patterns == kAll);
+}
+
+namespace {
+
+// A memory backend for episodes and concepts with `options` (", key: value").
+engram::Storage open_recall(const std::shared_ptr<engram::ManualClock>& clock,
+                            const std::string& options) {
+  const std::string config = "version: 1\nbackends:\n  mem: {plugin: memory" + options +
+                             "}\nroles: {episodes: mem, concepts: mem}\n";
+  return engram::Storage::from_yaml(config,
+                                    engram::StorageOptions{.clock = clock, .only_backends = {}});
+}
+
+std::vector<float> recall_vector(std::mt19937& rng, std::size_t n) {
+  std::normal_distribution<float> normal;
+  std::vector<float> v(n);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+// The same records, in the same order, into `storage`: every kind of
+// embedding a recall meets (float32, float64, another shape, int32, zero).
+void fill_recall(const engram::Storage& storage) {
+  std::mt19937 rng(23);
+  auto concepts = storage.concepts();
+  auto episodes = storage.episodes();
+  for (int i = 0; i < 200; ++i) {
+    const std::string name = "c" + std::to_string(i);
+    const engram::Json metadata = {{"group", i % 3}};
+    const double created = kStart + i;
+    const std::vector<float> v = recall_vector(rng, i % 40 == 7 ? 4 : 8);
+    if (i % 40 == 8) {
+      concepts->store_concept(name, ArrayView(std::vector<std::int32_t>(8, 1)), metadata, created);
+    } else if (i == 9) {
+      concepts->store_concept(name, ArrayView(std::vector<float>(8, 0.0f)), metadata, created);
+    } else if (i % 5 == 0) {
+      concepts->store_concept(name, ArrayView(std::vector<double>(v.begin(), v.end())), metadata,
+                              created);
+    } else {
+      concepts->store_concept(name, ArrayView(v), metadata, created);
+    }
+    const std::string context = "ctx" + std::to_string(i % 4);
+    if (i % 10 == 3) {
+      episodes->store_episode(engram::Json{{"i", i}}, 0.01 * i, context, created);
+    } else {
+      episodes->store_episode(ArrayView(v), 0.01 * (i % 100), context, created);
+    }
+  }
+}
+
+template <class Record>
+void require_same_recall(const engram::Recall<Record>& a, const engram::Recall<Record>& b) {
+  REQUIRE(a.hits.size() == b.hits.size());
+  for (std::size_t i = 0; i < a.hits.size(); ++i) {
+    INFO("hit " << i);
+    CHECK(a.hits[i].record.id == b.hits[i].record.id);
+    CHECK(a.hits[i].score == b.hits[i].score);
+  }
+  CHECK(a.skipped == b.skipped);
+}
+
+void require_same_answers(const engram::Storage& a, const engram::Storage& b,
+                          const std::vector<float>& query,
+                          std::optional<engram::TimeRange> accessed = std::nullopt) {
+  using engram::RecallMetric;
+  for (const RecallMetric metric : {RecallMetric::kCosine, RecallMetric::kDot, RecallMetric::kL2}) {
+    for (const std::size_t k : {std::size_t{1}, std::size_t{10}, std::size_t{500}}) {
+      INFO("metric " << engram::recall_metric_name(metric) << ", k " << k);
+      std::vector<engram::ConceptRecallOptions> concept_options(4);
+      concept_options[1].filter.name_prefix = "c1";
+      concept_options[2].filter.metadata_equals = {"group", engram::Json(2)};
+      concept_options[3].filter.accessed_between = accessed;
+      for (auto& o : concept_options) {
+        o.metric = metric;
+        require_same_recall(a.concepts()->nearest_concepts(ArrayView(query), k, o),
+                            b.concepts()->nearest_concepts(ArrayView(query), k, o));
+      }
+      std::vector<engram::EpisodeRecallOptions> episode_options(3);
+      episode_options[1].filter.context_hash = "ctx1";
+      episode_options[2].filter.min_score = 0.5;
+      for (auto& o : episode_options) {
+        o.metric = metric;
+        require_same_recall(a.episodes()->nearest_episodes(ArrayView(query), k, o),
+                            b.episodes()->nearest_episodes(ArrayView(query), k, o));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("memory: recall answers alike with its matrix, without one and past the bound",
+          "[memory][recall]") {
+  auto clock = std::make_shared<engram::ManualClock>(kStart);
+  engram::Storage kept = open_recall(clock, "");
+  engram::Storage scanned = open_recall(clock, ", recall_cache_bytes: 0");
+  engram::Storage tiny = open_recall(clock, ", recall_cache_bytes: 600");
+  for (const engram::Storage* storage : {&kept, &scanned, &tiny}) fill_recall(*storage);
+  std::mt19937 rng(29);
+  const std::vector<float> query = recall_vector(rng, 8);
+  require_same_answers(kept, scanned, query);
+  require_same_answers(tiny, scanned, query);
+  // 4 + 5 rows of other shapes and dtypes, one zero under cosine.
+  CHECK(kept.concepts()->nearest_concepts(ArrayView(query), 3).skipped == 5 + 5 + 1);
+
+  // An access, and an update of an embedding, seen by the filters and scores.
+  clock->advance(5.0);
+  for (const engram::Storage* storage : {&kept, &scanned, &tiny}) {
+    REQUIRE(storage->concepts()->retrieve_concept_by_name("c42"));
+    storage->concepts()->store_concept("c43", ArrayView(query));
+  }
+  const engram::TimeRange now{clock->now(), clock->now()};
+  require_same_answers(kept, scanned, query, now);
+  require_same_answers(tiny, scanned, query, now);
+  engram::ConceptRecallOptions accessed;
+  accessed.filter.accessed_between = now;
+  const auto only = kept.concepts()->nearest_concepts(ArrayView(query), 10, accessed);
+  REQUIRE(only.hits.size() == 1);
+  CHECK(only.hits.front().record.name == "c42");
+  CHECK(kept.concepts()->nearest_concepts(ArrayView(query), 1).hits.front().record.name == "c43");
+
+  // clear_all empties them alike; the matrix comes back with new stores.
+  for (const engram::Storage* storage : {&kept, &scanned, &tiny}) {
+    storage->maintenance("mem")->clear_all();
+    CHECK(storage->concepts()->nearest_concepts(ArrayView(query), 3).hits.empty());
+    storage->concepts()->store_concept("again", ArrayView(query));
+  }
+  require_same_answers(kept, scanned, query);
+  require_same_answers(tiny, scanned, query);
+}
+
+TEST_CASE("memory: recall_cache_bytes is live", "[memory][recall]") {
+  auto clock = std::make_shared<engram::ManualClock>(kStart);
+  engram::Storage kept = open_recall(clock, "");
+  engram::Storage scanned = open_recall(clock, ", recall_cache_bytes: 0");
+  for (const engram::Storage* storage : {&kept, &scanned}) fill_recall(*storage);
+  std::mt19937 rng(31);
+  const std::vector<float> query = recall_vector(rng, 8);
+  auto maintenance = kept.maintenance("mem");
+  for (const std::int64_t bytes : {0, 600, 1 << 20, 0, 1 << 30}) {
+    INFO("recall_cache_bytes " << bytes);
+    maintenance->set_option("recall_cache_bytes", bytes);
+    require_same_answers(kept, scanned, query);
+    for (const engram::Storage* storage : {&kept, &scanned}) {
+      storage->concepts()->store_concept("live" + std::to_string(bytes), ArrayView(query));
+    }
+    require_same_answers(kept, scanned, query);
+  }
+  CHECK_THROWS_AS(maintenance->set_option("recall_cache_bytes", -1), engram::InvalidArgument);
+  CHECK_THROWS_AS(maintenance->set_option("pattern_ttl", 5), engram::NotSupported);
+  require_same_answers(kept, scanned, query);
+}
+
+TEST_CASE("memory: recall_cache_bytes is a byte count, 0 allowed", "[memory][recall]") {
+  auto clock = std::make_shared<engram::ManualClock>(kStart);
+  CHECK_THROWS_AS(open_recall(clock, ", recall_cache_bytes: -1"), engram::ConfigError);
+  CHECK_THROWS_AS(open_recall(clock, ", recall_cache_bytes: 1.5"), engram::ConfigError);
+  CHECK_NOTHROW(open_recall(clock, ", recall_cache_bytes: 0"));
 }

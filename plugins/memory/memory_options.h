@@ -1,0 +1,51 @@
+// plugins/memory/memory_options.h — the memory plugin's options: the
+// working-memory TTLs, with the seed's RedisStorage defaults, recall's byte
+// bound (recall_index.h), and the table
+// that binds a backend's option map to them and gives the plugin's schema.
+//
+// Errors: binding throws ConfigError (unknown key, wrong type, a value
+// outside its range), from the core's OptionTable.
+//
+// Thread safety: immutable after static initialisation.
+#ifndef ENGRAM_PLUGINS_MEMORY_MEMORY_OPTIONS_H_
+#define ENGRAM_PLUGINS_MEMORY_MEMORY_OPTIONS_H_
+
+#include <cstdint>
+
+#include "engram/embedding_matrix.h"
+#include "engram/options.h"
+#include "engram/ttl_limits.h"
+
+namespace engram::memory {
+
+// ---------------------------------------------------------------- options
+
+// The working-memory TTLs, in seconds: the seed's RedisStorage values; the
+// bytes recall keeps its matrices in (recall_index.h).
+struct MemoryOptions {
+  double pattern_ttl = 3600.0;
+  double attention_ttl = 600.0;
+  double spike_ttl = 300.0;
+  std::int64_t recall_cache_bytes = static_cast<std::int64_t>(kDefaultRecallCacheBytes);
+};
+
+inline const auto kOptions =
+    OptionTable<MemoryOptions>()
+        .add("pattern_ttl", &MemoryOptions::pattern_ttl,
+             "seconds a working-memory pattern lives after its store",
+             in_range(kMinTtlSeconds, kMaxTtlSeconds))
+        .add("attention_ttl", &MemoryOptions::attention_ttl,
+             "seconds attention weights live after their store",
+             in_range(kMinTtlSeconds, kMaxTtlSeconds))
+        .add("spike_ttl", &MemoryOptions::spike_ttl,
+             "seconds a cached spike train lives when cache_spike_train gives no ttl",
+             in_range(kMinTtlSeconds, kMaxTtlSeconds))
+        .add("recall_cache_bytes", &MemoryOptions::recall_cache_bytes,
+             "bytes of embeddings recall keeps in a matrix per role (4 per float plus norm, id "
+             "and filter columns per row); past it a recall scans the records; 0 never keeps one",
+             at_least(0))
+        .live();
+
+}  // namespace engram::memory
+
+#endif  // ENGRAM_PLUGINS_MEMORY_MEMORY_OPTIONS_H_

@@ -1,0 +1,233 @@
+// plugins/memory/working_memory.h — the working-memory role in memory:
+// patterns, spike trains and attention weights with their TTLs, read from
+// the backend's clock. An expired record is invisible at once; its memory
+// goes at clear_expired(), or when a store finds working memory has doubled
+// since the last sweep.
+//
+// Thread safety: the backend's one lock (shared_state.h): lookups share it,
+// stores hold it alone.
+#ifndef ENGRAM_PLUGINS_MEMORY_WORKING_MEMORY_H_
+#define ENGRAM_PLUGINS_MEMORY_WORKING_MEMORY_H_
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "engram/json.h"
+#include "engram/owned_records.h"
+#include "engram/ttl_limits.h"
+#include "engram/working_memory.h"
+#include "listing.h"
+#include "shared_state.h"
+
+namespace engram::memory {
+
+// ---------------------------------------------------------------- working memory
+
+// When a record stored at `now` for `ttl` expires, in clock seconds. It is
+// live until the clock passes that time.
+inline double expiry(double now, Millis ttl) {
+  return now + std::chrono::duration<double>(ttl).count();
+}
+inline bool live(double expires_at, double now) { return now <= expires_at; }
+
+template <class Record>
+struct Expiring {
+  Record record;
+  double expires_at = 0.0;
+};
+// Spelled out for compilers without C++20's aggregate deduction (clang 14,
+// which builds the fuzz targets).
+template <class Record>
+Expiring(Record, double) -> Expiring<Record>;
+
+// A copy of the record with the time it has left (at least a millisecond,
+// so that a put of it is a valid store).
+template <class Record>
+Record with_ttl_left(const Expiring<Record>& entry, double now) {
+  const double left = std::min(entry.expires_at - now, kMaxTtlSeconds);
+  Record record = entry.record;
+  record.ttl = std::max(Millis(1), std::chrono::round<Millis>(std::chrono::duration<double>(left)));
+  return record;
+}
+
+class MemoryWorkingMemory final : public WorkingMemory {
+ public:
+  explicit MemoryWorkingMemory(Shared& shared) : shared_(shared) {}
+
+  // For the maintenance, with the lock held.
+  void count(Json& stats, double now) const {
+    const auto live_in = [now](const auto& map) {
+      return std::count_if(map.begin(), map.end(),
+                           [now](const auto& entry) { return live(entry.second.expires_at, now); });
+    };
+    stats["working_memory"] = live_in(patterns_);
+    stats["spike_trains"] = live_in(trains_);
+    stats["attention_weights"] = live_in(attention_);
+  }
+  // Removes the expired records; returns how many.
+  std::int64_t erase_expired(double now) {
+    const auto expired = [now](const auto& entry) { return !live(entry.second.expires_at, now); };
+    return static_cast<std::int64_t>(std::erase_if(patterns_, expired) +
+                                     std::erase_if(trains_, expired) +
+                                     std::erase_if(attention_, expired));
+  }
+  void clear() {
+    patterns_.clear();
+    trains_.clear();
+    attention_.clear();
+  }
+
+ private:
+  // Below this many records, expired ones wait for clear_expired().
+  static constexpr std::size_t kSweepFloor = 4096;
+
+  // --- stores: copy outside the lock, then insert under it ---
+
+  void do_store_working_memory_pattern(const WorkingMemoryPatternView& record) override {
+    store(record);
+  }
+  void do_cache_spike_train(const CachedSpikeTrainView& record) override { store(record); }
+  void do_store_attention_weights(const AttentionWeightsView& record) override { store(record); }
+
+  template <class View>
+  void store(const View& record) {
+    auto stored = owned(record);
+    auto lock = shared_.write();
+    const double now = shared_.now();
+    sweep_if_grown(now);
+    insert(std::move(stored), now);
+  }
+
+  void do_store_batch(const WorkingMemoryBatch& batch) override {
+    auto patterns = owned_all(batch.patterns());
+    auto trains = owned_all(batch.spike_trains());
+    auto weights = owned_all(batch.attention_weights());
+    auto lock = shared_.write();
+    const double now = shared_.now();
+    sweep_if_grown(now);
+    for (auto& pattern : patterns) insert(std::move(pattern), now);
+    for (auto& train : trains) insert(std::move(train), now);
+    for (auto& weight : weights) insert(std::move(weight), now);
+  }
+
+  // A store replaces the pattern (and its TTL and last access) whole.
+  void insert(WorkingMemoryPattern&& pattern, double now) {
+    const double expires_at = expiry(now, pattern.ttl.value_or(shared_.ttls().pattern));
+    std::string hash = pattern.pattern_hash;
+    patterns_.insert_or_assign(std::move(hash), Expiring{std::move(pattern), expires_at});
+  }
+  // Every train is kept, after those cached before it.
+  void insert(CachedSpikeTrain&& train, double now) {
+    const double expires_at = expiry(now, train.ttl.value_or(shared_.ttls().spike));
+    const TrainKey key{train.timestamp, next_sequence_++};
+    trains_.emplace(key, Expiring{std::move(train), expires_at});
+  }
+  void insert(AttentionWeights&& weights, double now) {
+    const double expires_at = expiry(now, weights.ttl.value_or(shared_.ttls().attention));
+    std::string context = weights.context;
+    attention_.insert_or_assign(std::move(context), Expiring{std::move(weights), expires_at});
+  }
+
+  // Drops expired records once working memory has doubled since the last
+  // sweep, so a cache fed forever stays as large as its TTLs make it.
+  void sweep_if_grown(double now) {
+    if (patterns_.size() + trains_.size() + attention_.size() < sweep_at_) return;
+    erase_expired(now);
+    sweep_at_ = std::max(kSweepFloor, 2 * (patterns_.size() + trains_.size() + attention_.size()));
+  }
+
+  // --- lookups: the record, if live, with its TTL left ---
+
+  std::optional<WorkingMemoryPattern> do_retrieve_working_memory_pattern(
+      std::string_view pattern_hash) override {
+    auto lock = shared_.read();
+    return find_live(patterns_, pattern_hash);
+  }
+
+  bool do_update_working_memory_access(std::string_view pattern_hash, double now) override {
+    auto lock = shared_.write();
+    const auto found = patterns_.find(pattern_hash);
+    if (found == patterns_.end() || !live(found->second.expires_at, now)) return false;
+    found->second.record.last_accessed = now;
+    return true;
+  }
+
+  std::optional<CachedSpikeTrain> do_retrieve_spike_train(double timestamp) override {
+    auto lock = shared_.read();
+    const double now = shared_.now();
+    // Back from the last train cached at `timestamp`.
+    auto it = trains_.upper_bound(TrainKey{timestamp, std::numeric_limits<std::uint64_t>::max()});
+    while (it != trains_.begin() && (--it)->first.first == timestamp) {
+      if (live(it->second.expires_at, now)) return with_ttl_left(it->second, now);
+    }
+    return std::nullopt;
+  }
+
+  std::vector<CachedSpikeTrain> do_get_spike_trains_since(double since) override {
+    auto lock = shared_.read();
+    const double now = shared_.now();
+    std::vector<CachedSpikeTrain> trains;
+    for (auto it = trains_.lower_bound(TrainKey{since, 0}); it != trains_.end(); ++it) {
+      if (live(it->second.expires_at, now)) trains.push_back(with_ttl_left(it->second, now));
+    }
+    return trains;
+  }
+
+  std::optional<AttentionWeights> do_retrieve_attention_weights(std::string_view context) override {
+    auto lock = shared_.read();
+    return find_live(attention_, context);
+  }
+
+  template <class Map>
+  auto find_live(const Map& map, std::string_view key) const
+      -> std::optional<decltype(map.begin()->second.record)> {
+    const double now = shared_.now();
+    const auto found = map.find(key);
+    if (found == map.end() || !live(found->second.expires_at, now)) return std::nullopt;
+    return with_ttl_left(found->second, now);
+  }
+
+  // --- listings: live records only ---
+
+  template <class Map>
+  auto list_live(const Map& map, std::string_view cursor, std::size_t limit) const {
+    const double now = shared_.now();
+    return list_page(
+        map, cursor, limit, shared_.name(),
+        [now](const auto& entry) { return live(entry.second.expires_at, now); },
+        [now](const auto& entry) { return with_ttl_left(entry.second, now); });
+  }
+
+  Page<WorkingMemoryPattern> do_list_working_memory_patterns(std::string_view cursor,
+                                                             std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_live(patterns_, cursor, limit);
+  }
+  Page<CachedSpikeTrain> do_list_spike_trains(std::string_view cursor, std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_live(trains_, cursor, limit);
+  }
+  Page<AttentionWeights> do_list_attention_weights(std::string_view cursor,
+                                                   std::size_t limit) override {
+    auto lock = shared_.read();
+    return list_live(attention_, cursor, limit);
+  }
+
+  Shared& shared_;
+  std::map<std::string, Expiring<WorkingMemoryPattern>, std::less<>> patterns_;
+  std::map<TrainKey, Expiring<CachedSpikeTrain>> trains_;
+  std::map<std::string, Expiring<AttentionWeights>, std::less<>> attention_;
+  std::uint64_t next_sequence_ = 0;
+  std::size_t sweep_at_ = kSweepFloor;
+};
+
+}  // namespace engram::memory
+
+#endif  // ENGRAM_PLUGINS_MEMORY_WORKING_MEMORY_H_
