@@ -20,6 +20,7 @@
 #include "engram/clock.h"
 #include "engram/errors.h"
 #include "engram/recall.h"
+#include "same_recall.h"
 #include "engram/storage.h"
 
 namespace {
@@ -406,17 +407,6 @@ void fill_recall(const engram::Storage& storage) {
   }
 }
 
-template <class Record>
-void require_same_recall(const engram::Recall<Record>& a, const engram::Recall<Record>& b) {
-  REQUIRE(a.hits.size() == b.hits.size());
-  for (std::size_t i = 0; i < a.hits.size(); ++i) {
-    INFO("hit " << i);
-    CHECK(a.hits[i].record.id == b.hits[i].record.id);
-    CHECK(a.hits[i].score == b.hits[i].score);
-  }
-  CHECK(a.skipped == b.skipped);
-}
-
 void require_same_answers(const engram::Storage& a, const engram::Storage& b,
                           const std::vector<float>& query,
                           std::optional<engram::TimeRange> accessed = std::nullopt) {
@@ -430,16 +420,16 @@ void require_same_answers(const engram::Storage& a, const engram::Storage& b,
       concept_options[3].filter.accessed_between = accessed;
       for (auto& o : concept_options) {
         o.metric = metric;
-        require_same_recall(a.concepts()->nearest_concepts(ArrayView(query), k, o),
-                            b.concepts()->nearest_concepts(ArrayView(query), k, o));
+        engram_test::require_same_recall(a.concepts()->nearest_concepts(ArrayView(query), k, o),
+                                         b.concepts()->nearest_concepts(ArrayView(query), k, o));
       }
       std::vector<engram::EpisodeRecallOptions> episode_options(3);
       episode_options[1].filter.context_hash = "ctx1";
       episode_options[2].filter.min_score = 0.5;
       for (auto& o : episode_options) {
         o.metric = metric;
-        require_same_recall(a.episodes()->nearest_episodes(ArrayView(query), k, o),
-                            b.episodes()->nearest_episodes(ArrayView(query), k, o));
+        engram_test::require_same_recall(a.episodes()->nearest_episodes(ArrayView(query), k, o),
+                                         b.episodes()->nearest_episodes(ArrayView(query), k, o));
       }
     }
   }

@@ -22,6 +22,7 @@
 #include "engram/errors.h"
 #include "engram/maintenance.h"
 #include "engram/recall.h"
+#include "same_recall.h"
 #include "engram/storage.h"
 #include "sqlite_test_util.h"
 
@@ -130,32 +131,19 @@ std::vector<EpisodeRecallOptions> episode_options() {
   return all;
 }
 
-// The same hits (ids and bit-identical scores) in the same order, and the
-// same skipped count.
-template <class Record>
-void require_same(const engram::Recall<Record>& a, const engram::Recall<Record>& b) {
-  REQUIRE(a.hits.size() == b.hits.size());
-  for (std::size_t i = 0; i < a.hits.size(); ++i) {
-    INFO("hit " << i);
-    CHECK(a.hits[i].record.id == b.hits[i].record.id);
-    CHECK(a.hits[i].score == b.hits[i].score);
-  }
-  CHECK(a.skipped == b.skipped);
-}
-
 // Every query of the lists on `a` and `b` gives the same answer.
 void require_same_answers(const engram::Storage& a, const engram::Storage& b,
                           const std::vector<float>& query) {
   for (const std::size_t k : {std::size_t{1}, std::size_t{10}, std::size_t{1000}}) {
     for (const ConceptRecallOptions& o : concept_options()) {
       INFO("concepts, k " << k << ", metric " << engram::recall_metric_name(o.metric));
-      require_same(a.concepts()->nearest_concepts(ArrayView(query), k, o),
-                   b.concepts()->nearest_concepts(ArrayView(query), k, o));
+      engram_test::require_same_recall(a.concepts()->nearest_concepts(ArrayView(query), k, o),
+                                       b.concepts()->nearest_concepts(ArrayView(query), k, o));
     }
     for (const EpisodeRecallOptions& o : episode_options()) {
       INFO("episodes, k " << k << ", metric " << engram::recall_metric_name(o.metric));
-      require_same(a.episodes()->nearest_episodes(ArrayView(query), k, o),
-                   b.episodes()->nearest_episodes(ArrayView(query), k, o));
+      engram_test::require_same_recall(a.episodes()->nearest_episodes(ArrayView(query), k, o),
+                                       b.episodes()->nearest_episodes(ArrayView(query), k, o));
     }
   }
 }
