@@ -23,23 +23,14 @@ namespace engram::memory {
 // The working-memory TTLs, in seconds: the seed's RedisStorage values; the
 // bytes recall keeps its matrices in (recall_index.h).
 struct MemoryOptions {
-  double pattern_ttl = 3600.0;
-  double attention_ttl = 600.0;
-  double spike_ttl = 300.0;
+  double pattern_ttl = kDefaultPatternTtl;
+  double attention_ttl = kDefaultAttentionTtl;
+  double spike_ttl = kDefaultSpikeTtl;
   std::int64_t recall_cache_bytes = static_cast<std::int64_t>(kDefaultRecallCacheBytes);
 };
 
 inline const auto kOptions =
-    OptionTable<MemoryOptions>()
-        .add("pattern_ttl", &MemoryOptions::pattern_ttl,
-             "seconds a working-memory pattern lives after its store",
-             in_range(kMinTtlSeconds, kMaxTtlSeconds))
-        .add("attention_ttl", &MemoryOptions::attention_ttl,
-             "seconds attention weights live after their store",
-             in_range(kMinTtlSeconds, kMaxTtlSeconds))
-        .add("spike_ttl", &MemoryOptions::spike_ttl,
-             "seconds a cached spike train lives when cache_spike_train gives no ttl",
-             in_range(kMinTtlSeconds, kMaxTtlSeconds))
+    with_working_memory_ttls(OptionTable<MemoryOptions>())
         .add("recall_cache_bytes", &MemoryOptions::recall_cache_bytes,
              "bytes of embeddings recall keeps in a matrix per role (4 per float plus norm, id "
              "and filter columns per row); past it a recall scans the records; 0 never keeps one",

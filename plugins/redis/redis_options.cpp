@@ -30,7 +30,7 @@ timeval timeval_of(double seconds) {
 
 const OptionTable<RedisOptions>& option_table() {
   static const auto kOptions =
-      OptionTable<RedisOptions>()
+      with_working_memory_ttls(OptionTable<RedisOptions>())
           .add("host", &RedisOptions::host, "server host name or address")
           .add("port", &RedisOptions::port, "server TCP port", in_range(1, 65535))
           .add("db", &RedisOptions::db, "database number (SELECT)", at_least(0))
@@ -62,15 +62,6 @@ const OptionTable<RedisOptions>& option_table() {
                "seconds one round trip (commands sent together and all their replies) may take "
                "in all, however the server dribbles its bytes",
                in_range(kMinTimeoutSeconds, kMaxTimeoutSeconds))
-          .add("pattern_ttl", &RedisOptions::pattern_ttl,
-               "seconds a working-memory pattern lives after its store",
-               in_range(kMinTtlSeconds, kMaxTtlSeconds))
-          .add("attention_ttl", &RedisOptions::attention_ttl,
-               "seconds attention weights live after their store",
-               in_range(kMinTtlSeconds, kMaxTtlSeconds))
-          .add("spike_ttl", &RedisOptions::spike_ttl,
-               "seconds a cached spike train lives when cache_spike_train gives no ttl",
-               in_range(kMinTtlSeconds, kMaxTtlSeconds))
           .add("max_reply_bytes", &RedisOptions::max_reply_bytes,
                "largest reply a call accepts; larger is CorruptData before it is buffered",
                at_least(1))

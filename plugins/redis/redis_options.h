@@ -21,6 +21,7 @@
 #include "engram/json.h"
 #include "engram/options.h"
 #include "engram/record_limits.h"
+#include "engram/ttl_limits.h"
 #include "round_trip.h"
 
 namespace engram::redis {
@@ -41,9 +42,9 @@ struct RedisOptions {
   double retry_delay = 0.1;
   double connect_timeout = 2.0;
   double command_timeout = 2.0;
-  double pattern_ttl = 3600.0;
-  double attention_ttl = 600.0;
-  double spike_ttl = 300.0;
+  double pattern_ttl = kDefaultPatternTtl;
+  double attention_ttl = kDefaultAttentionTtl;
+  double spike_ttl = kDefaultSpikeTtl;
   std::int64_t max_reply_bytes = std::int64_t{512} << 20;
   std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
 };
