@@ -1,5 +1,6 @@
 #include "engram/array.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -9,11 +10,19 @@
 namespace engram {
 namespace {
 
-// Zero-filled bytes, aligned for every dtype (operator new[] gives at least
-// __STDCPP_DEFAULT_NEW_ALIGNMENT__, 16 on x86-64).
+// `nbytes` bytes aligned for every dtype, in one allocation with their
+// shared_ptr's control block (std::max_align_t elements). Zero-filled, or
+// left uninitialized for a caller that overwrites them all at once (a copy:
+// zero-filling first would write every byte twice).
+using Block = std::max_align_t;
+std::size_t blocks_for(std::size_t nbytes) { return (nbytes + sizeof(Block) - 1) / sizeof(Block); }
 std::shared_ptr<void> allocate(std::size_t nbytes) {
   if (nbytes == 0) return nullptr;
-  return std::shared_ptr<std::byte[]>(new std::byte[nbytes]());
+  return std::make_shared<Block[]>(blocks_for(nbytes));
+}
+std::shared_ptr<void> allocate_for_overwrite(std::size_t nbytes) {
+  if (nbytes == 0) return nullptr;
+  return std::make_shared_for_overwrite<Block[]>(blocks_for(nbytes));
 }
 
 bool aligned_for(const void* data, DType dtype) noexcept {
@@ -100,7 +109,10 @@ Array::Array(const std::vector<bool>& values, Shape shape) : Array(DType::kBool,
   for (std::size_t i = 0; i < values.size(); ++i) out[i] = values[i];
 }
 
-Array::Array(const ArrayView& view) : Array(view.dtype(), view.shape()) {
+Array::Array(const ArrayView& view)
+    : dtype_(view.dtype()), shape_(view.shape()), nbytes_(view.nbytes()) {
+  owner_ = allocate_for_overwrite(nbytes_);
+  data_ = owner_.get();
   if (nbytes_ != 0) std::memcpy(data_, view.data(), nbytes_);
 }
 
@@ -121,7 +133,13 @@ Array Array::adopt(DType dtype, Shape shape, std::shared_ptr<void> owner, void* 
   return array;
 }
 
-Array::Array(const Array& other) : Array(other.view()) {}
+// Not through view(): that would copy the shape once more.
+Array::Array(const Array& other)
+    : dtype_(other.dtype_), shape_(other.shape_), nbytes_(other.nbytes_) {
+  owner_ = allocate_for_overwrite(nbytes_);
+  data_ = owner_.get();
+  if (nbytes_ != 0) std::memcpy(data_, other.data_, nbytes_);
+}
 
 Array& Array::operator=(const Array& other) {
   if (this != &other) *this = Array(other);
@@ -140,7 +158,9 @@ Array::Array(Array&& other) noexcept
 Array& Array::operator=(Array&& other) noexcept {
   if (this != &other) {
     dtype_ = other.dtype_;
-    shape_ = std::move(other.shape_);
+    // Swapped, not moved: `other` is left with this array's old shape
+    // buffer, which reset() reuses for {0} without an allocation.
+    shape_.swap(other.shape_);
     owner_ = std::move(other.owner_);
     data_ = other.data_;
     nbytes_ = other.nbytes_;
@@ -153,7 +173,7 @@ Array::~Array() = default;
 
 void Array::reset() noexcept {
   dtype_ = DType::kFloat64;
-  shape_ = Shape{0};
+  shape_.assign(1, 0);  // {0}, in the buffer it has when it has one
   owner_.reset();
   data_ = nullptr;
   nbytes_ = 0;

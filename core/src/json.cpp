@@ -20,24 +20,34 @@ void check_json_object(const Json& value, std::string_view what) {
                             printable(text) + "'");
     }
   };
-  // Iterative walk: deeply nested input must not exhaust the stack.
-  std::vector<const Json*> pending{&value};
-  while (!pending.empty()) {
-    const Json* node = pending.back();
-    pending.pop_back();
-    if (node->is_number_float() && !std::isfinite(node->get<double>())) {
+  // Iterative walk: deeply nested input must not exhaust the stack. Scalars
+  // are checked where they are met and only nested containers wait in
+  // `pending`, so flat metadata (the usual kind) is checked without an
+  // allocation.
+  std::vector<const Json*> pending;
+  const auto visit = [&](const Json& node) {
+    if (node.is_number_float() && !std::isfinite(node.get<double>())) {
       throw InvalidArgument(std::string(what) +
                             " holds a non-finite number, which JSON cannot keep");
     }
-    if (node->is_string()) check_string(node->get_ref<const std::string&>());
-    if (node->is_object()) {
-      for (const auto& [key, child] : node->items()) {
+    if (node.is_string()) check_string(node.get_ref<const std::string&>());
+    if (node.is_structured() && !node.empty()) pending.push_back(&node);
+  };
+  const auto visit_children = [&](const Json& node) {
+    if (node.is_object()) {
+      for (const auto& [key, child] : node.items()) {
         check_string(key);
-        pending.push_back(&child);
+        visit(child);
       }
-    } else if (node->is_array()) {
-      for (const auto& child : *node) pending.push_back(&child);
+    } else if (node.is_array()) {
+      for (const auto& child : node) visit(child);
     }
+  };
+  visit_children(value);
+  while (!pending.empty()) {
+    const Json* node = pending.back();
+    pending.pop_back();
+    visit_children(*node);
   }
 }
 

@@ -80,11 +80,12 @@ inline void tie(LearningEvent&, const std::shared_ptr<const void>&) {}
 inline void tie(Relationship&, const std::shared_ptr<const void>&) {}
 inline void tie(PerformanceMetrics&, const std::shared_ptr<const void>&) {}
 
+// The record, if there is one, tied in place: a caller that then returns it
+// by name moves nothing (a moved Array allocates the {0} shape its source
+// is left with, and this is every single-record lookup's path).
 template <class Record>
-std::optional<Record> tied(std::optional<Record> record,
-                           const std::shared_ptr<const void>& library) {
+void tie(std::optional<Record>& record, const std::shared_ptr<const void>& library) {
   if (record && library) tie(*record, library);
-  return record;
 }
 
 template <class Record>

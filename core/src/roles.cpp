@@ -64,7 +64,9 @@ void WorkingMemory::store_working_memory_pattern(std::string_view pattern_hash, 
 std::optional<WorkingMemoryPattern> WorkingMemory::retrieve_working_memory_pattern(
     std::string_view pattern_hash) {
   check_id(pattern_hash, "pattern_hash");
-  return detail::tied(do_retrieve_working_memory_pattern(pattern_hash), library_);
+  auto record = do_retrieve_working_memory_pattern(pattern_hash);
+  detail::tie(record, library_);
+  return record;
 }
 
 bool WorkingMemory::update_working_memory_access(std::string_view pattern_hash) {
@@ -83,7 +85,9 @@ void WorkingMemory::cache_spike_train(double timestamp, ArrayView spike_data,
 
 std::optional<CachedSpikeTrain> WorkingMemory::retrieve_spike_train(double timestamp) {
   check_finite(timestamp, "timestamp");
-  return detail::tied(do_retrieve_spike_train(timestamp), library_);
+  auto record = do_retrieve_spike_train(timestamp);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::vector<CachedSpikeTrain> WorkingMemory::get_recent_spike_trains(double time_window) {
@@ -102,7 +106,9 @@ void WorkingMemory::store_attention_weights(std::string_view context, ArrayView 
 std::optional<AttentionWeights> WorkingMemory::retrieve_attention_weights(
     std::string_view context) {
   check_id(context, "context");
-  return detail::tied(do_retrieve_attention_weights(context), library_);
+  auto record = do_retrieve_attention_weights(context);
+  detail::tie(record, library_);
+  return record;
 }
 
 void WorkingMemory::store_batch(const WorkingMemoryBatch& batch) {
@@ -157,7 +163,9 @@ std::int64_t EpisodeStore::store_episode(const Json& experience_data, double per
 
 std::optional<Episode> EpisodeStore::retrieve_episode(std::int64_t episode_id) {
   if (episode_id <= 0) return std::nullopt;  // no episode ever has such an id
-  return detail::tied(do_retrieve_episode(episode_id), library_);
+  auto record = do_retrieve_episode(episode_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::vector<Episode> EpisodeStore::get_episodes_by_context(std::string_view context_hash,
@@ -273,12 +281,16 @@ std::int64_t ConceptStore::store_concept(std::string_view name, ArrayView embedd
 
 std::optional<Concept> ConceptStore::retrieve_concept(std::int64_t concept_id) {
   if (concept_id <= 0) return std::nullopt;
-  return detail::tied(do_retrieve_concept(concept_id), library_);
+  auto record = do_retrieve_concept(concept_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::optional<Concept> ConceptStore::retrieve_concept_by_name(std::string_view name) {
   check_text(name, "concept name");
-  return detail::tied(do_retrieve_concept_by_name(name, now()), library_);
+  auto record = do_retrieve_concept_by_name(name, now());
+  detail::tie(record, library_);
+  return record;
 }
 
 std::vector<Concept> ConceptStore::search_concepts(std::string_view query, std::size_t limit) {
@@ -370,7 +382,9 @@ std::string TraceStore::store_network_snapshot(double timestamp, ArrayView adjac
 std::optional<NetworkSnapshot> TraceStore::retrieve_network_snapshot(
     std::string_view snapshot_id) {
   check_id(snapshot_id, "snapshot_id");
-  return detail::tied(do_retrieve_network_snapshot(snapshot_id), library_);
+  auto record = do_retrieve_network_snapshot(snapshot_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::vector<std::string> TraceStore::get_network_snapshots_in_range(double start_time,
@@ -394,7 +408,9 @@ std::string TraceStore::store_spike_train(double timestamp, ArrayView spike_time
 
 std::optional<SpikeTrainData> TraceStore::retrieve_spike_train(std::string_view train_id) {
   check_id(train_id, "train_id");
-  return detail::tied(do_retrieve_spike_train(train_id), library_);
+  auto record = do_retrieve_spike_train(train_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::string TraceStore::store_compressed_spike_train(double timestamp, ArrayView spike_data,
@@ -407,7 +423,9 @@ std::string TraceStore::store_compressed_spike_train(double timestamp, ArrayView
 std::optional<CompressedSpikeTrain> TraceStore::retrieve_compressed_spike_train(
     std::string_view train_id) {
   check_id(train_id, "train_id");
-  return detail::tied(do_retrieve_compressed_spike_train(train_id), library_);
+  auto record = do_retrieve_compressed_spike_train(train_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::string TraceStore::store_reservoir_states(double timestamp, ArrayView reservoir_states,
@@ -420,7 +438,9 @@ std::string TraceStore::store_reservoir_states(double timestamp, ArrayView reser
 
 std::optional<ReservoirStates> TraceStore::retrieve_reservoir_states(std::string_view state_id) {
   check_id(state_id, "state_id");
-  return detail::tied(do_retrieve_reservoir_states(state_id), library_);
+  auto record = do_retrieve_reservoir_states(state_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::string TraceStore::store_layer_outputs(double timestamp,
@@ -432,7 +452,9 @@ std::string TraceStore::store_layer_outputs(double timestamp,
 
 std::optional<LayerOutputs> TraceStore::retrieve_layer_outputs(std::string_view output_id) {
   check_id(output_id, "output_id");
-  return detail::tied(do_retrieve_layer_outputs(output_id), library_);
+  auto record = do_retrieve_layer_outputs(output_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::string TraceStore::store_plasticity_trace(double timestamp, ArrayView synapse_changes,
@@ -445,7 +467,9 @@ std::string TraceStore::store_plasticity_trace(double timestamp, ArrayView synap
 
 std::optional<PlasticityTrace> TraceStore::retrieve_plasticity_trace(std::string_view trace_id) {
   check_id(trace_id, "trace_id");
-  return detail::tied(do_retrieve_plasticity_trace(trace_id), library_);
+  auto record = do_retrieve_plasticity_trace(trace_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::string TraceStore::store_homeostatic_trace(double timestamp, ArrayView homeostatic_changes,
@@ -459,7 +483,9 @@ std::string TraceStore::store_homeostatic_trace(double timestamp, ArrayView home
 std::optional<HomeostaticTrace> TraceStore::retrieve_homeostatic_trace(
     std::string_view trace_id) {
   check_id(trace_id, "trace_id");
-  return detail::tied(do_retrieve_homeostatic_trace(trace_id), library_);
+  auto record = do_retrieve_homeostatic_trace(trace_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 std::string TraceStore::store_performance_metrics(double timestamp,
@@ -473,7 +499,9 @@ std::string TraceStore::store_performance_metrics(double timestamp,
 std::optional<PerformanceMetrics> TraceStore::retrieve_performance_metrics(
     std::string_view metrics_id) {
   check_id(metrics_id, "metrics_id");
-  return detail::tied(do_retrieve_performance_metrics(metrics_id), library_);
+  auto record = do_retrieve_performance_metrics(metrics_id);
+  detail::tie(record, library_);
+  return record;
 }
 
 TraceBatchIds TraceStore::store_batch(const TraceBatch& batch) {

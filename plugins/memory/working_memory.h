@@ -47,13 +47,19 @@ struct Expiring {
 template <class Record>
 Expiring(Record, double) -> Expiring<Record>;
 
-// A copy of the record with the time it has left (at least a millisecond,
-// so that a put of it is a valid store).
+// The time a record has left (at least a millisecond, so that a put of it
+// is a valid store).
+template <class Record>
+Millis ttl_left(const Expiring<Record>& entry, double now) {
+  const double left = std::min(entry.expires_at - now, kMaxTtlSeconds);
+  return std::max(Millis(1), std::chrono::round<Millis>(std::chrono::duration<double>(left)));
+}
+
+// A copy of the record with the time it has left.
 template <class Record>
 Record with_ttl_left(const Expiring<Record>& entry, double now) {
-  const double left = std::min(entry.expires_at - now, kMaxTtlSeconds);
   Record record = entry.record;
-  record.ttl = std::max(Millis(1), std::chrono::round<Millis>(std::chrono::duration<double>(left)));
+  record.ttl = ttl_left(entry, now);
   return record;
 }
 
@@ -89,6 +95,11 @@ class MemoryWorkingMemory final : public WorkingMemory {
   static constexpr std::size_t kSweepFloor = 4096;
 
   // --- stores: copy outside the lock, then insert under it ---
+  //
+  // The copy is made where it is kept (an Expiring built from owned()'s
+  // result, which is not moved) and replaces a stored record by move
+  // assignment, so a store allocates the array's bytes, its shape and the
+  // metadata's nodes and nothing else.
 
   void do_store_working_memory_pattern(const WorkingMemoryPatternView& record) override {
     store(record);
@@ -98,7 +109,7 @@ class MemoryWorkingMemory final : public WorkingMemory {
 
   template <class View>
   void store(const View& record) {
-    auto stored = owned(record);
+    Expiring<decltype(owned(record))> stored{owned(record), 0.0};
     auto lock = shared_.write();
     const double now = shared_.now();
     sweep_if_grown(now);
@@ -112,27 +123,36 @@ class MemoryWorkingMemory final : public WorkingMemory {
     auto lock = shared_.write();
     const double now = shared_.now();
     sweep_if_grown(now);
-    for (auto& pattern : patterns) insert(std::move(pattern), now);
-    for (auto& train : trains) insert(std::move(train), now);
-    for (auto& weight : weights) insert(std::move(weight), now);
+    for (auto& pattern : patterns) insert(Expiring{std::move(pattern), 0.0}, now);
+    for (auto& train : trains) insert(Expiring{std::move(train), 0.0}, now);
+    for (auto& weight : weights) insert(Expiring{std::move(weight), 0.0}, now);
   }
 
   // A store replaces the pattern (and its TTL and last access) whole.
-  void insert(WorkingMemoryPattern&& pattern, double now) {
-    const double expires_at = expiry(now, pattern.ttl.value_or(shared_.ttls().pattern));
-    std::string hash = pattern.pattern_hash;
-    patterns_.insert_or_assign(std::move(hash), Expiring{std::move(pattern), expires_at});
+  void insert(Expiring<WorkingMemoryPattern>&& entry, double now) {
+    entry.expires_at = expiry(now, entry.record.ttl.value_or(shared_.ttls().pattern));
+    replace(patterns_, entry.record.pattern_hash, std::move(entry));
   }
   // Every train is kept, after those cached before it.
-  void insert(CachedSpikeTrain&& train, double now) {
-    const double expires_at = expiry(now, train.ttl.value_or(shared_.ttls().spike));
-    const TrainKey key{train.timestamp, next_sequence_++};
-    trains_.emplace(key, Expiring{std::move(train), expires_at});
+  void insert(Expiring<CachedSpikeTrain>&& entry, double now) {
+    entry.expires_at = expiry(now, entry.record.ttl.value_or(shared_.ttls().spike));
+    const TrainKey key{entry.record.timestamp, next_sequence_++};
+    trains_.emplace(key, std::move(entry));
   }
-  void insert(AttentionWeights&& weights, double now) {
-    const double expires_at = expiry(now, weights.ttl.value_or(shared_.ttls().attention));
-    std::string context = weights.context;
-    attention_.insert_or_assign(std::move(context), Expiring{std::move(weights), expires_at});
+  void insert(Expiring<AttentionWeights>&& entry, double now) {
+    entry.expires_at = expiry(now, entry.record.ttl.value_or(shared_.ttls().attention));
+    replace(attention_, entry.record.context, std::move(entry));
+  }
+  // `map[key] = entry` in one lookup, assigning over the entry a key has.
+  template <class Map>
+  static void replace(Map& map, const std::string& key, typename Map::mapped_type&& entry) {
+    const auto found = map.lower_bound(key);
+    if (found != map.end() && found->first == key) {
+      found->second = std::move(entry);
+    } else {
+      std::string stored_key = key;  // copied before `entry`, which holds it, moves
+      map.emplace_hint(found, std::move(stored_key), std::move(entry));
+    }
   }
 
   // Drops expired records once working memory has doubled since the last
@@ -190,8 +210,13 @@ class MemoryWorkingMemory final : public WorkingMemory {
       -> std::optional<decltype(map.begin()->second.record)> {
     const double now = shared_.now();
     const auto found = map.find(key);
-    if (found == map.end() || !live(found->second.expires_at, now)) return std::nullopt;
-    return with_ttl_left(found->second, now);
+    // One named result, so that it is returned without a move.
+    std::optional<decltype(map.begin()->second.record)> record;
+    if (found != map.end() && live(found->second.expires_at, now)) {
+      record.emplace(found->second.record);
+      record->ttl = ttl_left(found->second, now);
+    }
+    return record;
   }
 
   // --- listings: live records only ---

@@ -71,7 +71,12 @@ void store_pattern_engram(benchmark::State& state) {
 
 void retrieve_pattern_raw(benchmark::State& state) {
   RawMap raw;
-  for (int i = 0; i < kKeys; ++i) raw.map[key_of(i)] = RawPattern{pattern_values(), 1.0, {}};
+  // The metadata the engram side stores (store_working_memory_pattern's
+  // default, an empty object) and so must hand back: a raw side holding a
+  // null Json instead would copy less than the engram side is asked to.
+  for (int i = 0; i < kKeys; ++i) {
+    raw.map[key_of(i)] = RawPattern{pattern_values(), 1.0, Json::object()};
+  }
   std::int64_t i = 0;
   time_loop(state, Compare::kRawBaseline, kRetrieveWorkingMemoryPattern.name, {}, [&] {
     RawPattern copy;
