@@ -21,9 +21,11 @@
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
 namespace engram::hdf5 {
@@ -54,6 +56,24 @@ struct JournaledFile {
   std::string failed_path;  // what it wrote: the file or the journal
   bool abandoned = false;   // writes dropped, journal kept (abandon())
 };
+
+// The files open on this driver: state_of() tells its files from other
+// drivers' by their handle, without copying the file's access properties.
+std::mutex live_mutex;
+std::unordered_set<const void*> live_files;
+
+void add_live(const JournaledFile* f) {
+  std::lock_guard<std::mutex> lock(live_mutex);
+  live_files.insert(f);
+}
+void remove_live(const JournaledFile* f) {
+  std::lock_guard<std::mutex> lock(live_mutex);
+  live_files.erase(f);
+}
+bool is_live(const void* handle) {
+  std::lock_guard<std::mutex> lock(live_mutex);
+  return live_files.count(handle) != 0;
+}
 
 // The last failed system call of the driver on this thread.
 thread_local std::optional<IoFailure> last_failure;
@@ -271,6 +291,15 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
   // HDF5 first tries a create as an open without O_CREAT: that failure is
   // not the call's.
   if (last_failure && std::strcmp(last_failure->doing, "opening") == 0) last_failure.reset();
+  try {
+    add_live(f);
+  } catch (const std::bad_alloc&) {
+    if (f->journal_fd >= 0) ::close(f->journal_fd);
+    ::close(fd);
+    delete f;
+    push_error(H5E_CANTALLOC, "out of memory", ENOMEM);
+    return nullptr;
+  }
   return &f->pub;
 }
 
@@ -287,6 +316,7 @@ herr_t driver_close(H5FD_t* file) {
   }
   if (::close(f->fd) != 0) result = -1;
   if (result < 0) push_error(H5E_CANTCLOSEFILE, "unable to close file", errno);
+  remove_live(f);
   delete f;
   return result;
 }
@@ -536,21 +566,15 @@ bool recover(const std::filesystem::path& file) {
 namespace {
 
 // The driver's state of an open file; nullptr when it is not on this driver.
+// (Another driver's handle is not a JournaledFile: only the address is
+// compared before it is known to be one of ours.)
 JournaledFile* state_of(hid_t file) noexcept {
-  hid_t fapl = H5Fget_access_plist(file);
-  if (fapl < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return nullptr;
-  }
-  const hid_t driver = H5Pget_driver(fapl);
-  H5Pclose(fapl);
-  static Registration& registration = registered();
   void* handle = nullptr;
-  if (driver != registration.id || H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0) {
+  if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == nullptr) {
     H5Eclear2(H5E_DEFAULT);
     return nullptr;
   }
-  return static_cast<JournaledFile*>(handle);
+  return is_live(handle) ? static_cast<JournaledFile*>(handle) : nullptr;
 }
 
 }  // namespace
