@@ -33,23 +33,47 @@ std::int64_t count_unique(const ArrayView& ids) {
     std::sort(values.begin(), values.end());
     return static_cast<std::int64_t>(std::unique(values.begin(), values.end()) - values.begin());
   }
-  std::vector<std::uint64_t> values(ids.size(), 0);
-  for (std::size_t i = 0; i < values.size(); ++i) std::memcpy(&values[i], bytes + i * size, size);
-  if (values.empty()) return 0;
-  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-  if (*hi - *lo < 8 * values.size() + 4096) {
-    std::vector<bool> seen(*hi - *lo + 1, false);
-    std::int64_t distinct = 0;
-    for (const std::uint64_t v : values) {
-      if (!seen[v - *lo]) {
-        seen[v - *lo] = true;
-        ++distinct;
-      }
+  if (ids.size() == 0) return 0;
+  // Each value's bits, zero-extended (a fixed-size copy per width, so the
+  // compiler inlines it).
+  const auto value_at = [&]<std::size_t kSize>(std::size_t i) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, bytes + i * kSize, kSize);
+    return v;
+  };
+  const auto count = [&]<std::size_t kSize>() -> std::int64_t {
+    const std::size_t n = ids.size();
+    std::uint64_t lo = value_at.template operator()<kSize>(0), hi = lo;
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::uint64_t v = value_at.template operator()<kSize>(i);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
     }
-    return distinct;
+    if (hi - lo < 8 * n + 4096) {
+      std::vector<unsigned char> seen(hi - lo + 1, 0);
+      std::int64_t distinct = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        unsigned char& s = seen[value_at.template operator()<kSize>(i) - lo];
+        distinct += s ^ 1;
+        s = 1;
+      }
+      return distinct;
+    }
+    std::vector<std::uint64_t> values(n);
+    for (std::size_t i = 0; i < n; ++i) values[i] = value_at.template operator()<kSize>(i);
+    std::sort(values.begin(), values.end());
+    return static_cast<std::int64_t>(std::unique(values.begin(), values.end()) - values.begin());
+  };
+  switch (size) {
+    case 1:
+      return count.template operator()<1>();
+    case 2:
+      return count.template operator()<2>();
+    case 4:
+      return count.template operator()<4>();
+    default:
+      return count.template operator()<8>();
   }
-  std::sort(values.begin(), values.end());
-  return static_cast<std::int64_t>(std::unique(values.begin(), values.end()) - values.begin());
 }
 
 double mean_of(const ArrayView& a, double* stddev) {
