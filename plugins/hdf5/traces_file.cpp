@@ -41,7 +41,8 @@ File::File(std::string backend, Hdf5Options options, std::shared_ptr<const Clock
       options_(std::move(options)),
       clock_(clock ? std::move(clock) : system_clock()),
       path_(options_.file_path),
-      codec_(codec_named(options_.compression, options_.compression_opts, backend_)) {
+      codec_(codec_named(options_.compression, options_.compression_opts, backend_)),
+      record_limit_(effective_record_limit(options_.max_record_bytes)) {
   if (options_.chunk_size < 1) {
     throw ConfigError("chunk_size must be at least 1, got " + std::to_string(options_.chunk_size),
                       backend_);

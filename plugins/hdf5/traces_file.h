@@ -154,10 +154,9 @@ class File {
   // The number of links in the group `path`.
   std::size_t count(const char* path) const;
 
-  // The effective max_record_bytes.
-  std::uint64_t record_limit() const noexcept {
-    return effective_record_limit(options_.max_record_bytes);
-  }
+  // The effective max_record_bytes (computed once: it asks the system for
+  // the machine's memory).
+  std::uint64_t record_limit() const noexcept { return record_limit_; }
 
  private:
   // Rolls back a store a crash or a failed write interrupted.
@@ -187,6 +186,7 @@ class File {
   std::shared_ptr<const Clock> clock_;
   fs::path path_;
   Codec codec_;
+  std::uint64_t record_limit_;
   Hid file_;
 };
 
