@@ -160,20 +160,27 @@ std::string Records::put(const NetworkSnapshotView& r, std::vector<Created>& cre
   return id;
 }
 
+std::optional<Hid> Records::open_record(const char* group_path, const std::string& id,
+                                        const char* what) {
+  const std::string path = std::string(group_path) + '/' + id;
+  Hid group(H5Gopen2(file_.id(), path.c_str(), H5P_DEFAULT), H5Gclose);
+  if (group) return group;
+  if (!file_.exists(file_.id(), path)) return std::nullopt;
+  return open_group(file_.id(), path, file_.backend(), what + id);
+}
+
 std::optional<NetworkSnapshot> Records::get_snapshot(const std::string& id) {
-  Hid topology = file_.open_group(kTopology);
-  if (!file_.exists(topology.get(), id)) return std::nullopt;
+  std::optional<Hid> top = open_record(kTopology, id, "opening snapshot ");
+  if (!top) return std::nullopt;
   NetworkSnapshot r;
   r.id = id;
-  Hid top = open_group(topology.get(), id, file_.backend(), "opening snapshot " + id);
-  Attributes a(file_, top.get());
+  Attributes a(file_, top->get());
   r.timestamp = a.get_double("timestamp");
   r.metadata = object_of(a, kMetaPrefix, kMetadataJson);
-  r.adjacency_matrix = read_array(file_, top.get(), "adjacency");
-  Hid weights = file_.open_group(std::string(kWeights) + '/' + id);
-  r.weight_matrix = read_array(file_, weights.get(), "weights");
-  Hid states = file_.open_group(std::string(kNeuronStates) + '/' + id);
-  r.neuron_states = read_array(file_, states.get(), "states");
+  r.adjacency_matrix = read_array(file_, top->get(), "adjacency");
+  r.weight_matrix = read_array(file_, file_.id(), std::string(kWeights) + '/' + id + "/weights");
+  r.neuron_states =
+      read_array(file_, file_.id(), std::string(kNeuronStates) + '/' + id + "/states");
   return r;
 }
 
@@ -207,9 +214,9 @@ std::string Records::put(const SpikeTrainDataView& r, std::vector<Created>& crea
 }
 
 std::optional<SpikeTrainData> Records::get_train(const std::string& id) {
-  Hid parent = file_.open_group(kRawTrains);
-  if (!file_.exists(parent.get(), id)) return std::nullopt;
-  Hid group = open_group(parent.get(), id, file_.backend(), "opening spike train " + id);
+  std::optional<Hid> found = open_record(kRawTrains, id, "opening spike train ");
+  if (!found) return std::nullopt;
+  const Hid& group = *found;
   SpikeTrainData r;
   r.id = id;
   Attributes a(file_, group.get());
@@ -360,9 +367,9 @@ std::string Records::put(const LayerOutputsView& r, std::vector<Created>& create
 }
 
 std::optional<LayerOutputs> Records::get_outputs(const std::string& id) {
-  Hid parent = file_.open_group(kLayerOutputs);
-  if (!file_.exists(parent.get(), id)) return std::nullopt;
-  Hid group = open_group(parent.get(), id, file_.backend(), "opening layer outputs " + id);
+  std::optional<Hid> found = open_record(kLayerOutputs, id, "opening layer outputs ");
+  if (!found) return std::nullopt;
+  const Hid& group = *found;
   LayerOutputs r;
   r.id = id;
   r.timestamp = Attributes(file_, group.get()).get_double("timestamp");
@@ -394,9 +401,9 @@ std::string Records::put(const PerformanceMetrics& r, std::vector<Created>& crea
 }
 
 std::optional<PerformanceMetrics> Records::get_metrics(const std::string& id) {
-  Hid parent = file_.open_group(kPerformance);
-  if (!file_.exists(parent.get(), id)) return std::nullopt;
-  Hid group = open_group(parent.get(), id, file_.backend(), "opening performance metrics " + id);
+  std::optional<Hid> found = open_record(kPerformance, id, "opening performance metrics ");
+  if (!found) return std::nullopt;
+  const Hid& group = *found;
   PerformanceMetrics r;
   r.id = id;
   Attributes a(file_, group.get());
