@@ -143,11 +143,7 @@ std::string Records::put(const NetworkSnapshotView& r, std::vector<Created>& cre
       free_id({kTopology, kWeights, kNeuronStates}, r.id, seed_id_prefix(r), r.timestamp);
   const auto part = [&](const char* group_path, const char* dataset, const ArrayView& array,
                         bool with_metadata) {
-    Hid parent = file_.open_group(group_path);
-    Hid lcpl = file_.link_plist();
-    Hid group =
-        create_group(parent.get(), id, lcpl.get(), file_.backend(), "creating snapshot " + id);
-    created.push_back({group_path, id});
+    Hid group = create_record(group_path, id, "creating snapshot ", created);
     Attributes a(file_, group.get());
     a.put_double("timestamp", r.timestamp);
     a.put_ints("shape", shape_ints(array.shape()));
@@ -158,6 +154,14 @@ std::string Records::put(const NetworkSnapshotView& r, std::vector<Created>& cre
   part(kWeights, "weights", r.weight_matrix, false);
   part(kNeuronStates, "states", r.neuron_states, false);
   return id;
+}
+
+Hid Records::create_record(const char* group_path, const std::string& id, const char* what,
+                           std::vector<Created>& created) {
+  Hid parent = file_.open_group(group_path);
+  Hid group = create_group(parent.get(), id, file_.link_plist(), file_.backend(), what + id);
+  created.push_back({group_path, id});
+  return group;
 }
 
 std::optional<Hid> Records::open_record(const char* group_path, const std::string& id,
@@ -197,11 +201,7 @@ std::vector<std::string> Records::snapshots_in_range(double start, double end) {
 
 std::string Records::put(const SpikeTrainDataView& r, std::vector<Created>& created) {
   const std::string id = free_id({kRawTrains}, r.id, seed_id_prefix(r), r.timestamp);
-  Hid parent = file_.open_group(kRawTrains);
-  Hid lcpl = file_.link_plist();
-  Hid group =
-      create_group(parent.get(), id, lcpl.get(), file_.backend(), "creating spike train " + id);
-  created.push_back({kRawTrains, id});
+  Hid group = create_record(kRawTrains, id, "creating spike train ", created);
   write_array(file_, group.get(), "spike_times", r.spike_times);
   write_array(file_, group.get(), "neuron_ids", r.neuron_ids);
   if (r.spike_amplitudes) write_array(file_, group.get(), "spike_amplitudes", *r.spike_amplitudes);
@@ -233,10 +233,8 @@ std::optional<SpikeTrainData> Records::get_train(const std::string& id) {
 std::string Records::put(const CompressedSpikeTrainView& r, std::vector<Created>& created) {
   const std::string id = free_id({kCompressed}, r.id, seed_id_prefix(r), r.timestamp);
   Hid parent = file_.open_group(kCompressed);
-  write_array(file_, parent.get(), id, r.spike_data);
+  Hid dataset = write_array(file_, parent.get(), id, r.spike_data);
   created.push_back({kCompressed, id});
-  Hid dataset(H5Dopen2(parent.get(), id.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset) throw_hdf5(file_.backend(), "opening " + id);
   Attributes a(file_, dataset.get());
   a.put_double("timestamp", r.timestamp);
   std::vector<std::int64_t> original = shape_ints(r.spike_data.shape());
@@ -284,10 +282,8 @@ std::string Records::put_named(const char* group_path, const std::string& wanted
                                const std::function<void(Attributes&)>& more) {
   const std::string id = free_id({group_path}, wanted, name, timestamp);
   Hid parent = file_.open_group(group_path);
-  write_array(file_, parent.get(), id, array);
+  Hid dataset = write_array(file_, parent.get(), id, array);
   created.push_back({group_path, id});
-  Hid dataset(H5Dopen2(parent.get(), id.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset) throw_hdf5(file_.backend(), "opening " + id);
   Attributes a(file_, dataset.get());
   a.put_double("timestamp", timestamp);
   a.put_string(name_attr, name);
@@ -354,11 +350,7 @@ std::optional<HomeostaticTrace> Records::get_homeostatic(const std::string& id) 
 
 std::string Records::put(const LayerOutputsView& r, std::vector<Created>& created) {
   const std::string id = free_id({kLayerOutputs}, r.id, seed_id_prefix(r), r.timestamp);
-  Hid parent = file_.open_group(kLayerOutputs);
-  Hid lcpl = file_.link_plist();
-  Hid group =
-      create_group(parent.get(), id, lcpl.get(), file_.backend(), "creating layer outputs " + id);
-  created.push_back({kLayerOutputs, id});
+  Hid group = create_record(kLayerOutputs, id, "creating layer outputs ", created);
   for (const auto& [name, array] : r.layer_outputs) write_array(file_, group.get(), name, array);
   Attributes a(file_, group.get());
   a.put_double("timestamp", r.timestamp);
@@ -381,11 +373,7 @@ std::optional<LayerOutputs> Records::get_outputs(const std::string& id) {
 
 std::string Records::put(const PerformanceMetrics& r, std::vector<Created>& created) {
   const std::string id = free_id({kPerformance}, r.id, r.task_type, r.timestamp);
-  Hid parent = file_.open_group(kPerformance);
-  Hid lcpl = file_.link_plist();
-  Hid group = create_group(parent.get(), id, lcpl.get(), file_.backend(),
-                           "creating performance metrics " + id);
-  created.push_back({kPerformance, id});
+  Hid group = create_record(kPerformance, id, "creating performance metrics ", created);
   std::vector<std::string> names;
   std::vector<double> values;
   for (const auto& [name, value] : r.metrics) {

@@ -104,6 +104,11 @@ class Records {
   std::optional<NamedArray> get_named(const char* group_path, const std::string& id,
                                       const char* name_attr);
 
+  // Creates the group of record `id` in `group_path`, adds it to `created`
+  // and returns it, open. Throws what HDF5's stack gives ("<what><id>").
+  Hid create_record(const char* group_path, const std::string& id, const char* what,
+                    std::vector<Created>& created);
+
   // The group of record `id` in `group_path`, open; nullopt when there is
   // no such link. Opened by its path from the root, so the kind's group is
   // never opened and closed (evict-on-close would drop its metadata, read

@@ -50,6 +50,7 @@ File::File(std::string backend, Hdf5Options options, std::shared_ptr<const Clock
   share_hdf5_symbols();
   begin_hdf5_call();
   check_codec_available(codec_, backend_);
+  lcpl_ = make_link_plist();
   recognise();
   FileLock turn = writer_turn();
   open();
@@ -238,7 +239,7 @@ Hid File::open_group(const std::string& path) const {
   return hdf5::open_group(file_.get(), path, backend_, "opening group " + printable(path));
 }
 
-Hid File::link_plist() const {
+Hid File::make_link_plist() const {
   Hid lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   ok(H5Pset_char_encoding(lcpl.get(), H5T_CSET_UTF8), "setting UTF-8 link names");
   ok(H5Pset_create_intermediate_group(lcpl.get(), 1), "setting intermediate groups");
@@ -247,8 +248,7 @@ Hid File::link_plist() const {
 
 void File::ensure_group(const char* path) {
   if (exists(file_.get(), path)) return;
-  Hid lcpl = link_plist();
-  create_group(file_.get(), path, lcpl.get(), backend_, std::string("creating group ") + path);
+  create_group(file_.get(), path, link_plist(), backend_, std::string("creating group ") + path);
 }
 
 std::vector<std::string> File::names(hid_t group) const {

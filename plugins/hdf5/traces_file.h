@@ -137,8 +137,9 @@ class File {
   // ("opening group <path>").
   Hid open_group(const std::string& path) const;
 
-  // The link-creation properties: UTF-8 names, intermediate groups made.
-  Hid link_plist() const;
+  // The link-creation properties: UTF-8 names, intermediate groups made
+  // (one list, made when the file is; valid while it lives).
+  hid_t link_plist() const noexcept { return lcpl_.get(); }
 
   // Creates the group `path` (and its parents) unless it exists.
   void ensure_group(const char* path);
@@ -159,6 +160,9 @@ class File {
   std::uint64_t record_limit() const noexcept { return record_limit_; }
 
  private:
+  // A new list of the link-creation properties link_plist() gives.
+  Hid make_link_plist() const;
+
   // Rolls back a store a crash or a failed write interrupted.
   void roll_back() const;
 
@@ -187,6 +191,7 @@ class File {
   fs::path path_;
   Codec codec_;
   std::uint64_t record_limit_;
+  Hid lcpl_;
   Hid file_;
 };
 
