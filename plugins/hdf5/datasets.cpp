@@ -57,6 +57,7 @@ void check_record_size(const File& file, hid_t dataset, std::uint64_t declared) 
 }  // namespace
 
 Hid write_array(const File& file, hid_t parent, const std::string& name, const ArrayView& array) {
+  file.stop_after_failed_write();
   Hid type = hdf5_type_of(array.dtype());
   Hid space;
   if (array.ndim() == 0) {

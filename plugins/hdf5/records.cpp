@@ -158,6 +158,7 @@ std::string Records::put(const NetworkSnapshotView& r, std::vector<Created>& cre
 
 Hid Records::create_record(const char* group_path, const std::string& id, const char* what,
                            std::vector<Created>& created) {
+  file_.stop_after_failed_write();
   Hid parent = file_.open_group(group_path);
   Hid group = create_group(parent.get(), id, file_.link_plist(), file_.backend(), what + id);
   created.push_back({group_path, id});

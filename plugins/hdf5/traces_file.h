@@ -85,6 +85,14 @@ class File {
   bool is_open() const noexcept { return static_cast<bool>(file_); }
   // True iff a write of the open file failed since its last commit.
   bool write_failed() const noexcept { return file_ && hdf5::write_failed(file_.get()); }
+  // Throws the write of the open file that failed since its last commit, if
+  // any (check_writes()). Called before each object a store creates: HDF5
+  // 1.10 leaks a group or dataset whose creation fails halfway (its header
+  // stays in the file's open objects, so the file can never be closed), and
+  // after a failed write the driver refuses the reads a creation may need.
+  void stop_after_failed_write() const {
+    if (write_failed()) check_writes(file_.get(), backend_, path_);
+  }
 
   // check(result, backend(), doing, what): `result`, or the engram error
   // HDF5's stack gives.
