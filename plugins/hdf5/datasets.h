@@ -22,7 +22,7 @@ namespace engram::hdf5 {
 
 // Creates the dataset `name` (a name or a path) in `parent` holding
 // `array`, with the file's codec and chunk size; returns it, open (for its
-// attributes: reopening it would read back what evict-on-close dropped).
+// attributes, without a second lookup and open).
 Hid write_array(const File& file, hid_t parent, const std::string& name, const ArrayView& array);
 
 // The dataset `name` in `parent` as an Array (one copy, HDF5's read).

@@ -110,9 +110,8 @@ class Records {
                     std::vector<Created>& created);
 
   // The group of record `id` in `group_path`, open; nullopt when there is
-  // no such link. Opened by its path from the root, so the kind's group is
-  // never opened and closed (evict-on-close would drop its metadata, read
-  // again by the next call); the link is looked up only when the open
+  // no such link. Opened by its path from the root (no handle on the kind's
+  // group is opened and closed); the link is looked up only when the open
   // fails. Throws what HDF5's stack gives ("<what><id>").
   std::optional<Hid> open_record(const char* group_path, const std::string& id, const char* what);
 
