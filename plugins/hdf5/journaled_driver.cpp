@@ -60,9 +60,9 @@ struct JournaledFile {
   std::string journal;
   haddr_t eoa = 0;
   haddr_t eof = 0;
-  haddr_t base_eof = 0;  // the file's size at the last commit
-  std::uint64_t journal_size = 0;  // the journal's bytes: this and earlier transactions'
-  bool journaling = false;         // the header of this transaction is written
+  haddr_t base_eof = 0;              // the file's size at the last commit
+  std::uint64_t journal_size = 0;    // the journal's bytes: this and earlier transactions'
+  bool journaling = false;           // the header of this transaction is written
   std::map<haddr_t, haddr_t> saved;  // committed ranges already journaled: start -> end
   dev_t device = 0;
   ino_t inode = 0;

@@ -39,8 +39,8 @@ void write_file(const fs::path& path, const std::string& bytes) {
 bool overwrite(hid_t file, std::int64_t value) {
   const hid_t d = H5Dopen2(file, "d", H5P_DEFAULT);
   const std::vector<std::int64_t> values(256, value);
-  const bool ok = d >= 0 &&
-                  H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0;
+  const bool ok =
+      d >= 0 && H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0;
   if (d >= 0) H5Dclose(d);
   return ok;
 }
@@ -60,8 +60,8 @@ bool overwrite(hid_t file, std::int64_t value) {
   if (file < 0) _exit(11);
   const hsize_t dims[1] = {256};
   const hid_t space = H5Screate_simple(1, dims, nullptr);
-  const hid_t d = H5Dcreate2(file, "d", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT,
-                             H5P_DEFAULT);
+  const hid_t d =
+      H5Dcreate2(file, "d", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (d < 0) _exit(12);
   H5Dclose(d);
   H5Sclose(space);
@@ -86,7 +86,7 @@ bool overwrite(hid_t file, std::int64_t value) {
 
 }  // namespace
 
-TEST_CASE("hdf5 journaled driver: commits keep the journal, a death rolls back to the last commit only",
+TEST_CASE("hdf5 journaled driver: commits keep the journal; a death undoes to the last commit",
           "[hdf5][journal]") {
   engram_test::TempDir dir("hdf5-journal");
   const fs::path file = dir / "traces.h5";
