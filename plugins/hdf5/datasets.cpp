@@ -56,7 +56,8 @@ void check_record_size(const File& file, hid_t dataset, std::uint64_t declared) 
 
 }  // namespace
 
-void write_array(const File& file, hid_t parent, const std::string& name, const ArrayView& array) {
+Hid write_array(const File& file, hid_t parent, const std::string& name, const ArrayView& array) {
+  file.stop_after_failed_write();
   Hid type = hdf5_type_of(array.dtype());
   Hid space;
   if (array.ndim() == 0) {
@@ -71,15 +72,15 @@ void write_array(const File& file, hid_t parent, const std::string& name, const 
   if (!space) throw_hdf5(file.backend(), "making the dataspace of " + printable(name));
   Hid dcpl = dataset_plist(array.shape(), dtype_size(array.dtype()), file.options().chunk_size,
                            file.codec(), file.backend());
-  Hid lcpl = file.link_plist();
-  Hid dataset(H5Dcreate2(parent, name.c_str(), type.get(), space.get(), lcpl.get(), dcpl.get(),
-                         H5P_DEFAULT),
+  Hid dataset(H5Dcreate2(parent, name.c_str(), type.get(), space.get(), file.link_plist(),
+                         dcpl.get(), H5P_DEFAULT),
               H5Dclose);
   if (!dataset) throw_hdf5(file.backend(), "creating dataset " + printable(name));
   if (array.nbytes() > 0) {
     file.ok(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, array.data()),
             "writing dataset", name);
   }
+  return dataset;
 }
 
 Array read_array(const File& file, hid_t parent, const std::string& name) {

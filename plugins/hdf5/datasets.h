@@ -20,9 +20,10 @@
 
 namespace engram::hdf5 {
 
-// Creates the dataset `name` in `parent` holding `array`, with the file's
-// codec and chunk size.
-void write_array(const File& file, hid_t parent, const std::string& name, const ArrayView& array);
+// Creates the dataset `name` (a name or a path) in `parent` holding
+// `array`, with the file's codec and chunk size; returns it, open (for its
+// attributes, without a second lookup and open).
+Hid write_array(const File& file, hid_t parent, const std::string& name, const ArrayView& array);
 
 // The dataset `name` in `parent` as an Array (one copy, HDF5's read).
 Array read_array(const File& file, hid_t parent, const std::string& name);

@@ -1,13 +1,23 @@
 // The journaled file driver (journaled_driver.h).
 //
-// Journal layout (little-endian): the header "EJRNL001" and the committed
-// file size (u64); then records {offset u64, length u64, the bytes that were
-// there}. A record is written whole before the file bytes it covers are
-// touched, so a torn last record covers nothing that changed and is
-// ignored. Each committed byte is saved at most once per transaction (the
-// first time it is overwritten or cut off), so records never overlap. After
-// a failed write nothing more is appended (a torn record stays the last), so
+// Journal layout (little-endian): the header "EJRNL002", the committed file
+// size (u64) and where the transaction's records start (u64); then, from
+// there, records {offset u64, length u64, the bytes that were there}. A
+// record is written whole before the file bytes it covers are touched, so a
+// torn last record covers nothing that changed and is ignored. Each
+// committed byte is saved at most once per transaction (the first time it
+// is overwritten or cut off), so records never overlap. After a failed
+// write nothing more is appended (a torn record stays the last), so
 // recover() never reads a later record's bytes as a torn one's.
+//
+// A commit does not cut the journal: it zeroes the magic (one small write
+// instead of ftruncate(2)), and the next transaction appends its records
+// after everything the journal holds, its header pointing at them, so the
+// records of committed transactions (before the start) are never read and
+// nothing follows the last record. The journal is cut when a commit finds
+// it past kTrimSize, and at close. recover() also reads the version 1
+// layout ("EJRNL001", the committed size, records from byte 16) that
+// earlier builds left.
 #include "journaled_driver.h"
 
 #include <fcntl.h>
@@ -21,16 +31,22 @@
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
 namespace engram::hdf5 {
 namespace {
 
-constexpr char kMagic[8] = {'E', 'J', 'R', 'N', 'L', '0', '0', '1'};
-constexpr std::size_t kHeaderSize = 16;
+constexpr char kMagic[8] = {'E', 'J', 'R', 'N', 'L', '0', '0', '2'};
+constexpr char kMagicV1[8] = {'E', 'J', 'R', 'N', 'L', '0', '0', '1'};
+constexpr std::size_t kHeaderSize = 24;
+constexpr std::size_t kHeaderSizeV1 = 16;
+// A commit cuts the journal once it holds this much.
+constexpr std::uint64_t kTrimSize = std::uint64_t{1} << 20;
 constexpr std::size_t kRecordHeaderSize = 16;
 constexpr std::size_t kCopyBlock = std::size_t{1} << 20;
 // As the sec2 driver: the largest offset an off_t holds.
@@ -44,8 +60,9 @@ struct JournaledFile {
   std::string journal;
   haddr_t eoa = 0;
   haddr_t eof = 0;
-  haddr_t base_eof = 0;  // the file's size at the last commit
-  std::uint64_t journal_size = 0;
+  haddr_t base_eof = 0;              // the file's size at the last commit
+  std::uint64_t journal_size = 0;    // the journal's bytes: this and earlier transactions'
+  bool journaling = false;           // the header of this transaction is written
   std::map<haddr_t, haddr_t> saved;  // committed ranges already journaled: start -> end
   dev_t device = 0;
   ino_t inode = 0;
@@ -54,6 +71,24 @@ struct JournaledFile {
   std::string failed_path;  // what it wrote: the file or the journal
   bool abandoned = false;   // writes dropped, journal kept (abandon())
 };
+
+// The files open on this driver: state_of() tells its files from other
+// drivers' by their handle, without copying the file's access properties.
+std::mutex live_mutex;
+std::unordered_set<const void*> live_files;
+
+void add_live(const JournaledFile* f) {
+  std::lock_guard<std::mutex> lock(live_mutex);
+  live_files.insert(f);
+}
+void remove_live(const JournaledFile* f) {
+  std::lock_guard<std::mutex> lock(live_mutex);
+  live_files.erase(f);
+}
+bool is_live(const void* handle) {
+  std::lock_guard<std::mutex> lock(live_mutex);
+  return live_files.count(handle) != 0;
+}
 
 // The last failed system call of the driver on this thread.
 thread_local std::optional<IoFailure> last_failure;
@@ -116,14 +151,18 @@ std::uint64_t get_u64(const unsigned char* in) {
   return v;
 }
 
-// Writes the header once per transaction, before anything else changes.
+// Writes the header once per transaction, before anything else changes:
+// its records start after everything the journal holds.
 bool ensure_header(JournaledFile* f) {
-  if (f->journal_size > 0) return true;
+  if (f->journaling) return true;
+  const std::uint64_t start = std::max<std::uint64_t>(f->journal_size, kHeaderSize);
   unsigned char header[kHeaderSize];
   std::memcpy(header, kMagic, sizeof kMagic);
   put_u64(header + 8, f->base_eof);
+  put_u64(header + 16, start);
   if (!write_all(f->journal_fd, header, sizeof header, 0)) return false;
-  f->journal_size = sizeof header;
+  f->journal_size = start;
+  f->journaling = true;
   return true;
 }
 
@@ -271,6 +310,15 @@ H5FD_t* driver_open(const char* name, unsigned flags, hid_t, haddr_t maxaddr) {
   // HDF5 first tries a create as an open without O_CREAT: that failure is
   // not the call's.
   if (last_failure && std::strcmp(last_failure->doing, "opening") == 0) last_failure.reset();
+  try {
+    add_live(f);
+  } catch (const std::bad_alloc&) {
+    if (f->journal_fd >= 0) ::close(f->journal_fd);
+    ::close(fd);
+    delete f;
+    push_error(H5E_CANTALLOC, "out of memory", ENOMEM);
+    return nullptr;
+  }
   return &f->pub;
 }
 
@@ -287,6 +335,7 @@ herr_t driver_close(H5FD_t* file) {
   }
   if (::close(f->fd) != 0) result = -1;
   if (result < 0) push_error(H5E_CANTCLOSEFILE, "unable to close file", errno);
+  remove_live(f);
   delete f;
   return result;
 }
@@ -464,8 +513,12 @@ bool recover(const std::filesystem::path& file) {
                                 "another process");
   }
   unsigned char header[kHeaderSize];
-  if (read_upto(jfd, header, sizeof header, 0) != static_cast<ssize_t>(sizeof header) ||
-      std::memcmp(header, kMagic, sizeof kMagic) != 0) {
+  const ssize_t header_bytes = read_upto(jfd, header, sizeof header, 0);
+  const bool v1 = header_bytes >= static_cast<ssize_t>(kHeaderSizeV1) &&
+                  std::memcmp(header, kMagicV1, sizeof kMagicV1) == 0;
+  const bool v2 = header_bytes == static_cast<ssize_t>(kHeaderSize) &&
+                  std::memcmp(header, kMagic, sizeof kMagic) == 0;
+  if (!v1 && !v2) {
     // Empty (committed) or torn before its header: nothing changed.
     if (::ftruncate(jfd, 0) != 0) {
       throw std::system_error(errno, std::generic_category(), "emptying " + journal.string());
@@ -496,7 +549,11 @@ bool recover(const std::filesystem::path& file) {
   };
   std::vector<Record> records;
   std::uint64_t end = 0;
-  for (std::uint64_t at = sizeof header;;) {
+  // Version 2: the records from the header's start (earlier, committed
+  // transactions' records lie before it); version 1: right after the header.
+  const std::uint64_t start = v2 ? std::max<std::uint64_t>(get_u64(header + 16), kHeaderSize)
+                                 : std::uint64_t{kHeaderSizeV1};
+  for (std::uint64_t at = start;;) {
     unsigned char record[kRecordHeaderSize];
     if (read_upto(jfd, record, sizeof record, at) != static_cast<ssize_t>(sizeof record)) break;
     const std::uint64_t offset = get_u64(record);
@@ -536,21 +593,15 @@ bool recover(const std::filesystem::path& file) {
 namespace {
 
 // The driver's state of an open file; nullptr when it is not on this driver.
+// (Another driver's handle is not a JournaledFile: only the address is
+// compared before it is known to be one of ours.)
 JournaledFile* state_of(hid_t file) noexcept {
-  hid_t fapl = H5Fget_access_plist(file);
-  if (fapl < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return nullptr;
-  }
-  const hid_t driver = H5Pget_driver(fapl);
-  H5Pclose(fapl);
-  static Registration& registration = registered();
   void* handle = nullptr;
-  if (driver != registration.id || H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0) {
+  if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || handle == nullptr) {
     H5Eclear2(H5E_DEFAULT);
     return nullptr;
   }
-  return static_cast<JournaledFile*>(handle);
+  return is_live(handle) ? static_cast<JournaledFile*>(handle) : nullptr;
 }
 
 }  // namespace
@@ -566,15 +617,25 @@ bool commit(hid_t file, std::string* error) {
     *error = std::string("an earlier write failed: ") + std::strerror(f->failed ? f->failed : EIO);
     return false;
   }
-  struct stat st {};
-  if (::fstat(f->fd, &st) != 0 || ::ftruncate(f->journal_fd, 0) != 0) {
-    *error = std::strerror(errno);
-    return false;
+  if (f->journaling) {
+    // The magic zeroed, the journal holds no transaction; cut once it is
+    // large. (The file's size is eof: every write and cut went through here.)
+    static constexpr unsigned char kNone[sizeof kMagic] = {};
+    if (!write_all(f->journal_fd, kNone, sizeof kNone, 0)) {
+      *error = std::strerror(errno);
+      return false;
+    }
+    f->journaling = false;
+    if (f->journal_size >= kTrimSize) {
+      if (::ftruncate(f->journal_fd, 0) != 0) {
+        *error = std::strerror(errno);
+        return false;
+      }
+      f->journal_size = 0;
+    }
   }
-  f->journal_size = 0;
   f->saved.clear();
-  f->base_eof = static_cast<haddr_t>(st.st_size);
-  f->eof = f->base_eof;
+  f->base_eof = f->eof;
   return true;
 }
 

@@ -7,8 +7,9 @@
 // unreadable. This driver is the sec2 (POSIX) driver plus an undo journal
 // "<file>.journal": before the first write to any byte that existed at the
 // last commit, it appends that byte range's old contents to the journal
-// (and, before any write, the file's committed size). commit() empties the
-// journal. recover() — run before the file is opened — puts the old bytes
+// (and, before any write, the file's committed size). commit() marks the
+// journal empty (it zeroes the magic; the journal is cut once it passes
+// 1 MiB, and at close). recover() — run before the file is opened — puts the old bytes
 // back and cuts the file to its committed size, so the file is exactly as it
 // was at the last commit. A writer holds an exclusive flock on the journal
 // while the file is open: a second writer (in any process) is refused, and
@@ -53,7 +54,7 @@ herr_t set_journaled_driver(hid_t fapl);
 std::filesystem::path journal_path(const std::filesystem::path& file);
 
 // Undoes the interrupted transaction `file`'s journal holds, if any, and
-// empties the journal (also when `file` is gone). Returns true iff it rolled
+// cuts the journal to nothing (also when `file` is gone). Returns true iff it rolled
 // something back. Throws std::system_error when it cannot read the journal
 // or write the file, (EWOULDBLOCK) when a writer in another process has the
 // file open, or (EBADMSG, nothing changed) when the journal is damaged: it
@@ -61,8 +62,8 @@ std::filesystem::path journal_path(const std::filesystem::path& file);
 bool recover(const std::filesystem::path& file);
 
 // Makes everything written to `file` (an open file on this driver, just
-// flushed) the committed state: the journal is emptied. Returns false (and
-// sets *error) when the journal could not be emptied.
+// flushed) the committed state: the journal is marked empty. Returns false
+// (and sets *error) when the journal could not be written.
 bool commit(hid_t file, std::string* error);
 
 // True iff `file` (an open file on this driver) drops its writes: a write

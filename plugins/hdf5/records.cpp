@@ -33,23 +33,47 @@ std::int64_t count_unique(const ArrayView& ids) {
     std::sort(values.begin(), values.end());
     return static_cast<std::int64_t>(std::unique(values.begin(), values.end()) - values.begin());
   }
-  std::vector<std::uint64_t> values(ids.size(), 0);
-  for (std::size_t i = 0; i < values.size(); ++i) std::memcpy(&values[i], bytes + i * size, size);
-  if (values.empty()) return 0;
-  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-  if (*hi - *lo < 8 * values.size() + 4096) {
-    std::vector<bool> seen(*hi - *lo + 1, false);
-    std::int64_t distinct = 0;
-    for (const std::uint64_t v : values) {
-      if (!seen[v - *lo]) {
-        seen[v - *lo] = true;
-        ++distinct;
-      }
+  if (ids.size() == 0) return 0;
+  // Each value's bits, zero-extended (a fixed-size copy per width, so the
+  // compiler inlines it).
+  const auto value_at = [&]<std::size_t kSize>(std::size_t i) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, bytes + i * kSize, kSize);
+    return v;
+  };
+  const auto count = [&]<std::size_t kSize>() -> std::int64_t {
+    const std::size_t n = ids.size();
+    std::uint64_t lo = value_at.template operator()<kSize>(0), hi = lo;
+    for (std::size_t i = 1; i < n; ++i) {
+      const std::uint64_t v = value_at.template operator()<kSize>(i);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
     }
-    return distinct;
+    if (hi - lo < 8 * n + 4096) {
+      std::vector<unsigned char> seen(hi - lo + 1, 0);
+      std::int64_t distinct = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        unsigned char& s = seen[value_at.template operator()<kSize>(i) - lo];
+        distinct += s ^ 1;
+        s = 1;
+      }
+      return distinct;
+    }
+    std::vector<std::uint64_t> values(n);
+    for (std::size_t i = 0; i < n; ++i) values[i] = value_at.template operator()<kSize>(i);
+    std::sort(values.begin(), values.end());
+    return static_cast<std::int64_t>(std::unique(values.begin(), values.end()) - values.begin());
+  };
+  switch (size) {
+    case 1:
+      return count.template operator()<1>();
+    case 2:
+      return count.template operator()<2>();
+    case 4:
+      return count.template operator()<4>();
+    default:
+      return count.template operator()<8>();
   }
-  std::sort(values.begin(), values.end());
-  return static_cast<std::int64_t>(std::unique(values.begin(), values.end()) - values.begin());
 }
 
 double mean_of(const ArrayView& a, double* stddev) {
@@ -119,11 +143,7 @@ std::string Records::put(const NetworkSnapshotView& r, std::vector<Created>& cre
       free_id({kTopology, kWeights, kNeuronStates}, r.id, seed_id_prefix(r), r.timestamp);
   const auto part = [&](const char* group_path, const char* dataset, const ArrayView& array,
                         bool with_metadata) {
-    Hid parent = file_.open_group(group_path);
-    Hid lcpl = file_.link_plist();
-    Hid group =
-        create_group(parent.get(), id, lcpl.get(), file_.backend(), "creating snapshot " + id);
-    created.push_back({group_path, id});
+    Hid group = create_record(group_path, id, "creating snapshot ", created);
     Attributes a(file_, group.get());
     a.put_double("timestamp", r.timestamp);
     a.put_ints("shape", shape_ints(array.shape()));
@@ -136,20 +156,36 @@ std::string Records::put(const NetworkSnapshotView& r, std::vector<Created>& cre
   return id;
 }
 
+Hid Records::create_record(const char* group_path, const std::string& id, const char* what,
+                           std::vector<Created>& created) {
+  file_.stop_after_failed_write();
+  Hid parent = file_.open_group(group_path);
+  Hid group = create_group(parent.get(), id, file_.link_plist(), file_.backend(), what + id);
+  created.push_back({group_path, id});
+  return group;
+}
+
+std::optional<Hid> Records::open_record(const char* group_path, const std::string& id,
+                                        const char* what) {
+  const std::string path = std::string(group_path) + '/' + id;
+  Hid group(H5Gopen2(file_.id(), path.c_str(), H5P_DEFAULT), H5Gclose);
+  if (group) return group;
+  if (!file_.exists(file_.id(), path)) return std::nullopt;
+  return open_group(file_.id(), path, file_.backend(), what + id);
+}
+
 std::optional<NetworkSnapshot> Records::get_snapshot(const std::string& id) {
-  Hid topology = file_.open_group(kTopology);
-  if (!file_.exists(topology.get(), id)) return std::nullopt;
+  std::optional<Hid> top = open_record(kTopology, id, "opening snapshot ");
+  if (!top) return std::nullopt;
   NetworkSnapshot r;
   r.id = id;
-  Hid top = open_group(topology.get(), id, file_.backend(), "opening snapshot " + id);
-  Attributes a(file_, top.get());
+  Attributes a(file_, top->get());
   r.timestamp = a.get_double("timestamp");
   r.metadata = object_of(a, kMetaPrefix, kMetadataJson);
-  r.adjacency_matrix = read_array(file_, top.get(), "adjacency");
-  Hid weights = file_.open_group(std::string(kWeights) + '/' + id);
-  r.weight_matrix = read_array(file_, weights.get(), "weights");
-  Hid states = file_.open_group(std::string(kNeuronStates) + '/' + id);
-  r.neuron_states = read_array(file_, states.get(), "states");
+  r.adjacency_matrix = read_array(file_, top->get(), "adjacency");
+  r.weight_matrix = read_array(file_, file_.id(), std::string(kWeights) + '/' + id + "/weights");
+  r.neuron_states =
+      read_array(file_, file_.id(), std::string(kNeuronStates) + '/' + id + "/states");
   return r;
 }
 
@@ -166,11 +202,7 @@ std::vector<std::string> Records::snapshots_in_range(double start, double end) {
 
 std::string Records::put(const SpikeTrainDataView& r, std::vector<Created>& created) {
   const std::string id = free_id({kRawTrains}, r.id, seed_id_prefix(r), r.timestamp);
-  Hid parent = file_.open_group(kRawTrains);
-  Hid lcpl = file_.link_plist();
-  Hid group =
-      create_group(parent.get(), id, lcpl.get(), file_.backend(), "creating spike train " + id);
-  created.push_back({kRawTrains, id});
+  Hid group = create_record(kRawTrains, id, "creating spike train ", created);
   write_array(file_, group.get(), "spike_times", r.spike_times);
   write_array(file_, group.get(), "neuron_ids", r.neuron_ids);
   if (r.spike_amplitudes) write_array(file_, group.get(), "spike_amplitudes", *r.spike_amplitudes);
@@ -183,9 +215,9 @@ std::string Records::put(const SpikeTrainDataView& r, std::vector<Created>& crea
 }
 
 std::optional<SpikeTrainData> Records::get_train(const std::string& id) {
-  Hid parent = file_.open_group(kRawTrains);
-  if (!file_.exists(parent.get(), id)) return std::nullopt;
-  Hid group = open_group(parent.get(), id, file_.backend(), "opening spike train " + id);
+  std::optional<Hid> found = open_record(kRawTrains, id, "opening spike train ");
+  if (!found) return std::nullopt;
+  const Hid& group = *found;
   SpikeTrainData r;
   r.id = id;
   Attributes a(file_, group.get());
@@ -202,10 +234,8 @@ std::optional<SpikeTrainData> Records::get_train(const std::string& id) {
 std::string Records::put(const CompressedSpikeTrainView& r, std::vector<Created>& created) {
   const std::string id = free_id({kCompressed}, r.id, seed_id_prefix(r), r.timestamp);
   Hid parent = file_.open_group(kCompressed);
-  write_array(file_, parent.get(), id, r.spike_data);
+  Hid dataset = write_array(file_, parent.get(), id, r.spike_data);
   created.push_back({kCompressed, id});
-  Hid dataset(H5Dopen2(parent.get(), id.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset) throw_hdf5(file_.backend(), "opening " + id);
   Attributes a(file_, dataset.get());
   a.put_double("timestamp", r.timestamp);
   std::vector<std::int64_t> original = shape_ints(r.spike_data.shape());
@@ -253,10 +283,8 @@ std::string Records::put_named(const char* group_path, const std::string& wanted
                                const std::function<void(Attributes&)>& more) {
   const std::string id = free_id({group_path}, wanted, name, timestamp);
   Hid parent = file_.open_group(group_path);
-  write_array(file_, parent.get(), id, array);
+  Hid dataset = write_array(file_, parent.get(), id, array);
   created.push_back({group_path, id});
-  Hid dataset(H5Dopen2(parent.get(), id.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dataset) throw_hdf5(file_.backend(), "opening " + id);
   Attributes a(file_, dataset.get());
   a.put_double("timestamp", timestamp);
   a.put_string(name_attr, name);
@@ -323,11 +351,7 @@ std::optional<HomeostaticTrace> Records::get_homeostatic(const std::string& id) 
 
 std::string Records::put(const LayerOutputsView& r, std::vector<Created>& created) {
   const std::string id = free_id({kLayerOutputs}, r.id, seed_id_prefix(r), r.timestamp);
-  Hid parent = file_.open_group(kLayerOutputs);
-  Hid lcpl = file_.link_plist();
-  Hid group =
-      create_group(parent.get(), id, lcpl.get(), file_.backend(), "creating layer outputs " + id);
-  created.push_back({kLayerOutputs, id});
+  Hid group = create_record(kLayerOutputs, id, "creating layer outputs ", created);
   for (const auto& [name, array] : r.layer_outputs) write_array(file_, group.get(), name, array);
   Attributes a(file_, group.get());
   a.put_double("timestamp", r.timestamp);
@@ -336,9 +360,9 @@ std::string Records::put(const LayerOutputsView& r, std::vector<Created>& create
 }
 
 std::optional<LayerOutputs> Records::get_outputs(const std::string& id) {
-  Hid parent = file_.open_group(kLayerOutputs);
-  if (!file_.exists(parent.get(), id)) return std::nullopt;
-  Hid group = open_group(parent.get(), id, file_.backend(), "opening layer outputs " + id);
+  std::optional<Hid> found = open_record(kLayerOutputs, id, "opening layer outputs ");
+  if (!found) return std::nullopt;
+  const Hid& group = *found;
   LayerOutputs r;
   r.id = id;
   r.timestamp = Attributes(file_, group.get()).get_double("timestamp");
@@ -350,11 +374,7 @@ std::optional<LayerOutputs> Records::get_outputs(const std::string& id) {
 
 std::string Records::put(const PerformanceMetrics& r, std::vector<Created>& created) {
   const std::string id = free_id({kPerformance}, r.id, r.task_type, r.timestamp);
-  Hid parent = file_.open_group(kPerformance);
-  Hid lcpl = file_.link_plist();
-  Hid group = create_group(parent.get(), id, lcpl.get(), file_.backend(),
-                           "creating performance metrics " + id);
-  created.push_back({kPerformance, id});
+  Hid group = create_record(kPerformance, id, "creating performance metrics ", created);
   std::vector<std::string> names;
   std::vector<double> values;
   for (const auto& [name, value] : r.metrics) {
@@ -370,9 +390,9 @@ std::string Records::put(const PerformanceMetrics& r, std::vector<Created>& crea
 }
 
 std::optional<PerformanceMetrics> Records::get_metrics(const std::string& id) {
-  Hid parent = file_.open_group(kPerformance);
-  if (!file_.exists(parent.get(), id)) return std::nullopt;
-  Hid group = open_group(parent.get(), id, file_.backend(), "opening performance metrics " + id);
+  std::optional<Hid> found = open_record(kPerformance, id, "opening performance metrics ");
+  if (!found) return std::nullopt;
+  const Hid& group = *found;
   PerformanceMetrics r;
   r.id = id;
   Attributes a(file_, group.get());

@@ -104,6 +104,17 @@ class Records {
   std::optional<NamedArray> get_named(const char* group_path, const std::string& id,
                                       const char* name_attr);
 
+  // Creates the group of record `id` in `group_path`, adds it to `created`
+  // and returns it, open. Throws what HDF5's stack gives ("<what><id>").
+  Hid create_record(const char* group_path, const std::string& id, const char* what,
+                    std::vector<Created>& created);
+
+  // The group of record `id` in `group_path`, open; nullopt when there is
+  // no such link. Opened by its path from the root (no handle on the kind's
+  // group is opened and closed); the link is looked up only when the open
+  // fails. Throws what HDF5's stack gives ("<what><id>").
+  std::optional<Hid> open_record(const char* group_path, const std::string& id, const char* what);
+
   // The record's metadata: the JSON attribute `json_name`, or (a file the
   // seed wrote) its `<prefix><key>` scalar attributes.
   Json object_of(const Attributes& a, const char* prefix, const char* json_name) const;

@@ -85,6 +85,14 @@ class File {
   bool is_open() const noexcept { return static_cast<bool>(file_); }
   // True iff a write of the open file failed since its last commit.
   bool write_failed() const noexcept { return file_ && hdf5::write_failed(file_.get()); }
+  // Throws the write of the open file that failed since its last commit, if
+  // any (check_writes()). Called before each object a store creates: HDF5
+  // 1.10 leaks a group or dataset whose creation fails halfway (its header
+  // stays in the file's open objects, so the file can never be closed), and
+  // after a failed write the driver refuses the reads a creation may need.
+  void stop_after_failed_write() const {
+    if (write_failed()) check_writes(file_.get(), backend_, path_);
+  }
 
   // check(result, backend(), doing, what): `result`, or the engram error
   // HDF5's stack gives.
@@ -137,8 +145,9 @@ class File {
   // ("opening group <path>").
   Hid open_group(const std::string& path) const;
 
-  // The link-creation properties: UTF-8 names, intermediate groups made.
-  Hid link_plist() const;
+  // The link-creation properties: UTF-8 names, intermediate groups made
+  // (one list, made when the file is; valid while it lives).
+  hid_t link_plist() const noexcept { return lcpl_.get(); }
 
   // Creates the group `path` (and its parents) unless it exists.
   void ensure_group(const char* path);
@@ -154,12 +163,14 @@ class File {
   // The number of links in the group `path`.
   std::size_t count(const char* path) const;
 
-  // The effective max_record_bytes.
-  std::uint64_t record_limit() const noexcept {
-    return effective_record_limit(options_.max_record_bytes);
-  }
+  // The effective max_record_bytes (computed once: it asks the system for
+  // the machine's memory).
+  std::uint64_t record_limit() const noexcept { return record_limit_; }
 
  private:
+  // A new list of the link-creation properties link_plist() gives.
+  Hid make_link_plist() const;
+
   // Rolls back a store a crash or a failed write interrupted.
   void roll_back() const;
 
@@ -187,6 +198,8 @@ class File {
   std::shared_ptr<const Clock> clock_;
   fs::path path_;
   Codec codec_;
+  std::uint64_t record_limit_;
+  Hid lcpl_;
   Hid file_;
 };
 

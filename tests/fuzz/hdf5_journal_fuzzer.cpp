@@ -135,6 +135,13 @@ void write_seeds(const fs::path& folder) {
                                                u64(bytes.size() - 512) + u64(512) +
                                                bytes.substr(bytes.size() - 512));
   write_file(folder / "valid-torn-record", header + u64(0) + u64(96) + bytes.substr(0, 40));
+  // Version 2: a committed transaction's record (garbage over the
+  // superblock) before the start, which recover() must not apply.
+  const std::string stale = u64(0) + u64(8) + std::string(8, '\xff');
+  const std::string header2 = std::string("EJRNL002") + u64(bytes.size()) + u64(24 + stale.size());
+  write_file(folder / "valid-v2-after-commits",
+             header2 + stale + u64(0) + u64(96) + bytes.substr(0, 96));
+  write_file(folder / "v2-committed", std::string(8, '\0') + u64(bytes.size()) + u64(24) + stale);
   write_file(folder / "empty-committed", "");
   write_file(folder / "torn-header", "EJRNL0");
 }
@@ -166,7 +173,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     finding(std::string("recover threw ") + typeid(e).name() + ": " + e.what());
   }
   if (fs::file_size(journal) != 0) finding("recover left the journal non-empty");
-  const bool has_header = size >= 16 && std::memcmp(data, "EJRNL001", 8) == 0;
+  // Version 1 (16-byte header) or 2 (24 bytes: records from a start offset).
+  const bool has_header = (size >= 16 && std::memcmp(data, "EJRNL001", 8) == 0) ||
+                          (size >= 24 && std::memcmp(data, "EJRNL002", 8) == 0);
   if (rolled_back != has_header) finding("recover's result disagrees with the journal's header");
   if (rolled_back && fs::file_size(p.file) != get_u64(data + 8)) {
     finding("the recovered file does not have the committed size the journal states");

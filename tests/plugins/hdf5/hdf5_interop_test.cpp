@@ -241,6 +241,40 @@ TEST_CASE("hdf5: h5py reads every kind of trace engram wrote, with the seed's at
   CHECK(d.at(perf).at("attrs").at("metric_names") == Json{"accuracy", "loss"});
 }
 
+TEST_CASE("hdf5: num_neurons counts the distinct neuron ids of every width and spread",
+          "[hdf5][interop]") {
+  hdf5_test::TempDir dir;
+  const auto file = dir.path() / "traces.h5";
+  // Small spreads (counted in a table over their range) and wide ones
+  // (sorted), of each integer width, negative values included.
+  const std::vector<std::pair<Array, std::int64_t>> cases = {
+      {Array(std::vector<std::uint8_t>{7, 7, 255, 0, 3, 255}), 4},
+      {Array(std::vector<std::int16_t>{-5, 300, -5, 12, 300, 1}), 4},
+      {Array(std::vector<std::int32_t>{2, 2, 2}), 1},
+      {Array(std::vector<std::int64_t>{-1, 1, -1, 1, 0}), 3},
+      {Array(std::vector<std::int64_t>{0, INT64_MAX, INT64_MIN, 0, 5, INT64_MAX}), 4},
+      {Array(std::vector<std::uint64_t>{UINT64_MAX, 1, 1, UINT64_MAX / 2}), 3},
+      {Array(std::vector<std::int64_t>{42}), 1},
+  };
+  std::vector<std::string> ids;
+  {
+    engram::Storage storage = hdf5_test::open_hdf5(file);
+    auto s = storage.traces();
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const Array& neurons = cases[i].first;
+      const Array times(std::vector<double>(neurons.size(), 0.5));
+      ids.push_back(s->store_spike_train(kT + static_cast<double>(i), times, neurons));
+    }
+  }
+  const Json d = describe(file);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    INFO("case " << i << " (" << ids[i] << ")");
+    const Json& attrs = d.at("spike_trains/raw_data/" + ids[i]).at("attrs");
+    CHECK(attrs.at("num_neurons") == cases[i].second);
+    CHECK(attrs.at("num_spikes") == cases[i].first.size());
+  }
+}
+
 TEST_CASE("hdf5: engram reads a file h5py wrote in the seed's layout", "[hdf5][interop]") {
   hdf5_test::TempDir dir;
   const auto file = dir / "seed_layout.h5";
