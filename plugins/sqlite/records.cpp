@@ -58,9 +58,8 @@ struct Field {
 void check_field_size(const Codec& codec, const Field& field, std::uint64_t declared,
                       std::optional<std::uint64_t> stored = std::nullopt) {
   if (declared <= codec.record_limit && (!stored || declared <= *stored)) return;
-  check_declared_size(codec.origin.backend,
-                      "reading " + field.name() + " in " + codec.origin.path, declared,
-                      codec.record_limit, stored);
+  check_declared_size(codec.origin.backend, "reading " + field.name() + " in " + codec.origin.path,
+                      declared, codec.record_limit, stored);
 }
 
 // CorruptData unless the value in `column` fits max_record_bytes; checked
@@ -122,7 +121,7 @@ Array npy_column(const Codec& codec, const Statement& row, int column, const Fie
   const std::size_t stored = bytes.size() - std::min(header.data_offset, bytes.size());
   check_field_size(codec, field, header.data_bytes, stored);
   try {
-    return npy::decode(bytes);
+    return npy::decode(header, bytes);
   } catch (const StorageError& e) {
     throw_not_npy(origin, field.name(), bytes, e);
   }
@@ -163,8 +162,7 @@ std::string pickled_kind(const Json& value) {
 // A concept's embedding: .npy (engram wrote it) or a pickle (the Python
 // system did), told apart by their magic bytes. A pickle must hold a numpy
 // array.
-Array embedding_column(const Codec& codec, const Statement& row, int column,
-                       const Field& field) {
+Array embedding_column(const Codec& codec, const Statement& row, int column, const Field& field) {
   const std::span<const std::byte> bytes = row.blob(column);
   if (row.is_null(column) || bytes.empty() || bytes[0] != kPickleMagic) {
     return npy_column(codec, row, column, field);
