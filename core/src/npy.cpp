@@ -558,6 +558,11 @@ Array decode(std::span<const std::byte> bytes) {
   return copy_payload(header, bytes);
 }
 
+Array decode(const Header& header, std::span<const std::byte> bytes) {
+  check_payload(header, bytes.size());
+  return copy_payload(header, bytes);
+}
+
 Array decode(std::vector<std::byte>&& bytes) {
   const Header header = parse_header(bytes);
   check_payload(header, bytes.size());

@@ -1,9 +1,12 @@
 #include "records.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -37,22 +40,42 @@ std::string json_text(const Codec& codec, const Json& value, std::string_view wh
   return text;
 }
 
+// A column of one stored record, named in messages as "concept 12's
+// embedding". The name is only built when a message needs it: a read that
+// succeeds allocates no text for it.
+struct Field {
+  std::string_view record;  // "episode", "concept", "learning event"
+  std::int64_t id;
+  std::string_view column;
+
+  std::string name() const {
+    return std::string(record) + " " + std::to_string(id) + "'s " + std::string(column);
+  }
+};
+
+// check_declared_size(declared, limit, stored), whose message ("reading
+// <field> in <file>") is built only when the check fails.
+void check_field_size(const Codec& codec, const Field& field, std::uint64_t declared,
+                      std::optional<std::uint64_t> stored = std::nullopt) {
+  if (declared <= codec.record_limit && (!stored || declared <= *stored)) return;
+  check_declared_size(codec.origin.backend, "reading " + field.name() + " in " + codec.origin.path,
+                      declared, codec.record_limit, stored);
+}
+
 // CorruptData unless the value in `column` fits max_record_bytes; checked
 // from the stored size, before the value is copied or decoded.
-void check_stored_size(const Codec& codec, const Statement& row, int column,
-                       const std::string& what) {
-  check_declared_size(codec.origin.backend, "reading " + what + " in " + codec.origin.path,
-                      row.bytes(column), codec.record_limit);
+void check_stored_size(const Codec& codec, const Statement& row, int column, const Field& field) {
+  check_field_size(codec, field, row.bytes(column));
 }
 
 // A JSON column: NULL (a row from before the column had a value) is {}.
-Json json_column(const Codec& codec, const Statement& row, int column, const std::string& what) {
+Json json_column(const Codec& codec, const Statement& row, int column, const Field& field) {
   if (row.is_null(column)) return Json::object();
-  check_stored_size(codec, row, column, what);
+  check_stored_size(codec, row, column, field);
   try {
     return Json::parse(row.text(column));
   } catch (const Json::exception& e) {
-    throw_corrupt(codec.origin, what, std::string("not JSON text: ") + e.what());
+    throw_corrupt(codec.origin, field.name(), std::string("not JSON text: ") + e.what());
   }
 }
 
@@ -84,24 +107,23 @@ Json json_column(const Codec& codec, const Statement& row, int column, const std
 
 // A .npy column. The header's declared data size is checked against
 // max_record_bytes and the bytes stored before the array is allocated.
-Array npy_column(const Codec& codec, const Statement& row, int column, const std::string& what) {
+Array npy_column(const Codec& codec, const Statement& row, int column, const Field& field) {
   const Origin& origin = codec.origin;
-  if (row.is_null(column)) throw_corrupt(origin, what, "the value is NULL");
-  check_stored_size(codec, row, column, what);
+  if (row.is_null(column)) throw_corrupt(origin, field.name(), "the value is NULL");
+  check_stored_size(codec, row, column, field);
   const std::span<const std::byte> bytes = row.blob(column);
   npy::Header header;
   try {
     header = npy::parse_header(bytes);
   } catch (const StorageError& e) {
-    throw_not_npy(origin, what, bytes, e);
+    throw_not_npy(origin, field.name(), bytes, e);
   }
   const std::size_t stored = bytes.size() - std::min(header.data_offset, bytes.size());
-  check_declared_size(origin.backend, "reading " + what + " in " + origin.path, header.data_bytes,
-                      codec.record_limit, stored);
+  check_field_size(codec, field, header.data_bytes, stored);
   try {
-    return npy::decode(bytes);
+    return npy::decode(header, bytes);
   } catch (const StorageError& e) {
-    throw_not_npy(origin, what, bytes, e);
+    throw_not_npy(origin, field.name(), bytes, e);
   }
 }
 
@@ -110,16 +132,16 @@ Array npy_column(const Codec& codec, const Statement& row, int column, const std
 // The stored size is checked first; the decoded value may not exceed
 // max_record_bytes either.
 pickle::Value pickle_column(const Codec& codec, const Statement& row, int column,
-                            const std::string& what) {
-  if (row.is_null(column)) throw_corrupt(codec.origin, what, "the value is NULL");
-  check_stored_size(codec, row, column, what);
+                            const Field& field) {
+  if (row.is_null(column)) throw_corrupt(codec.origin, field.name(), "the value is NULL");
+  check_stored_size(codec, row, column, field);
   pickle::Limits limits;
   limits.max_output_bytes = static_cast<std::size_t>(
       std::min<std::uint64_t>(codec.record_limit, std::numeric_limits<std::size_t>::max()));
   try {
     return pickle::decode(row.blob(column), limits);
   } catch (const StorageError& e) {
-    throw_undecodable(codec.origin, what, e, e.what());
+    throw_undecodable(codec.origin, field.name(), e, e.what());
   }
 }
 
@@ -140,15 +162,14 @@ std::string pickled_kind(const Json& value) {
 // A concept's embedding: .npy (engram wrote it) or a pickle (the Python
 // system did), told apart by their magic bytes. A pickle must hold a numpy
 // array.
-Array embedding_column(const Codec& codec, const Statement& row, int column,
-                       const std::string& what) {
+Array embedding_column(const Codec& codec, const Statement& row, int column, const Field& field) {
   const std::span<const std::byte> bytes = row.blob(column);
   if (row.is_null(column) || bytes.empty() || bytes[0] != kPickleMagic) {
-    return npy_column(codec, row, column, what);
+    return npy_column(codec, row, column, field);
   }
-  pickle::Value value = pickle_column(codec, row, column, what);
+  pickle::Value value = pickle_column(codec, row, column, field);
   if (auto* array = std::get_if<Array>(&value)) return std::move(*array);
-  throw NotSupported("reading " + what + " in " + codec.origin.path + ": a pickled " +
+  throw NotSupported("reading " + field.name() + " in " + codec.origin.path + ": a pickled " +
                          pickled_kind(std::get<Json>(value)) + ", not a numpy array",
                      codec.origin.backend);
 }
@@ -198,30 +219,30 @@ Episode read_episode(const Codec& codec, const Statement& row) {
   const Origin& origin = codec.origin;
   Episode episode;
   episode.id = row.int64(0);
-  const std::string what = "episode " + std::to_string(episode.id);
+  const Field experience{"episode", episode.id, "experience_data"};
   episode.timestamp = row.real(1);
   episode.performance_score = row.real(3);
   episode.context_hash = row.text(4);
-  episode.metadata = json_column(codec, row, 5, what + "'s metadata");
+  episode.metadata = json_column(codec, row, 5, {"episode", episode.id, "metadata"});
   if (row.is_null(6)) {  // the Python system's row: a pickle
-    episode.experience_data = pickle_column(codec, row, 2, what + "'s experience_data");
+    episode.experience_data = pickle_column(codec, row, 2, experience);
     return episode;
   }
   const std::string format = row.text(6);
   if (format == kFormatNpy) {
-    episode.experience_data = npy_column(codec, row, 2, what + "'s experience_data");
+    episode.experience_data = npy_column(codec, row, 2, experience);
   } else if (format == kFormatJson) {
-    check_stored_size(codec, row, 2, what + "'s experience_data");
+    check_stored_size(codec, row, 2, experience);
     const std::span<const std::byte> bytes = row.blob(2);
     try {
       episode.experience_data =
           Json::parse(reinterpret_cast<const char*>(bytes.data()),
                       reinterpret_cast<const char*>(bytes.data()) + bytes.size());
     } catch (const Json::exception& e) {
-      throw_corrupt(origin, what + "'s experience_data", std::string("not JSON: ") + e.what());
+      throw_corrupt(origin, experience.name(), std::string("not JSON: ") + e.what());
     }
   } else {
-    throw_corrupt(origin, what + "'s experience_data",
+    throw_corrupt(origin, experience.name(),
                   "unknown experience_format \"" + printable(format) + "\"");
   }
   return episode;
@@ -236,8 +257,7 @@ LearningEvent read_event(const Codec& codec, const Statement& row) {
   event.performance_delta = row.real(2);
   event.strategy_used = row.text(3);
   event.timestamp = row.real(4);
-  event.parameters =
-      json_column(codec, row, 5, "learning event " + std::to_string(event.id) + "'s parameters");
+  event.parameters = json_column(codec, row, 5, {"learning event", event.id, "parameters"});
   return event;
 }
 
@@ -246,13 +266,12 @@ LearningEvent read_event(const Codec& codec, const Statement& row) {
 Concept read_concept(const Codec& codec, const Statement& row) {
   Concept record;
   record.id = row.int64(0);
-  const std::string what = "concept " + std::to_string(record.id);
   record.name = row.text(1);
-  record.embedding = embedding_column(codec, row, 2, what + "'s embedding");
+  record.embedding = embedding_column(codec, row, 2, {"concept", record.id, "embedding"});
   record.creation_time = row.real(3);
   record.access_count = row.int64(4);
   record.last_accessed = row.real(5);
-  record.metadata = json_column(codec, row, 6, what + "'s metadata");
+  record.metadata = json_column(codec, row, 6, {"concept", record.id, "metadata"});
   return record;
 }
 

@@ -19,12 +19,15 @@ namespace engram::sqlite {
 // at once (waiting through the busy timeout), so no statement inside fails
 // for a lock (in rollback-journal mode COMMIT may still wait for readers);
 // it rolls back unless commit() succeeded. `begin` "BEGIN" makes it a read
-// transaction: one snapshot for several queries, nothing written.
+// transaction: one snapshot for several queries, nothing written. `begin`
+// must be a string with static storage. BEGIN and COMMIT are the
+// connection's cached statements: sqlite3_exec would parse them anew on
+// every store.
 class Transaction {
  public:
   explicit Transaction(Connection& connection, const char* begin = "BEGIN IMMEDIATE")
       : connection_(connection) {
-    connection_.exec(begin, "starting a transaction");
+    connection_.prepare(begin, "starting a transaction").run();
   }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -37,7 +40,7 @@ class Transaction {
     }
   }
   void commit() {
-    connection_.exec("COMMIT", "committing a write transaction");
+    connection_.prepare("COMMIT", "committing a write transaction").run();
     committed_ = true;
   }
 

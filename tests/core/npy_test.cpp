@@ -450,6 +450,28 @@ TEST_CASE("npy: decode of a vector adopts the buffer without copying", "[npy]") 
   }
 }
 
+TEST_CASE("npy: decode with the parsed header decodes as decode does", "[npy]") {
+  for (DType dtype : engram::kAllDTypes) {
+    INFO(engram::dtype_name(dtype));
+    const Array expected = patterned(dtype, {10, 3});
+    const Bytes bytes = npy::encode(expected);
+    CHECK(npy::decode(npy::parse_header(bytes), bytes) == expected);
+  }
+  const Array expected = patterned(DType::kFloat64, {4, 3}, 5);
+  const Bytes big = npy_file(dict_for(">f8", "(4, 3)"), to_big_endian(expected));
+  const Bytes fortran = npy_file(dict_for("<f8", "(4, 3)", true), to_fortran(expected));
+  CHECK(npy::decode(npy::parse_header(big), big) == expected);
+  CHECK(npy::decode(npy::parse_header(fortran), fortran) == expected);
+
+  // The payload is still checked against the header: short or long is CorruptData.
+  const Bytes whole = npy::encode(expected);
+  const Bytes truncated(whole.begin(), whole.end() - 1);
+  Bytes trailing = whole;
+  trailing.push_back(std::byte{0});
+  CHECK_THROWS_AS(npy::decode(npy::parse_header(truncated), truncated), engram::CorruptData);
+  CHECK_THROWS_AS(npy::decode(npy::parse_header(trailing), trailing), engram::CorruptData);
+}
+
 TEST_CASE("npy: headers are read as Python reads them", "[npy]") {
   const Bytes data = raw<double>({1.0, 2.0});
   const Array expected(std::vector<double>{1.0, 2.0});

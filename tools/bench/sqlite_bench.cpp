@@ -311,9 +311,12 @@ void search_concepts_raw(benchmark::State& state) {
     for (int i = 0; i < kConcepts; ++i) upsert_concept(raw, upsert.get(), concept_name(i), kTime + i, Json{{"i", i}});
     raw.exec("COMMIT");
   }
+  // The plugin's order, tie-breaker included: search_concepts promises one
+  // order for equal counts and times, so the raw side sorts as much as it.
   Stmt search = raw.prepare(
       "SELECT id, name, embedding, creation_time, access_count, last_accessed, metadata "
-      "FROM concepts WHERE name LIKE ? ORDER BY access_count DESC, creation_time DESC LIMIT ?");
+      "FROM concepts WHERE name LIKE ? "
+      "ORDER BY access_count DESC, creation_time DESC, id DESC LIMIT ?");
   std::size_t q = 0;
   time_loop(state, Compare::kRawBaseline, kSearchConcepts.name, kRates, [&] {
     bind_text(search.get(), 1, std::string("%") + kQueries[q++ % 4] + "%");
@@ -403,10 +406,12 @@ void best_strategies_raw(benchmark::State& state) {
     for (int i = 0; i < kStrategyEvents; ++i) insert_event(raw, insert.get(), i, parameters);
     raw.exec("COMMIT");
   }
+  // The plugin's order, tie-breaker included (get_best_strategies promises
+  // one order for equal averages and counts).
   Stmt query = raw.prepare(
       "SELECT strategy_used, AVG(performance_delta) AS avg_delta, COUNT(*) AS n "
       "FROM learning_events WHERE task_type = ? AND performance_delta > 0 "
-      "GROUP BY strategy_used ORDER BY avg_delta DESC, n DESC LIMIT ?");
+      "GROUP BY strategy_used ORDER BY avg_delta DESC, n DESC, strategy_used ASC LIMIT ?");
   int i = 0;
   time_loop(state, Compare::kRawBaseline, kGetBestStrategies.name, kRates, [&] {
     bind_text(query.get(), 1, task_name(i++));

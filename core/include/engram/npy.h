@@ -67,6 +67,10 @@ ENGRAM_API Array decode(std::span<const std::byte> bytes);
 // As above, taking `bytes` over: a little-endian C-order payload is not
 // copied at all (the Array keeps the buffer).
 ENGRAM_API Array decode(std::vector<std::byte>&& bytes);
+// As decode(bytes), for a caller that parsed the preamble first (to check
+// the declared size before anything is allocated): the preamble is not
+// parsed again. REQUIRES: `header` is parse_header(bytes).
+ENGRAM_API Array decode(const Header& header, std::span<const std::byte> bytes);
 
 // Writes `view` to a .npy file, replacing it (not atomically: a failed write
 // may leave a partial file, which load() reports as CorruptData). Throws AccessDenied when the
