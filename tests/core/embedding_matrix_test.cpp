@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engram/recall_kernel.h"
+#include "random_vector.h"
 
 using engram::ConceptColumns;
 using engram::EpisodeColumns;
@@ -18,14 +19,9 @@ using engram::RecallMetric;
 using engram::ScoredId;
 using Matrix = engram::EmbeddingMatrix<EpisodeColumns>;
 
-namespace {
+using engram_test::random_vector;
 
-std::vector<float> random_row(std::mt19937& rng, std::size_t n) {
-  std::normal_distribution<float> normal;
-  std::vector<float> row(n);
-  for (float& x : row) x = normal(rng);
-  return row;
-}
+namespace {
 
 // What a RecallScan over `rows` (the reference streaming path) returns.
 std::vector<ScoredId> scanned(const engram::RecallQuery& query, std::size_t k,
@@ -43,10 +39,10 @@ TEST_CASE("embedding matrix: upsert replaces, erase keeps the rest findable",
   Matrix matrix;
   std::map<std::int64_t, std::vector<float>> rows;
   for (std::int64_t id = 1; id <= 50; ++id) {
-    rows[id] = random_row(rng, 8);
+    rows[id] = random_vector(rng, 8);
     matrix.upsert(id, rows[id], {"ctx", double(id), 0.0});
   }
-  rows[7] = random_row(rng, 8);  // re-stored: replaced, not added
+  rows[7] = random_vector(rng, 8);  // re-stored: replaced, not added
   matrix.upsert(7, rows[7], {"ctx", 7.0, 0.0});
   for (std::int64_t id : {1, 25, 50, 13}) {  // first, middle, last rows
     CHECK(matrix.erase(id));
@@ -55,7 +51,7 @@ TEST_CASE("embedding matrix: upsert replaces, erase keeps the rest findable",
   CHECK_FALSE(matrix.erase(1));
   CHECK(matrix.size() == rows.size());
   CHECK(matrix.bytes() >= rows.size() * 8 * sizeof(float));
-  const auto query = engram::make_recall_query(random_row(rng, 8), RecallMetric::kL2);
+  const auto query = engram::make_recall_query(random_vector(rng, 8), RecallMetric::kL2);
   const auto result = matrix.search(query, 100, {}, 1);
   CHECK(result.skipped == 0);
   CHECK(result.best == scanned(query, 100, rows));
@@ -106,7 +102,7 @@ TEST_CASE("embedding matrix: one thread and several give bit-identical results",
   const std::size_t n = 3 * engram::kMinRowsPerRecallThread + 17;
   std::uniform_int_distribution<int> coarse(0, 3);  // many equal scores: ties by id
   for (std::size_t i = 0; i < n; ++i) {
-    std::vector<float> row = random_row(rng, 24);
+    std::vector<float> row = random_vector(rng, 24);
     if (i % 3 == 0) row.assign(24, float(coarse(rng)));
     matrix.upsert(static_cast<std::int64_t>(n - i), row, {"c", double(i % 10), 0.0});
   }
@@ -133,9 +129,9 @@ TEST_CASE("embedding matrix: ENGRAM_RECALL_THREADS, valid or not, leaves the res
   Matrix matrix;
   const std::size_t n = 2 * engram::kMinRowsPerRecallThread + 5;
   for (std::size_t i = 0; i < n; ++i) {
-    matrix.upsert(static_cast<std::int64_t>(i + 1), random_row(rng, 16), {"c", 0.0, 0.0});
+    matrix.upsert(static_cast<std::int64_t>(i + 1), random_vector(rng, 16), {"c", 0.0, 0.0});
   }
-  const auto query = engram::make_recall_query(random_row(rng, 16), RecallMetric::kDot);
+  const auto query = engram::make_recall_query(random_vector(rng, 16), RecallMetric::kDot);
   const auto one = matrix.search(query, 10, {}, 1);
   REQUIRE(one.best.size() == 10);
   // A valid count caps max_threads 0; anything else means the hardware's.

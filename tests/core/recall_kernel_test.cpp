@@ -9,18 +9,14 @@
 #include <vector>
 
 #include "engram/recall.h"
+#include "random_vector.h"
 
 using engram::RecallMetric;
 using engram::ScoredId;
 
-namespace {
+using engram_test::random_vector;
 
-std::vector<float> random_row(std::mt19937& rng, std::size_t n) {
-  std::normal_distribution<float> normal;
-  std::vector<float> row(n);
-  for (float& x : row) x = normal(rng);
-  return row;
-}
+namespace {
 
 double reference_dot(const std::vector<float>& a, const std::vector<float>& b) {
   double sum = 0;
@@ -34,8 +30,8 @@ TEST_CASE("recall kernel: dot, squared l2 and norm agree with double precision",
           "[recall_kernel]") {
   std::mt19937 rng(7);
   for (std::size_t n : {1u, 3u, 15u, 16u, 17u, 33u, 384u, 1000u}) {
-    const auto a = random_row(rng, n);
-    const auto b = random_row(rng, n);
+    const auto a = random_vector(rng, n);
+    const auto b = random_vector(rng, n);
     double l2 = 0, aa = 0, abs_sum = 0;
     for (std::size_t i = 0; i < n; ++i) {
       l2 += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);

@@ -20,8 +20,11 @@
 #include "engram/clock.h"
 #include "engram/errors.h"
 #include "engram/recall.h"
-#include "same_recall.h"
 #include "engram/storage.h"
+#include "random_vector.h"
+#include "same_recall.h"
+
+using engram_test::random_vector;
 
 namespace {
 
@@ -370,13 +373,6 @@ engram::Storage open_recall(const std::shared_ptr<engram::ManualClock>& clock,
                                     engram::StorageOptions{.clock = clock, .only_backends = {}});
 }
 
-std::vector<float> recall_vector(std::mt19937& rng, std::size_t n) {
-  std::normal_distribution<float> normal;
-  std::vector<float> v(n);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
-
 // The same records, in the same order, into `storage`: every kind of
 // embedding a recall meets (float32, float64, another shape, int32, zero).
 void fill_recall(const engram::Storage& storage) {
@@ -387,7 +383,7 @@ void fill_recall(const engram::Storage& storage) {
     const std::string name = "c" + std::to_string(i);
     const engram::Json metadata = {{"group", i % 3}};
     const double created = kStart + i;
-    const std::vector<float> v = recall_vector(rng, i % 40 == 7 ? 4 : 8);
+    const std::vector<float> v = random_vector(rng, i % 40 == 7 ? 4 : 8);
     if (i % 40 == 8) {
       concepts->store_concept(name, ArrayView(std::vector<std::int32_t>(8, 1)), metadata, created);
     } else if (i == 9) {
@@ -445,7 +441,7 @@ TEST_CASE("memory: recall answers alike with its matrix, without one and past th
   engram::Storage tiny = open_recall(clock, ", recall_cache_bytes: 600");
   for (const engram::Storage* storage : {&kept, &scanned, &tiny}) fill_recall(*storage);
   std::mt19937 rng(29);
-  const std::vector<float> query = recall_vector(rng, 8);
+  const std::vector<float> query = random_vector(rng, 8);
   require_same_answers(kept, scanned, query);
   require_same_answers(tiny, scanned, query);
   // 4 + 5 rows of other shapes and dtypes, one zero under cosine.
@@ -483,7 +479,7 @@ TEST_CASE("memory: recall_cache_bytes is live", "[memory][recall]") {
   engram::Storage scanned = open_recall(clock, ", recall_cache_bytes: 0");
   for (const engram::Storage* storage : {&kept, &scanned}) fill_recall(*storage);
   std::mt19937 rng(31);
-  const std::vector<float> query = recall_vector(rng, 8);
+  const std::vector<float> query = random_vector(rng, 8);
   auto maintenance = kept.maintenance("mem");
   for (const std::int64_t bytes : {0, 600, 1 << 20, 0, 1 << 30}) {
     INFO("recall_cache_bytes " << bytes);

@@ -22,9 +22,12 @@
 #include "engram/errors.h"
 #include "engram/maintenance.h"
 #include "engram/recall.h"
-#include "same_recall.h"
 #include "engram/storage.h"
+#include "random_vector.h"
+#include "same_recall.h"
 #include "sqlite_test_util.h"
+
+using engram_test::random_vector;
 
 namespace {
 
@@ -41,13 +44,6 @@ constexpr const char* kTruncatedPickleHex = "8004950a000000000000007d948c0161944
 constexpr const char* kStreamed = ", recall_cache_bytes: 0";
 // A bound a few rows pass: the load stops and recalls stream.
 constexpr const char* kTinyCache = ", recall_cache_bytes: 600";
-
-std::vector<float> random_vector(std::mt19937& rng, std::size_t n) {
-  std::normal_distribution<float> normal;
-  std::vector<float> v(n);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
 
 // Every kind of row a recall meets: float32 and float64 embeddings of the
 // query's shape, another shape, an integer dtype, a zero vector; episodes
