@@ -405,6 +405,7 @@ class Reader {
           }
         } else if (option.key == "write_behind") {
           backend.write_behind = read_write_behind(option, what);
+          backend.write_behind_location = at(option.key_node);
         } else {
           backend.options.emplace(option.key, read_option(option, what));
         }

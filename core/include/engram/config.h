@@ -68,6 +68,7 @@ struct BackendConfig {
   std::map<std::string, RawOption> options;  // every key but `plugin` and `write_behind`
   // The core's `write_behind` key (engram/write_behind.h), when given.
   std::optional<WriteBehindOptions> write_behind;
+  ConfigLocation write_behind_location;  // of its key
 };
 
 struct RoleAssignment {
