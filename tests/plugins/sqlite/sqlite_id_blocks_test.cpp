@@ -274,6 +274,19 @@ TEST_CASE("sqlite hooks: a block starts past both the sequence row and the large
   CHECK(store_episode(storage) == last + 11);
 }
 
+TEST_CASE("sqlite hooks: blocks hold through clear_all and compact", "[sqlite][hooks]") {
+  sqlite_test::TempDir dir("engram-sqlite-hooks");
+  engram::Storage storage = sqlite_test::open_sqlite(dir / "engram.db");
+  store_episode(storage);
+  const std::int64_t episodes = reserve_ids(*storage.episodes(), IdKind::kEpisode, 100);
+  const std::int64_t concepts = reserve_ids(*storage.concepts(), 100);
+  auto maintenance = storage.maintenance("db");
+  maintenance->clear_all();
+  maintenance->compact();
+  CHECK(store_episode(storage) >= episodes + 100);
+  CHECK(store_concept(storage, "after") >= concepts + 100);
+}
+
 TEST_CASE("sqlite hooks: a table without AUTOINCREMENT cannot reserve ids", "[sqlite][hooks]") {
   sqlite_test::TempDir dir("engram-sqlite-hooks");
   const auto db = dir / "engram.db";
