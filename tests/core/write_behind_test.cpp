@@ -54,7 +54,8 @@ TEST_CASE("write_behind: the config key is the core's, checked strictly", "[writ
       CHECK(message.find(words) != std::string::npos);
     }
   };
-  refused("{max_pendin: 4}", "unknown key `max_pendin`, did you mean `max_pending`?");
+  refused("{max_pendin: 4}", "unknown key `max_pendin`");
+  refused("{max_pendin: 4}", "`max_pending`");
   refused("{max_pending: 0}", "must be a positive integer, got `0`");
   refused("{max_bytes: lots}", "must be a positive integer, got `lots`");
   refused("{flush_interval: -1}", "from 0 to 3600, got `-1`");

@@ -105,7 +105,7 @@ TEST_CASE("sqlite write-behind: ids come from blocks no other connection is hand
   const auto stored = direct.concepts()->retrieve_concept_by_name("q7");
   REQUIRE(stored);
   CHECK(queued.concepts()->store_concept("q7", kValues, Json{{"again", true}}) == stored->id);
-  CHECK(direct.concepts()->retrieve_concept(stored->id)->metadata == Json{{"again", true}});
+  CHECK(queued.concepts()->retrieve_concept(stored->id)->metadata == Json{{"again", true}});
 }
 
 TEST_CASE("sqlite write-behind: a record the database refuses is reported, named, by kind",
