@@ -409,6 +409,20 @@ std::optional<PerformanceMetrics> Records::get_metrics(const std::string& id) {
   return r;
 }
 
+std::optional<std::int64_t> Records::latest_seed_stamp(std::span<const char* const> group_paths,
+                                                       std::string_view prefix) {
+  std::optional<std::int64_t> latest;
+  for (const char* group_path : group_paths) {
+    if (!file_.exists(file_.id(), group_path)) continue;
+    Hid group = file_.open_group(group_path);
+    file_.for_each_name(group.get(), [&](const char* name) noexcept {
+      const std::optional<std::int64_t> stamp = seed_id_stamp(name, prefix);
+      if (stamp && (!latest || *stamp > *latest)) latest = stamp;
+    });
+  }
+  return latest;
+}
+
 void Records::remove(const std::string& group_path, const std::string& name) {
   Hid group = file_.open_group(group_path);
   if (file_.exists(group.get(), name)) {
