@@ -28,20 +28,20 @@
 // plugin without the id hook write-behind needs: ConfigError).
 // Thread safety: the entries run one at a time, as Google Benchmark runs
 // them.
+#include <benchmark/benchmark.h>
+
 #include <algorithm>
 #include <chrono>
-#include <exception>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "engram/array.h"
 #include "engram/storage.h"
@@ -99,16 +99,16 @@ const SnapshotArrays& snapshot_arrays() {
 class SnapshotSubject final : public Subject {
  public:
   SnapshotSubject(const fs::path& file, bool write_behind)
-      : Subject(Storage::from_yaml(
-            "version: 1\nbackends:\n  arrays: {plugin: hdf5, file_path: \"" + file.string() +
-            "\", compression: gzip, compression_opts: 6" +
-            (write_behind ? ", write_behind: {}" : "") + "}\nroles: {traces: arrays}\n")),
+      : Subject(Storage::from_yaml("version: 1\nbackends:\n  arrays: {plugin: hdf5, file_path: \"" +
+                                   file.string() + "\", compression: gzip, compression_opts: 6" +
+                                   (write_behind ? ", write_behind: {}" : "") +
+                                   "}\nroles: {traces: arrays}\n")),
         traces_(storage_.traces()) {}
 
   void store(std::int64_t n) override {
     const SnapshotArrays& s = snapshot_arrays();
-    benchmark::DoNotOptimize(traces_->store_network_snapshot(
-        time_of(n), s.adjacency, s.weights, s.states, metadata_));
+    benchmark::DoNotOptimize(
+        traces_->store_network_snapshot(time_of(n), s.adjacency, s.weights, s.states, metadata_));
   }
   void store_batch(std::int64_t first, int count) override {
     const SnapshotArrays& s = snapshot_arrays();
@@ -349,6 +349,9 @@ void write_behind_throughput(benchmark::State& state, const Plan& plan) {
   state.counters["ratio_vs_batch"] = rate / batch;
 }
 
+// One iteration per repetition (--benchmark_min_time does not apply): each
+// is a whole run of the plan on a fresh file; the time shown is the timed
+// part's (manual time).
 void register_plan(const Plan& plan) {
   const auto add = [&](const char* kind, void (*entry)(benchmark::State&, const Plan&)) {
     benchmark::RegisterBenchmark((std::string(kind) + "/" + plan.name).c_str(), entry, plan)
@@ -362,10 +365,10 @@ void register_plan(const Plan& plan) {
 }
 
 const bool kRegistered = [] {
-  register_plan({std::string(workloads::kStoreNetworkSnapshot.name) + "_gzip6", "wb-hdf5", "engram.h5",
-                 1024, 2000, make<SnapshotSubject>});
-  register_plan({std::string(workloads::kStoreEpisode.name) + "_sync_full", "wb-sqlite", "engram.db",
-                 8192, 5000, make<EpisodeSubject>});
+  register_plan({std::string(workloads::kStoreNetworkSnapshot.name) + "_gzip6", "wb-hdf5",
+                 "engram.h5", 1024, 2000, make<SnapshotSubject>});
+  register_plan({std::string(workloads::kStoreEpisode.name) + "_sync_full", "wb-sqlite",
+                 "engram.db", 8192, 5000, make<EpisodeSubject>});
   return true;
 }();
 
