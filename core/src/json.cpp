@@ -9,6 +9,11 @@
 
 namespace engram {
 
+const Json& empty_json_object() {
+  static const Json empty = Json::object();
+  return empty;
+}
+
 void check_json_object(const Json& value, std::string_view what) {
   if (!value.is_null() && !value.is_object()) {
     throw InvalidArgument(std::string(what) + " must be a JSON object, got " +

@@ -70,8 +70,9 @@ void RedisWorkingMemory::store_commands(const WorkingMemoryPatternView& record,
                                         std::vector<Command>& out) const {
   const std::string key = layout_.pattern_key(record.pattern_hash);
   out.push_back({"DEL", key});
-  Command hset = make_command("HSET", key, "pattern", value_of(record.pattern), "timestamp",
-                              number_text(record.timestamp), "metadata", record.metadata.dump());
+  Command hset =
+      make_command("HSET", key, "pattern", value_of(record.pattern), "timestamp",
+                   number_text(record.timestamp), "metadata", record.metadata.get().dump());
   if (record.last_accessed) {
     hset.push_back("last_accessed");
     hset.push_back(number_text(*record.last_accessed));

@@ -58,7 +58,9 @@ namespace engram {
 //       EpisodeStore::do_nearest_episodes (engram/recall.h).
 //   6 — write-behind (engram/write_behind.h): the roles' do_reserve_ids,
 //       ConceptStore::do_concept_id and PluginCapabilities::reserves_ids;
-//       TraceStore::do_latest_seed_stamp.
+//       TraceStore::do_latest_seed_stamp. WorkingMemoryPatternView's
+//       metadata borrows the caller's Json (JsonRef) instead of copying it;
+//       WorkingMemoryBatch keeps its patterns' metadata.
 inline constexpr int kPluginAbiVersion = 6;
 
 #define ENGRAM_STRINGIFY_(x) #x
