@@ -60,7 +60,8 @@ namespace engram {
 //       ConceptStore::do_concept_id and PluginCapabilities::reserves_ids;
 //       TraceStore::do_latest_seed_stamp. WorkingMemoryPatternView's
 //       metadata borrows the caller's Json (JsonRef) instead of copying it;
-//       WorkingMemoryBatch keeps its patterns' metadata.
+//       WorkingMemoryBatch keeps its patterns' metadata; Array holds its
+//       keep_alive_with anchor itself.
 inline constexpr int kPluginAbiVersion = 6;
 
 #define ENGRAM_STRINGIFY_(x) #x
