@@ -42,13 +42,31 @@ std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& code_poi
 
 bool is_control(char32_t c) noexcept { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
 
+// Where the run of printable ASCII other than '/' (0x20-0x7e: what ids are
+// made of almost always) that starts at text[i] ends: those bytes need no
+// decoding, and every rule below holds for them.
+std::size_t skip_plain_ascii(std::string_view text, std::size_t i) noexcept {
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte - 0x20u >= 0x5fu || byte == '/') break;
+    ++i;
+  }
+  return i;
+}
+
+// Where the run of ASCII (< 0x80, valid UTF-8 as it is) at text[i] ends.
+std::size_t skip_ascii(std::string_view text, std::size_t i) noexcept {
+  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
+  return i;
+}
+
 }  // namespace
 
 const char* id_problem(std::string_view id) noexcept {
   if (id.empty()) return "is empty";
   if (id.size() > kMaxIdBytes) return "is longer than 255 bytes";
   if (id == "." || id == "..") return "is '.' or '..'";
-  for (std::size_t i = 0; i < id.size();) {
+  for (std::size_t i = skip_plain_ascii(id, 0); i < id.size(); i = skip_plain_ascii(id, i)) {
     char32_t c;
     const std::size_t n = decode_utf8(id, i, c);
     if (n == 0) return "is not valid UTF-8";
@@ -60,7 +78,7 @@ const char* id_problem(std::string_view id) noexcept {
 }
 
 bool is_valid_utf8(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < text.size();) {
+  for (std::size_t i = skip_ascii(text, 0); i < text.size(); i = skip_ascii(text, i)) {
     char32_t c;
     const std::size_t n = decode_utf8(text, i, c);
     if (n == 0) return false;

@@ -36,6 +36,25 @@ TEST_CASE("ids: what a valid id is", "[ids]") {
   CHECK_FALSE(is_valid_id("cut\xe2\x82"));        // truncated sequence
 }
 
+TEST_CASE("ids: a bad character is found after any run of plain ASCII", "[ids]") {
+  using engram::is_valid_id;
+  using engram::is_valid_utf8;
+  // Plain ASCII is skipped without decoding: what follows it still counts.
+  CHECK(is_valid_id("pattern_0123456789 ~!"));
+  CHECK(is_valid_id("pattern_ünï_42"));
+  CHECK_FALSE(is_valid_id("pattern_0123456789/"));
+  CHECK_FALSE(is_valid_id("pattern_0123456789\x1f"));
+  CHECK_FALSE(is_valid_id("pattern_0123456789\x7f"));
+  CHECK_FALSE(is_valid_id("pattern_ü/"));
+  CHECK_FALSE(is_valid_id("pattern_\xc2\x85"));  // U+0085 after ASCII
+  CHECK_FALSE(is_valid_id("pattern_ü\xff"));
+  CHECK_FALSE(is_valid_id("pattern_\xe2\x82"));  // truncated at the end
+  CHECK(is_valid_utf8("plain then ünïcødé then plain"));
+  CHECK(is_valid_utf8("tab\tand/slash are text"));
+  CHECK_FALSE(is_valid_utf8("plain then \xff"));
+  CHECK_FALSE(is_valid_utf8("plain ü then \xc0\xaf"));
+}
+
 TEST_CASE("ids: check_id throws InvalidArgument naming the argument", "[ids]") {
   CHECK_NOTHROW(engram::check_id("ok", "pattern_hash"));
   try {
