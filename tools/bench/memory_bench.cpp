@@ -1,6 +1,16 @@
 // The memory plugin through Storage beside the same work on a plain
 // std::unordered_map (under a mutex, as the plugin must be thread-safe):
 // store and retrieve a (100, 50) float32 working-memory pattern.
+//
+// Both sides copy the array and the metadata in on a store and out on a
+// retrieve. What the raw side leaves out and engram's contract requires:
+// checking the id, the timestamp and the metadata; keeping the dtype and
+// shape (a Shape vector: allocated for the by-value ArrayView argument and
+// for the kept Array on a store, for the returned Array on a retrieve); a
+// TTL (a clock read per call); readers sharing the lock; the returned
+// Array holding the plugin's library. A raw side given a shape vector and
+// a clock-stamped expiry ran within noise of this one, so it keeps to the
+// copies.
 #include <mutex>
 #include <string>
 #include <unordered_map>
