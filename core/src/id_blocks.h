@@ -53,9 +53,8 @@ class IdBlocks {
   // itself may have taken ids of a block), so none is handed out twice.
   void drop_holding(const std::vector<std::int64_t>& ids) {
     std::erase_if(ranges_, [&](const std::pair<std::int64_t, std::int64_t>& range) {
-      return std::any_of(ids.begin(), ids.end(), [&](std::int64_t id) {
-        return id >= range.first && id < range.second;
-      });
+      return std::any_of(ids.begin(), ids.end(),
+                         [&](std::int64_t id) { return id >= range.first && id < range.second; });
     });
   }
 

@@ -23,7 +23,7 @@ namespace engram::detail {
 namespace {
 
 struct QueuedConcept {
-  Concept record;  // id set
+  Concept record;       // id set
   bool is_new = false;  // a put of a new id; else a store by name
 };
 using ConceptItem = std::variant<QueuedConcept, Relationship>;
@@ -35,11 +35,11 @@ class QueuedConcepts final : public ConceptStore, public QueueControl {
   QueuedConcepts(ConceptStore& inner, const QueueSettings& settings)
       : inner_(inner),
         ids_(settings.options.max_pending),
-        queue_(settings.options, settings.backend,
-               "write-behind of backend `" + settings.backend + "` (concepts)",
-               {[this](std::vector<ConceptItem>& items) { return write(items); },
-                [this](const ConceptItem& item) { forget(item); }, &name_of,
-                [this] { top_up(); }}) {
+        queue_(
+            settings.options, settings.backend,
+            "write-behind of backend `" + settings.backend + "` (concepts)",
+            {[this](std::vector<ConceptItem>& items) { return write(items); },
+             [this](const ConceptItem& item) { forget(item); }, &name_of, [this] { top_up(); }}) {
     RoleAccess::set_library(*this, RoleAccess::library(inner));
     RoleAccess::set_clock(*this, RoleAccess::clock(inner));
     RoleAccess::set_maintenance(*this, *settings.maintenance);
@@ -215,7 +215,7 @@ class QueuedConcepts final : public ConceptStore, public QueueControl {
   ConceptStore& inner_;
   IdBlocks ids_;
   std::map<std::string, Pending, std::less<>> names_;  // queued names
-  std::map<std::int64_t, std::size_t> ids_queued_;      // queued concept ids: stores of each
+  std::map<std::int64_t, std::size_t> ids_queued_;     // queued concept ids: stores of each
   // Last: its writer runs from construction and calls the members above.
   WriteQueue<ConceptItem> queue_;
 };

@@ -113,8 +113,8 @@ class QueuedEpisodes final : public EpisodeStore, public QueueControl {
         const bool is_episode = std::holds_alternative<Episode>(items[i]);
         const auto& got = is_episode ? ids.episode_ids : ids.learning_event_ids;
         const std::size_t at = is_episode ? episode++ : event++;
-        const std::int64_t wanted = is_episode ? std::get<Episode>(items[i]).id
-                                               : std::get<LearningEvent>(items[i]).id;
+        const std::int64_t wanted =
+            is_episode ? std::get<Episode>(items[i]).id : std::get<LearningEvent>(items[i]).id;
         if (at >= got.size() || got[at] != wanted) {
           failures.push_back(
               {i, std::make_exception_ptr(BackendError(
@@ -133,8 +133,7 @@ class QueuedEpisodes final : public EpisodeStore, public QueueControl {
     queue_.drain();
     return RoleAccess::call_do_retrieve_episode(inner_, episode_id);
   }
-  std::vector<Episode> do_get_episodes_by_context(std::string_view context_hash,
-                                                  std::size_t limit,
+  std::vector<Episode> do_get_episodes_by_context(std::string_view context_hash, std::size_t limit,
                                                   std::optional<double> min_score) override {
     queue_.drain();
     return RoleAccess::call_do_get_episodes_by_context(inner_, context_hash, limit, min_score);
