@@ -277,7 +277,7 @@ class Migration {
           return spec.list(cursor, spec.page_size);
         } catch (const StorageError& e) {
           rethrow_with_context(e, "checking " + std::string(spec.kind) + " (reading the source" +
-                              skip_hint(spec, e, "; nothing was written; ") + ")");
+                                      skip_hint(spec, e, "; nothing was written; ") + ")");
         }
       }();
       for (const Record& record : page.items) {
