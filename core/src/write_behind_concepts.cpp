@@ -64,22 +64,21 @@ class QueuedConcepts final : public ConceptStore, public QueueControl {
     const std::size_t bytes = item.record.embedding.nbytes() + kRecordOverhead;
     auto lock = queue_.lock();
     queue_.admit(lock, bytes);
+    // An id in hand first: reserving lets the lock go, and the name may be
+    // queued, or queued and written, meanwhile; the lookups below run with
+    // the lock held throughout.
+    ensure_id(
+        ids_, lock,
+        [&](std::int64_t count) { return RoleAccess::call_do_reserve_ids(inner_, count); },
+        [&] { queue_.admit(lock, bytes); });
     std::int64_t id = 0;
     if (const auto queued = names_.find(item.record.name); queued != names_.end()) {
       id = queued->second.id;
     } else if (const auto stored = RoleAccess::call_do_concept_id(inner_, item.record.name)) {
       id = *stored;
     } else {
-      id = next_id(
-          ids_, lock,
-          [&](std::int64_t count) { return RoleAccess::call_do_reserve_ids(inner_, count); },
-          [&] { queue_.admit(lock, bytes); });
+      id = *ids_.take();
       item.is_new = true;
-      // Another store of this name may have been queued while the lock was let go.
-      if (const auto again = names_.find(item.record.name); again != names_.end()) {
-        id = again->second.id;
-        item.is_new = false;
-      }
     }
     item.record.id = id;
     Pending& pending = names_[item.record.name];

@@ -72,10 +72,11 @@ class QueuedEpisodes final : public EpisodeStore, public QueueControl {
     const std::size_t bytes = bytes_of(item);
     auto lock = queue_.lock();
     queue_.admit(lock, bytes);
-    const std::int64_t id = next_id(
+    ensure_id(
         ids, lock,
         [&](std::int64_t count) { return RoleAccess::call_do_reserve_ids(inner_, kind, count); },
         [&] { queue_.admit(lock, bytes); });
+    const std::int64_t id = *ids.take();
     std::get<Record>(item).id = id;
     queue_.push(lock, std::move(item), bytes);
     return id;
