@@ -144,13 +144,7 @@ class QueuedConcepts final : public ConceptStore, public QueueControl {
       for (std::size_t i = first; i < last; ++i) {
         const auto* c = std::get_if<QueuedConcept>(&items[i]);
         if (c == nullptr) continue;
-        if (at >= ids.size() || ids[at] != c->record.id) {
-          failures.push_back(
-              {i, std::make_exception_ptr(BackendError(
-                      "the backend stored it under id " +
-                      (at < ids.size() ? std::to_string(ids[at]) : std::string("none")) +
-                      ", not the id its store returned"))});
-        }
+        check_same_id(failures, i, ids, at, c->record.id);
         ++at;
       }
       return failures;

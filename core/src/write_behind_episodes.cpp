@@ -116,13 +116,7 @@ class QueuedEpisodes final : public EpisodeStore, public QueueControl {
         const std::size_t at = is_episode ? episode++ : event++;
         const std::int64_t wanted =
             is_episode ? std::get<Episode>(items[i]).id : std::get<LearningEvent>(items[i]).id;
-        if (at >= got.size() || got[at] != wanted) {
-          failures.push_back(
-              {i, std::make_exception_ptr(BackendError(
-                      "the backend stored it under id " +
-                      (at < got.size() ? std::to_string(got[at]) : std::string("none")) +
-                      ", not the reserved id its store returned"))});
-        }
+        check_same_id(failures, i, got, at, wanted);
       }
       return failures;
     });

@@ -232,12 +232,7 @@ class QueuedTraces final : public TraceStore, public QueueControl {
             [&](const auto& record) {
               const std::vector<std::string>& got = ids_of(ids, kind_of(record));
               const std::size_t n = at[kind_of(record)]++;
-              if (n >= got.size() || got[n] != record.id) {
-                failures.push_back({i, std::make_exception_ptr(BackendError(
-                                           "the backend stored it as " +
-                                           (n < got.size() ? got[n] : std::string("nothing")) +
-                                           ", not under the id its store returned"))});
-              }
+              check_same_id(failures, i, got, n, record.id);
             },
             items[i]);
       }
