@@ -29,6 +29,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+std::optional<std::int64_t> parse_int(std::string_view text);
+std::optional<double> parse_float(std::string_view text);
+
 constexpr int kSupportedVersion = 1;
 
 const std::vector<std::string> kTopLevelKeys = {"version", "plugin_path", "log", "backends",
@@ -400,6 +403,9 @@ class Reader {
           if (backend.plugin.empty()) {
             fail(backend.plugin_location, "the plugin of " + what + " is empty");
           }
+        } else if (option.key == "write_behind") {
+          backend.write_behind = read_write_behind(option, what);
+          backend.write_behind_location = at(option.key_node);
         } else {
           backend.options.emplace(option.key, read_option(option, what));
         }
@@ -410,6 +416,41 @@ class Reader {
                                    "the path of a plugin file)");
       }
       result.push_back(std::move(backend));
+    }
+    return result;
+  }
+
+  // The core's `write_behind` mapping (engram/write_behind.h); null takes
+  // the defaults.
+  WriteBehindOptions read_write_behind(const Entry& entry, const std::string& backend_what) const {
+    WriteBehindOptions result;
+    const std::string what = "`write_behind` of " + backend_what;
+    if (entry.value.IsNull()) return result;
+    if (!entry.value.IsMap()) {
+      fail(value_at(entry), what + " must be a mapping of max_pending, max_bytes and "
+                                   "flush_interval, not " + kind_of(entry.value));
+    }
+    const std::vector<std::string> valid = {"max_pending", "max_bytes", "flush_interval"};
+    for (const Entry& key : entries(entry.value)) {
+      const ConfigLocation where = value_at(key);
+      const std::string text = scalar(key.value, where, ticked(key.key) + " of " + what);
+      if (key.key == "flush_interval") {
+        const std::optional<double> seconds = parse_float(text);
+        if (!seconds || *seconds < 0 || *seconds > 3600) {
+          fail(where, "`flush_interval` of " + what +
+                          " must be a number of seconds from 0 to 3600, got " + ticked(text));
+        }
+        result.flush_interval = *seconds;
+      } else if (key.key == "max_pending" || key.key == "max_bytes") {
+        const std::optional<std::int64_t> count = parse_int(text);
+        if (!count || *count < 1) {
+          fail(where, ticked(key.key) + " of " + what + " must be a positive integer, got " +
+                          ticked(text));
+        }
+        (key.key == "max_pending" ? result.max_pending : result.max_bytes) = *count;
+      } else {
+        unknown_key(key, valid);
+      }
     }
     return result;
   }

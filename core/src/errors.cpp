@@ -39,4 +39,19 @@ void throw_closed(std::string_view backend, std::string_view what) {
   throw StorageError(message, std::string(backend));
 }
 
+void rethrow_with_context(const StorageError& error, const std::string& context) {
+  // what() already names the backend; keep its native code.
+  const std::string message = context + ": " + error.what();
+  const auto code = error.native_code();
+  if (dynamic_cast<const ConfigError*>(&error)) throw ConfigError(message, {}, code);
+  if (dynamic_cast<const PluginError*>(&error)) throw PluginError(message, {}, code);
+  if (dynamic_cast<const InvalidArgument*>(&error)) throw InvalidArgument(message, {}, code);
+  if (dynamic_cast<const NotSupported*>(&error)) throw NotSupported(message, {}, code);
+  if (dynamic_cast<const ConnectionError*>(&error)) throw ConnectionError(message, {}, code);
+  if (dynamic_cast<const AccessDenied*>(&error)) throw AccessDenied(message, {}, code);
+  if (dynamic_cast<const CorruptData*>(&error)) throw CorruptData(message, {}, code);
+  if (dynamic_cast<const BackendError*>(&error)) throw BackendError(message, {}, code);
+  throw StorageError(message, {}, code);
+}
+
 }  // namespace engram

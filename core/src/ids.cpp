@@ -1,5 +1,6 @@
 #include "engram/ids.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -139,6 +140,41 @@ std::string seed_id(std::string_view prefix, double timestamp, unsigned n) {
     id += std::to_string(n);
   }
   return id;
+}
+
+}  // namespace engram
+
+namespace engram {
+
+std::optional<std::int64_t> seed_id_stamp(std::string_view id, std::string_view prefix) noexcept {
+  if (id.size() <= prefix.size() + 1 || id.substr(0, prefix.size()) != prefix ||
+      id[prefix.size()] != '_') {
+    return std::nullopt;
+  }
+  std::string_view rest = id.substr(prefix.size() + 1);
+  const std::size_t underscore = rest.find('_');
+  const std::string_view ms = rest.substr(0, underscore);
+  std::int64_t stamp = 0;
+  const auto [end, error] = std::from_chars(ms.data(), ms.data() + ms.size(), stamp);
+  if (error != std::errc() || end != ms.data() + ms.size()) return std::nullopt;
+  if (underscore != std::string_view::npos) {
+    const std::string_view n = rest.substr(underscore + 1);
+    std::uint64_t suffix = 0;
+    const auto [n_end, n_error] = std::from_chars(n.data(), n.data() + n.size(), suffix);
+    if (n_error != std::errc() || n_end != n.data() + n.size() || suffix == 0 || n[0] == '0') {
+      return std::nullopt;
+    }
+  }
+  return stamp;
+}
+
+std::string_view id_kind_name(IdKind kind) noexcept {
+  switch (kind) {
+    case IdKind::kEpisode: return "episode";
+    case IdKind::kLearningEvent: return "learning event";
+    case IdKind::kConcept: return "concept";
+  }
+  return "id";
 }
 
 }  // namespace engram

@@ -51,29 +51,13 @@ using detail::MigrationState;
 using detail::UnconfirmedBatch;
 using detail::UnconfirmedRecord;
 
-// Rethrows `error` as its own kind with `context` in front of its message.
-[[noreturn]] void rethrow_with(const StorageError& error, const std::string& context) {
-  // what() already names the backend; keep its native code.
-  const std::string message = context + ": " + error.what();
-  const auto code = error.native_code();
-  if (dynamic_cast<const ConfigError*>(&error)) throw ConfigError(message, {}, code);
-  if (dynamic_cast<const PluginError*>(&error)) throw PluginError(message, {}, code);
-  if (dynamic_cast<const InvalidArgument*>(&error)) throw InvalidArgument(message, {}, code);
-  if (dynamic_cast<const NotSupported*>(&error)) throw NotSupported(message, {}, code);
-  if (dynamic_cast<const ConnectionError*>(&error)) throw ConnectionError(message, {}, code);
-  if (dynamic_cast<const AccessDenied*>(&error)) throw AccessDenied(message, {}, code);
-  if (dynamic_cast<const CorruptData*>(&error)) throw CorruptData(message, {}, code);
-  if (dynamic_cast<const BackendError*>(&error)) throw BackendError(message, {}, code);
-  throw StorageError(message, {}, code);
-}
-
 // Runs `call`, rethrowing a backend's error with `context` in front.
 template <class Call>
 auto guarded(const std::string& context, Call&& call) {
   try {
     return call();
   } catch (const StorageError& e) {
-    rethrow_with(e, context);
+    rethrow_with_context(e, context);
   }
 }
 
@@ -292,8 +276,8 @@ class Migration {
         try {
           return spec.list(cursor, spec.page_size);
         } catch (const StorageError& e) {
-          rethrow_with(e, "checking " + std::string(spec.kind) + " (reading the source" +
-                              skip_hint(spec, e, "; nothing was written; ") + ")");
+          rethrow_with_context(e, "checking " + std::string(spec.kind) + " (reading the source" +
+                                      skip_hint(spec, e, "; nothing was written; ") + ")");
         }
       }();
       for (const Record& record : page.items) {
@@ -406,9 +390,9 @@ class Migration {
           delta.remapped = spec.store(batch, written, listed_written);
         }
       } catch (const StorageError& e) {
-        rethrow_with(e, doing + ": " + std::to_string(progress.copied) + " copied, then " + stage +
-                            " the next page failed (those stay stored" +
-                            (stage == "reading" ? skip_hint(spec, e, "; ") : "") + ")");
+        rethrow_with_context(e, doing + ": " + std::to_string(progress.copied) + " copied, then " +
+                                    stage + " the next page failed (those stay stored" +
+                                    (stage == "reading" ? skip_hint(spec, e, "; ") : "") + ")");
       }
       if (!conflict.empty()) {
         throw InvalidArgument(doing + ": the target now holds " + row.kind + " `" +

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "engram/concept_store.h"
@@ -59,6 +60,65 @@ struct RoleAccess {
   }
   static void set_clock(ConceptStore& role, std::shared_ptr<const Clock> clock) {
     role.clock_ = std::move(clock);
+  }
+  // A role's private do_* call, for the core's wrappers (write-behind) that
+  // forward to a plugin's role: RoleAccess::call_<name>(role, args...).
+#define ENGRAM_ROLE_CALL_(name)                                        \
+  template <class RoleT, class... Args>                                \
+  static decltype(auto) call_##name(RoleT& role, Args&&... args) {     \
+    return role.name(std::forward<Args>(args)...);                     \
+  }
+  ENGRAM_ROLE_CALL_(do_store_batch)
+  ENGRAM_ROLE_CALL_(do_retrieve_working_memory_pattern)
+  ENGRAM_ROLE_CALL_(do_update_working_memory_access)
+  ENGRAM_ROLE_CALL_(do_retrieve_spike_train)
+  ENGRAM_ROLE_CALL_(do_get_spike_trains_since)
+  ENGRAM_ROLE_CALL_(do_retrieve_attention_weights)
+  ENGRAM_ROLE_CALL_(do_list_working_memory_patterns)
+  ENGRAM_ROLE_CALL_(do_list_spike_trains)
+  ENGRAM_ROLE_CALL_(do_list_attention_weights)
+  ENGRAM_ROLE_CALL_(do_retrieve_episode)
+  ENGRAM_ROLE_CALL_(do_get_episodes_by_context)
+  ENGRAM_ROLE_CALL_(do_get_episodes_since)
+  ENGRAM_ROLE_CALL_(do_get_learning_events_by_task)
+  ENGRAM_ROLE_CALL_(do_get_best_strategies)
+  ENGRAM_ROLE_CALL_(do_list_episodes)
+  ENGRAM_ROLE_CALL_(do_list_learning_events)
+  ENGRAM_ROLE_CALL_(do_nearest_episodes)
+  ENGRAM_ROLE_CALL_(do_reserve_ids)
+  ENGRAM_ROLE_CALL_(do_retrieve_concept)
+  ENGRAM_ROLE_CALL_(do_retrieve_concept_by_name)
+  ENGRAM_ROLE_CALL_(do_search_concepts)
+  ENGRAM_ROLE_CALL_(do_get_concept_relationships)
+  ENGRAM_ROLE_CALL_(do_list_concepts)
+  ENGRAM_ROLE_CALL_(do_list_relationships)
+  ENGRAM_ROLE_CALL_(do_nearest_concepts)
+  ENGRAM_ROLE_CALL_(do_concept_id)
+  ENGRAM_ROLE_CALL_(do_retrieve_network_snapshot)
+  ENGRAM_ROLE_CALL_(do_get_network_snapshots_in_range)
+  ENGRAM_ROLE_CALL_(do_retrieve_compressed_spike_train)
+  ENGRAM_ROLE_CALL_(do_retrieve_reservoir_states)
+  ENGRAM_ROLE_CALL_(do_retrieve_layer_outputs)
+  ENGRAM_ROLE_CALL_(do_retrieve_plasticity_trace)
+  ENGRAM_ROLE_CALL_(do_retrieve_homeostatic_trace)
+  ENGRAM_ROLE_CALL_(do_retrieve_performance_metrics)
+  ENGRAM_ROLE_CALL_(do_list_network_snapshots)
+  ENGRAM_ROLE_CALL_(do_list_compressed_spike_trains)
+  ENGRAM_ROLE_CALL_(do_list_reservoir_states)
+  ENGRAM_ROLE_CALL_(do_list_layer_outputs)
+  ENGRAM_ROLE_CALL_(do_list_plasticity_traces)
+  ENGRAM_ROLE_CALL_(do_list_homeostatic_traces)
+  ENGRAM_ROLE_CALL_(do_list_performance_metrics)
+  ENGRAM_ROLE_CALL_(do_latest_seed_stamp)
+#undef ENGRAM_ROLE_CALL_
+  // What a role's set_library and set_clock gave it.
+  template <class RoleT>
+  static const std::shared_ptr<const void>& library(const RoleT& role) {
+    return role.library_;
+  }
+  template <class RoleT>
+  static const std::shared_ptr<const Clock>& clock(const RoleT& role) {
+    return role.clock_;
   }
 };
 

@@ -15,6 +15,7 @@
 #include "engram/log.h"
 #include "engram/plugin_loader.h"
 #include "engram/publish_file.h"
+#include "write_behind_backend.h"
 
 namespace engram {
 namespace {
@@ -191,7 +192,11 @@ Storage Storage::from_config(const Config& config, StorageOptions options) {
     }
     const PluginDescriptor& descriptor = planned.plugin.descriptor();
     BackendContext context{backend.name, std::move(planned.options), options.clock};
+    detail::check_write_behind(backend, planned.roles, descriptor.capabilities);
     std::shared_ptr<Backend> instance = planned.plugin.create(context);
+    if (backend.write_behind) {
+      instance = detail::with_write_behind(std::move(instance), backend, planned.roles);
+    }
 
     // Handles share ownership of the instance: aliasing shared_ptrs.
     const auto missing = [&](Role role) {

@@ -409,6 +409,28 @@ std::optional<PerformanceMetrics> Records::get_metrics(const std::string& id) {
   return r;
 }
 
+std::optional<std::int64_t> Records::latest_seed_stamp(std::span<const char* const> group_paths,
+                                                       std::string_view prefix) {
+  // H5Lexists fails, rather than says no, when a parent is missing: each
+  // link of the path is looked up in turn.
+  const auto exists = [&](std::string_view path) {
+    for (std::size_t end = path.find('/');; end = path.find('/', end + 1)) {
+      if (!file_.exists(file_.id(), std::string(path.substr(0, end)))) return false;
+      if (end == std::string_view::npos) return true;
+    }
+  };
+  std::optional<std::int64_t> latest;
+  for (const char* group_path : group_paths) {
+    if (!exists(group_path)) continue;
+    Hid group = file_.open_group(group_path);
+    file_.for_each_name(group.get(), [&](const char* name) noexcept {
+      const std::optional<std::int64_t> stamp = seed_id_stamp(name, prefix);
+      if (stamp && (!latest || *stamp > *latest)) latest = stamp;
+    });
+  }
+  return latest;
+}
+
 void Records::remove(const std::string& group_path, const std::string& name) {
   Hid group = file_.open_group(group_path);
   if (file_.exists(group.get(), name)) {

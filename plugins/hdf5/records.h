@@ -3,7 +3,8 @@
 // is written (groups, datasets, the seed's attributes and the JSON ones) and
 // read back; the ids a store takes ("<prefix>_<ms>", then _1, _2, ... when
 // taken); removing what a failed batch made; the sorted names a listing
-// pages through.
+// pages through; the latest stamp among a kind's seed ids (write-behind's
+// start, engram/write_behind.h), from the link names alone.
 //
 // Errors: the engram error HDF5's stack gives; CorruptData for a record
 // that does not read as its kind. Thread safety: as the File (the backend's
@@ -12,10 +13,12 @@
 #define ENGRAM_PLUGINS_HDF5_RECORDS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +83,13 @@ class Records {
 
   std::string put(const PerformanceMetrics& r, std::vector<Created>& created);
   std::optional<PerformanceMetrics> get_metrics(const std::string& id);
+
+  // The greatest stamp among the names in the groups `group_paths` that
+  // read as the seed's ids with `prefix` (seed_id_stamp), or nullopt when
+  // none does (or the groups are empty or missing). Reads link names only,
+  // no record. Throws what HDF5's stack gives.
+  std::optional<std::int64_t> latest_seed_stamp(std::span<const char* const> group_paths,
+                                                std::string_view prefix);
 
   // Removes a link made by a store (a failed batch's, or cleanup's).
   void remove(const std::string& group_path, const std::string& name);

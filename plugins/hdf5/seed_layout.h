@@ -25,7 +25,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
+
+#include "engram/trace_store.h"
 
 namespace engram::hdf5 {
 
@@ -49,6 +52,10 @@ constexpr const char* kAllGroups[] = {
     "spike_trains",    kRawTrains,  kCompressed,   "spike_trains/metadata",
     "activations",     kReservoirs, kLayerOutputs, "activations/attention_maps",
     "learning_traces", kPlasticity, kHomeostatic,  kPerformance};
+// The groups in which a record of `kind` has a link named by its id: a
+// snapshot's three (its id is free only when free in all), one for every
+// other kind.
+std::span<const char* const> groups_of(TraceKind kind) noexcept;
 // The top groups: a file with one of them is in the layout.
 constexpr const char* kTopGroups[] = {"network_states", "spike_trains", "activations",
                                       "learning_traces"};

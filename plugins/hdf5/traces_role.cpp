@@ -2,6 +2,7 @@
 #include "traces_role.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,14 @@ class Hdf5Traces final : public TraceStoreByKind<Hdf5Traces> {
         if (record) page.items.push_back(std::move(*record));
       }
       return page;
+    });
+  }
+
+  // From the link names of the kind's groups: no record is read.
+  std::optional<std::int64_t> do_latest_seed_stamp(TraceKind kind,
+                                                   std::string_view prefix) override {
+    return shared_.read([&](File&, Records& records) {
+      return records.latest_seed_stamp(groups_of(kind), prefix);
     });
   }
 

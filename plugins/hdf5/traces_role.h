@@ -2,7 +2,7 @@
 // the traces file: each store one write of the shared file (all or nothing,
 // one commit), each retrieve one read, a batch all or nothing in one commit,
 // listings paged by "after:<id>" cursors over the sorted ids of a kind's
-// group.
+// group, the latest seed stamp of a kind from its groups' link names.
 //
 // Errors: InvalidArgument for a cursor this backend did not give; what the
 // records and the file throw (records.h, shared_file.h). Thread safety:

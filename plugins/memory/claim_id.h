@@ -1,13 +1,20 @@
 // plugins/memory/claim_id.h — the id a new record gets in a map of records
-// keyed by id.
+// keyed by id, and the blocks of ids write-behind reserves
+// (engram/write_behind.h): both move the role's one next-id counter.
 //
-// Thread safety: stateless; REQUIRES the caller holds the lock for writing.
+// Errors: a block that cannot be reserved is InvalidArgument
+// (memory_errors.h). Thread safety: stateless; REQUIRES the caller holds
+// the lock for writing.
 #ifndef ENGRAM_PLUGINS_MEMORY_CLAIM_ID_H_
 #define ENGRAM_PLUGINS_MEMORY_CLAIM_ID_H_
 
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <string>
+
+#include "engram/ids.h"
+#include "memory_errors.h"
 
 namespace engram::memory {
 
@@ -26,6 +33,21 @@ std::int64_t claim_id(const Map& records, std::int64_t wanted, std::int64_t& nex
   const std::int64_t id = keep ? wanted : next;
   next = std::max(next, id + 1);
   return id;
+}
+
+// Reserves the block of `count` ids from `next` for `kind` and returns its
+// first id; `next` moves past the block, so claim_id gives none of them but
+// to a record that asks for it (a put of a record carrying one). Throws
+// InvalidArgument when `count` < 1 or the block would reach the largest
+// int64 (never kept, so `next` stays below it).
+inline std::int64_t reserve_ids(std::int64_t& next, std::int64_t count, IdKind kind,
+                                const std::string& backend) {
+  if (count < 1 || count >= std::numeric_limits<std::int64_t>::max() - next) {
+    throw_bad_id_block(kind, count, next, backend);
+  }
+  const std::int64_t first = next;
+  next += count;
+  return first;
 }
 
 }  // namespace engram::memory

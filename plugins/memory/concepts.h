@@ -23,8 +23,10 @@
 #include <utility>
 #include <vector>
 
+#include "claim_id.h"
 #include "engram/concept_store.h"
 #include "engram/embedding_matrix.h"
+#include "engram/ids.h"
 #include "engram/json.h"
 #include "engram/owned_records.h"
 #include "engram/recall.h"
@@ -179,6 +181,22 @@ class MemoryConcepts final : public ConceptStore {
                        const auto& [source, target, type] = entry.first;
                        return Relationship{source, target, type, entry.second};
                      });
+  }
+
+  // --- write-behind ---
+
+  // The block comes off the next-id counter (claim_id.h); choose_ids starts
+  // past it.
+  std::int64_t do_reserve_ids(std::int64_t count) override {
+    auto lock = shared_.write();
+    return reserve_ids(next_id_, count, IdKind::kConcept, shared_.name());
+  }
+
+  std::optional<std::int64_t> do_concept_id(std::string_view name) override {
+    auto lock = shared_.read();
+    const auto found = ids_by_name_.find(name);
+    if (found == ids_by_name_.end()) return std::nullopt;
+    return found->second;
   }
 
   // Stores `concepts`, then `relationships`, all or nothing: the ids are

@@ -19,12 +19,14 @@
 #include "claim_id.h"
 #include "engram/embedding_matrix.h"
 #include "engram/episode_store.h"
+#include "engram/ids.h"
 #include "engram/json.h"
 #include "engram/owned_records.h"
 #include "engram/recall.h"
 #include "engram/recall_kernel.h"
 #include "engram/result_orders.h"
 #include "listing.h"
+#include "memory_errors.h"
 #include "recall_index.h"
 #include "shared_state.h"
 
@@ -150,6 +152,22 @@ class MemoryEpisodes final : public EpisodeStore {
                                               Undecodable) override {
     auto lock = shared_.read();
     return list_page(events_, cursor, limit, shared_.name(), kEveryEntry, kEntryValue);
+  }
+
+  // --- write-behind ---
+
+  // The block comes off the kind's next-id counter (claim_id.h).
+  std::int64_t do_reserve_ids(IdKind kind, std::int64_t count) override {
+    auto lock = shared_.write();
+    switch (kind) {
+      case IdKind::kEpisode:
+        return reserve_ids(next_episode_id_, count, kind, shared_.name());
+      case IdKind::kLearningEvent:
+        return reserve_ids(next_event_id_, count, kind, shared_.name());
+      case IdKind::kConcept:
+        break;
+    }
+    throw_foreign_id_kind(kind, shared_.name());
   }
 
   // --- recall ---

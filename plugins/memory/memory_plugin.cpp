@@ -9,7 +9,7 @@
 //   (handles: none; the plugin holds no C resource)
 //   memory_errors.h   everything the plugin throws
 //   shared_state.h    name, TTLs, clock and the one lock of a backend
-//   claim_id.h        the id a new record gets
+//   claim_id.h        the id a new record gets, blocks of ids reserved
 //   listing.h         maps as pages, with the core's cursors
 //   recall_index.h    a role's embeddings for recall, within the bound
 //   working_memory.h  the working-memory role
@@ -79,8 +79,10 @@ const PluginDescriptor& descriptor() {
   static const PluginDescriptor kDescriptor = [] {
     PluginDescriptor d = describe_plugin<MemoryBackend>(
         "memory", "1.0.0", {std::begin(kAllRoles), std::end(kAllRoles)}, kOptions.schema());
-    // A put record keeps its id when free.
+    // A put record keeps its id when free; blocks of ids come off the
+    // roles' next-id counters (claim_id.h).
     d.capabilities.keeps_ids = true;
+    d.capabilities.reserves_ids = true;
     return d;
   }();
   return kDescriptor;

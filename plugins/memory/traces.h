@@ -57,6 +57,17 @@ class TraceTable {
     return list_page(records_, cursor, limit, backend, kEveryEntry, kEntryValue);
   }
 
+  // The greatest stamp among the ids that read as the seed's ids with
+  // `prefix` (seed_id_stamp), or nullopt when none does; reads the keys only.
+  std::optional<std::int64_t> latest_seed_stamp(std::string_view prefix) const {
+    std::optional<std::int64_t> latest;
+    for (const auto& entry : records_) {
+      const std::optional<std::int64_t> stamp = seed_id_stamp(entry.first, prefix);
+      if (stamp && (!latest || *stamp > *latest)) latest = stamp;
+    }
+    return latest;
+  }
+
   // Removes the records with timestamp < `cutoff`; returns how many.
   std::int64_t erase_older_than(double cutoff) {
     return static_cast<std::int64_t>(std::erase_if(
@@ -136,6 +147,30 @@ class MemoryTraces final : public TraceStoreByKind<MemoryTraces> {
       if (snapshot.timestamp >= start_time && snapshot.timestamp <= end_time) ids.push_back(id);
     }
     return ids;
+  }
+
+  std::optional<std::int64_t> do_latest_seed_stamp(TraceKind kind,
+                                                   std::string_view prefix) override {
+    auto lock = shared_.read();
+    switch (kind) {
+      case TraceKind::kNetworkSnapshot:
+        return table<NetworkSnapshot>().latest_seed_stamp(prefix);
+      case TraceKind::kSpikeTrain:
+        return table<SpikeTrainData>().latest_seed_stamp(prefix);
+      case TraceKind::kCompressedSpikeTrain:
+        return table<CompressedSpikeTrain>().latest_seed_stamp(prefix);
+      case TraceKind::kReservoirStates:
+        return table<ReservoirStates>().latest_seed_stamp(prefix);
+      case TraceKind::kLayerOutputs:
+        return table<LayerOutputs>().latest_seed_stamp(prefix);
+      case TraceKind::kPlasticityTrace:
+        return table<PlasticityTrace>().latest_seed_stamp(prefix);
+      case TraceKind::kHomeostaticTrace:
+        return table<HomeostaticTrace>().latest_seed_stamp(prefix);
+      case TraceKind::kPerformanceMetrics:
+        return table<PerformanceMetrics>().latest_seed_stamp(prefix);
+    }
+    return std::nullopt;
   }
 
   // Timestamps arrive checked, so no id can fail once the copies are made:

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "id_blocks.h"
 #include "listing.h"
 #include "transaction.h"
 
@@ -126,6 +127,20 @@ std::vector<std::int64_t> SqliteConcepts::do_store_batch(const ConceptBatch& bat
   transaction.commit();
   keep_in_step(*writer, ids);
   return ids;
+}
+
+std::int64_t SqliteConcepts::do_reserve_ids(std::int64_t count) {
+  auto writer = database_.writer();
+  return reserve_id_block(*writer, origin(), IdKind::kConcept, count);
+}
+
+std::optional<std::int64_t> SqliteConcepts::do_concept_id(std::string_view name) {
+  auto reader = database_.reader();
+  Statement query =
+      reader->prepare("SELECT id FROM concepts WHERE name = ?1", "looking up a concept's id");
+  query.bind_text(1, name);
+  if (!query.step()) return std::nullopt;
+  return query.int64(0);
 }
 
 Page<Concept> SqliteConcepts::do_list_concepts(std::string_view cursor, std::size_t limit,

@@ -5,7 +5,9 @@
 // transaction, and keyset listings (concepts by id, relationships by
 // source, target and type).
 //
-// A relationship's ends must exist (InvalidArgument otherwise). Values are
+// A new concept's id comes from AUTOINCREMENT, past every id ever used or
+// reserved (id_blocks.h). A relationship's ends must exist
+// (InvalidArgument otherwise). Values are
 // encoded by records.h; errors are sqlite_errors.h's.
 //
 // Recall answers from the role's RecallCache (recall_cache.h), which every
@@ -68,6 +70,12 @@ class SqliteConcepts final : public ConceptStore {
 
   Page<Relationship> do_list_relationships(std::string_view cursor, std::size_t limit,
                                            Undecodable undecodable) override;
+
+  // A block of concept ids (id_blocks.h).
+  std::int64_t do_reserve_ids(std::int64_t count) override;
+
+  // The id by name, on a reader: no access counted.
+  std::optional<std::int64_t> do_concept_id(std::string_view name) override;
 
   // From the cache, refreshed first, or streamed past the bound; the hits
   // are then read back by id (cached_recall.cpp).

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "id_blocks.h"
 #include "listing.h"
 #include "statement.h"
 #include "transaction.h"
@@ -110,6 +111,12 @@ EpisodeBatchIds SqliteEpisodes::do_store_batch(const EpisodeBatch& batch) {
   transaction.commit();
   keep_in_step(*writer, ids.episode_ids);
   return ids;
+}
+
+std::int64_t SqliteEpisodes::do_reserve_ids(IdKind kind, std::int64_t count) {
+  if (kind == IdKind::kConcept) throw_foreign_id_kind(origin(), kind);
+  auto writer = database_.writer();
+  return reserve_id_block(*writer, origin(), kind, count);
 }
 
 Page<Episode> SqliteEpisodes::do_list_episodes(std::string_view cursor, std::size_t limit,

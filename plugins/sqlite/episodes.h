@@ -4,7 +4,8 @@
 // by id (listing.h).
 //
 // A store keeps the record's id when it is free (a put of a listed record),
-// else takes a new one (AUTOINCREMENT, past every id ever used). Values are
+// else takes a new one (AUTOINCREMENT, past every id ever used or reserved:
+// id_blocks.h). Values are
 // encoded by records.h; errors are sqlite_errors.h's.
 //
 // Recall answers from the role's RecallCache (recall_cache.h), which every
@@ -26,6 +27,7 @@
 #include "database.h"
 #include "engram/embedding_matrix.h"
 #include "engram/episode_store.h"
+#include "engram/ids.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
 #include "recall_cache.h"
@@ -88,6 +90,11 @@ class SqliteEpisodes final : public EpisodeStore {
   // commit (cached_recall.cpp); a failure drops the cache, never throws.
   // REQUIRES: the writer, outside a transaction.
   void keep_in_step(Connection& writer, const std::vector<std::int64_t>& ids) noexcept;
+
+  // --- write-behind ---
+
+  // A block of episode or learning-event ids (id_blocks.h).
+  std::int64_t do_reserve_ids(IdKind kind, std::int64_t count) override;
 
   Page<Episode> do_list_episodes(std::string_view cursor, std::size_t limit,
                                  Undecodable undecodable) override;

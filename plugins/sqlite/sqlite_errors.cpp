@@ -101,6 +101,30 @@ namespace fs = std::filesystem;
                         origin.backend);
 }
 
+[[noreturn]] void throw_bad_id_block(const Origin& origin, IdKind kind, std::int64_t count,
+                                     std::int64_t last) {
+  throw InvalidArgument(
+      "reserving " + std::to_string(count) + " " + std::string(id_kind_name(kind)) + " ids in " +
+          origin.path + ": " +
+          (count < 1 ? std::string("the count must be at least 1")
+                     : "the block after id " + std::to_string(last) + " would pass the largest id"),
+      origin.backend);
+}
+
+[[noreturn]] void throw_not_autoincrement(const Origin& origin, std::string_view table) {
+  throw NotSupported("reserving ids in " + origin.path + ": table " + std::string(table) +
+                         " is not AUTOINCREMENT, so its new ids cannot be kept out of a block "
+                         "(it was not made by engram or the Python system)",
+                     origin.backend);
+}
+
+[[noreturn]] void throw_foreign_id_kind(const Origin& origin, IdKind kind) {
+  throw InvalidArgument("reserving ids in " + origin.path +
+                            ": the episodes role reserves episode and learning event ids, not " +
+                            std::string(id_kind_name(kind)) + " ids",
+                        origin.backend);
+}
+
 [[noreturn]] void throw_query_too_long(const Origin& origin, std::size_t bytes, int limit) {
   throw InvalidArgument("searching concepts: the query is " + std::to_string(bytes) +
                             " bytes, longer than SQLite's LIKE pattern limit of " +

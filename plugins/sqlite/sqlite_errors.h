@@ -20,6 +20,7 @@
 #include <system_error>
 
 #include "engram/concept_store.h"
+#include "engram/ids.h"
 
 struct sqlite3;
 
@@ -76,6 +77,19 @@ struct Origin {
 // exist.
 [[noreturn]] void throw_missing_concept(const Origin& origin, const Relationship& relationship,
                                         std::int64_t missing);
+
+// InvalidArgument: a block of `count` ids of `kind` that cannot be
+// reserved: count < 1, or the block after id `last` would reach the
+// largest id.
+[[noreturn]] void throw_bad_id_block(const Origin& origin, IdKind kind, std::int64_t count,
+                                     std::int64_t last);
+
+// NotSupported: reserving ids in `table`, which is not AUTOINCREMENT.
+[[noreturn]] void throw_not_autoincrement(const Origin& origin, std::string_view table);
+
+// InvalidArgument: the episodes role asked to reserve ids of `kind`, which
+// it does not make.
+[[noreturn]] void throw_foreign_id_kind(const Origin& origin, IdKind kind);
 
 // InvalidArgument: a search query longer than SQLite's LIKE pattern limit.
 [[noreturn]] void throw_query_too_long(const Origin& origin, std::size_t bytes, int limit);

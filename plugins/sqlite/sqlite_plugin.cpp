@@ -17,6 +17,7 @@
 //   schema_recognition.h whether a database is ours to write
 //   database.h           the writer, the reader pool, the backend's life
 //   records.h            records <-> columns (.npy blobs, JSON text)
+//   id_blocks.h          blocks of new ids reserved for write-behind
 //   listing.h            lists, pages and listing cursors
 //   episodes.h           the episodes role
 //   concepts.h           the concepts role
@@ -93,8 +94,10 @@ const PluginDescriptor& descriptor() {
     d.files = [](const Json& options) {
       return database_files(fs::absolute(option_table().bind(options).db_path).lexically_normal());
     };
-    // A put record's id is its rowid when free (INSERT with the id).
+    // A put record's id is its rowid when free (INSERT with the id); blocks
+    // of ids move the tables' AUTOINCREMENT sequences (id_blocks.h).
     d.capabilities.keeps_ids = true;
+    d.capabilities.reserves_ids = true;
     return d;
   }();
   return kDescriptor;

@@ -6,8 +6,8 @@
 # keeps_ids comes from the descriptor: the renumbering test plugin, which
 # does not keep put ids and does not claim to, passes (the keeps_ids checks
 # skipped), and its twin that claims keeps_ids fails them (exit 1, FAIL line
-# with the failed expression); and without engram-conformance beside it the
-# tool says so.
+# with the failed expression), as does a twin claiming reserves_ids without
+# keeps_ids; and without engram-conformance beside it the tool says so.
 set -u
 engram=$(realpath "$1")
 memory_config=$(realpath "$2")
@@ -52,7 +52,7 @@ check "no file was added beside it or changed" cmp listing.before listing.after
 expect 2 "serving role \`episodes\`" -- "$engram" conformance full/sqlite.yaml --roles episodes
 
 # --- keeps_ids from the descriptor ---
-for name in renumbering renumbering-claims-ids; do
+for name in renumbering renumbering-claims-ids renumbering-claims-reserves; do
   cat >$name.yaml <<YAML
 version: 1
 log: {level: warn}
@@ -80,6 +80,22 @@ check "the failed expression below it" grep -q \
   "$work/out"
 check "its expansion" grep -q "with expansion: 1001 (0x3e9) == 1" "$work/out"
 check "every other case passed" sh -c "test \$(grep -c '^PASS' '$work/out') -ge 10"
+# Claiming reserves_ids (write-behind's blocks of ids) without keeps_ids:
+# that promise alone fails; the put case, with keeps_ids not promised, passes.
+expect 1 "1 failed (roles: episodes)" -- "$engram" conformance renumbering-claims-reserves.yaml
+check "the suite says reserves_ids is promised" grep -q \
+  "keeps_ids not promised: its checks skipped; reserves_ids promised" "$work/out"
+check "a FAIL line for the promise" grep -q \
+  "^FAIL  episodes  episodes: a plugin that promises reserves_ids promises keeps_ids" "$work/out"
+check "the put case passed" grep -q \
+  "^PASS  episodes  episodes: records put from a listing into a fresh backend are reproduced" \
+  "$work/out"
+# The memory plugin promises both.
+expect 0 "0 failed (roles: episodes)" -- "$engram" conformance "$memory_config" --roles episodes
+check "the memory plugin's promise passed" grep -q \
+  "^PASS  episodes  episodes: a plugin that promises reserves_ids promises keeps_ids" "$work/out"
+check "the memory plugin says reserves_ids is promised" grep -q \
+  "keeps_ids promised: checked; reserves_ids promised: checked to come with keeps_ids" "$work/out"
 
 # --- no engram-conformance beside the tool ---
 mkdir alone

@@ -40,10 +40,16 @@ listed = [line.split() for line in open(sys.argv[1])]
 want = {name.split("/", 1)[1] for name, paired, in_tool in listed if paired == "1"}
 # An entry is [redis/]<workload>/<side>[/<Google Benchmark arguments>]; the
 # hdf5 pairs name hdf5_<workload>[_16MB]_<codec>, the recall ones
-# nearest_concepts_<backend>[_<variant>].
+# nearest_concepts_<backend>[_<variant>]. The write-behind entries
+# (write_behind_bench.cpp) are no pairs: <kind>/<subject>, each kind for
+# each subject.
 sides = collections.defaultdict(set)
+write_behind = collections.defaultdict(set)
 for line in open(sys.argv[2]):
     parts = line.strip().split("/")
+    if parts[0] in ("batch_throughput", "write_behind_latency", "write_behind_throughput"):
+        write_behind[parts[0]].add(parts[1])
+        continue
     if parts[0] == "redis":
         parts = parts[1:]
     workload = re.sub(r"^hdf5_(.*?)(_16MB)?_(gzip6|lz4)$", r"\1", parts[0])
@@ -52,6 +58,10 @@ for line in open(sys.argv[2]):
 assert set(sides) == want, ("engram-bench runs", sorted(sides), "the list says", sorted(want))
 for workload, found in sides.items():
     assert {"raw", "engram"} <= found, (workload, "has only", found)
+subjects = {"store_network_snapshot_gzip6", "store_episode_sync_full"}
+assert len(write_behind) == 3, write_behind
+for kind, found in write_behind.items():
+    assert found == subjects, (kind, "runs", found)
 PY' - "$bench" "$work"
 else
   echo "skipped: engram-bench not built (ENGRAM_BENCH=OFF)"

@@ -616,6 +616,18 @@ TEST_CASE("concepts: records put from a listing into a fresh backend are reprodu
   CHECK(all_concepts(*target).size() == 4);
 }
 
+// Write-behind (engram/write_behind.h) hands out ids from blocks a plugin
+// promising reserves_ids reserves, and writes the records by a batch put
+// carrying them: the plugin must keep put ids, so that promise comes with
+// keeps_ids, which the put case above holds it to. (The reserving hooks are
+// private calls of the core; each plugin's own tests call them.)
+TEST_CASE("concepts: a plugin that promises reserves_ids promises keeps_ids", "[concepts]") {
+  const engram::PluginCapabilities promised = conformance::capabilities(engram::Role::kConcepts);
+  if (!promised.reserves_ids) return;  // no promise to hold
+  INFO("reserves_ids without keeps_ids: a put of a record carrying a reserved id may renumber it");
+  CHECK(promised.keeps_ids);
+}
+
 TEST_CASE("concepts: 8 threads storing and reading lose nothing", "[concepts]") {
   engram::Storage storage = open();
   auto store = storage.concepts();

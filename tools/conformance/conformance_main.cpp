@@ -9,10 +9,14 @@
 // role against the backend serving it, printing one PASS or FAIL line per
 // case (the "engram" reporter, pass_fail_reporter.cpp) and a summary line;
 // exit status 0 when every case passed, else non-zero. What a plugin
-// promises beyond the contract (engram::PluginCapabilities: keeps_ids) is
-// read from the descriptor of the plugin serving each role, and said first
-// ("role episodes: backend `db` (plugin sqlite 1.0.0), keeps_ids promised:
-// checked"); the checks of a promise a plugin does not make are skipped.
+// promises beyond the contract (engram::PluginCapabilities: keeps_ids,
+// reserves_ids) is read from the descriptor of the plugin serving each
+// role, and said first ("role episodes: backend `db` (plugin sqlite
+// 1.0.0), keeps_ids promised: checked; reserves_ids promised: checked to
+// come with keeps_ids"); the checks of a promise a plugin does not make are
+// skipped. (reserves_ids's hooks are private calls of the core's
+// write-behind: the suite holds the promise to keeps_ids, the plugin's own
+// tests call them.)
 //
 // The suite writes, lists and clears the stores it is given, so it must be
 // given stores of its own. Each case opens the config anew after setting
@@ -59,8 +63,8 @@ Runs engram's conformance suite, the contract every backend plugin must pass,
 against the backends FILE assigns to roles: by default every role the config
 assigns, or the roles --roles lists (working_memory, episodes, concepts,
 traces). Prints PASS or FAIL per case and a summary; exits 0 when all pass.
-What a plugin promises beyond the contract (keeps_ids) comes from its
-descriptor.
+What a plugin promises beyond the contract (keeps_ids, reserves_ids) comes
+from its descriptor.
 
 The suite writes, lists and clears what it is given. A store that already
 holds records is refused (exit 2, nothing written). Give each case fresh
@@ -155,6 +159,9 @@ int prepare(const std::filesystem::path& config, const std::vector<std::string>&
                 << "` (plugin " << backend.plugin << " " << backend.plugin_version << "), "
                 << (backend.capabilities.keeps_ids ? "keeps_ids promised: checked"
                                                    : "keeps_ids not promised: its checks skipped")
+                << (backend.capabilities.reserves_ids
+                        ? "; reserves_ids promised: checked to come with keeps_ids"
+                        : "")
                 << "\n";
     }
   }

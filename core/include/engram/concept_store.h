@@ -207,6 +207,15 @@ class ENGRAM_API ConceptStore {
   // Score with the core's kernel (engram/recall_kernel.h).
   virtual Recall<Concept> do_nearest_concepts(const RecallQuery& query, std::size_t k,
                                               const ConceptRecallOptions& options, double now) = 0;
+  // Reserves `count` (>= 1) consecutive new concept ids and returns the
+  // first, as EpisodeStore::do_reserve_ids does for IdKind::kConcept. The
+  // default throws NotSupported.
+  virtual std::int64_t do_reserve_ids(std::int64_t count);
+  // The id of the concept named `name`, or nullopt when there is none;
+  // not an access. Write-behind asks it to return a stored name's id at
+  // queue time. Implemented with do_reserve_ids (capabilities.reserves_ids);
+  // the default throws NotSupported.
+  virtual std::optional<std::int64_t> do_concept_id(std::string_view name);
 };
 
 }  // namespace engram

@@ -37,6 +37,7 @@
 #include "engram/json.h"
 #include "engram/log.h"
 #include "engram/plugin.h"
+#include "engram/write_behind.h"
 
 namespace engram {
 
@@ -64,7 +65,10 @@ struct BackendConfig {
   std::string plugin;  // a plugin name, or a path to a plugin file (contains '/')
   ConfigLocation location;          // of the name
   ConfigLocation plugin_location;   // of the `plugin` value
-  std::map<std::string, RawOption> options;  // every key but `plugin`
+  std::map<std::string, RawOption> options;  // every key but `plugin` and `write_behind`
+  // The core's `write_behind` key (engram/write_behind.h), when given.
+  std::optional<WriteBehindOptions> write_behind;
+  ConfigLocation write_behind_location;  // of its key
 };
 
 struct RoleAssignment {

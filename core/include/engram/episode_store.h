@@ -28,6 +28,7 @@
 #include "engram/array.h"
 #include "engram/clock.h"
 #include "engram/export.h"
+#include "engram/ids.h"
 #include "engram/json.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
@@ -239,6 +240,14 @@ class ENGRAM_API EpisodeStore {
   // `options` checked. Score with the core's kernel (engram/recall_kernel.h).
   virtual Recall<Episode> do_nearest_episodes(const RecallQuery& query, std::size_t k,
                                               const EpisodeRecallOptions& options) = 0;
+  // Reserves `count` (>= 1) consecutive new ids of `kind` (kEpisode or
+  // kLearningEvent) and returns the first. Afterwards no store, in this
+  // process or another, is handed any of them, even before a record has
+  // one, and a batch put of a record carrying one keeps it. The core's
+  // write-behind (engram/write_behind.h) takes its ids from these blocks. A
+  // plugin whose descriptor sets capabilities.reserves_ids implements it;
+  // the default throws NotSupported.
+  virtual std::int64_t do_reserve_ids(IdKind kind, std::int64_t count);
 };
 
 }  // namespace engram

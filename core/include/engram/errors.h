@@ -77,6 +77,11 @@ ENGRAM_DECLARE_ERROR(BackendError);
 // when given.
 [[noreturn]] ENGRAM_API void throw_closed(std::string_view backend, std::string_view what = {});
 
+// Rethrows `error` as its own kind (ConnectionError stays ConnectionError),
+// its native code kept, with `context` and ": " in front of its message.
+[[noreturn]] ENGRAM_API void rethrow_with_context(const StorageError& error,
+                                                  const std::string& context);
+
 }  // namespace engram
 
 #endif  // ENGRAM_ERRORS_H_

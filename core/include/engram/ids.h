@@ -15,6 +15,7 @@
 #define ENGRAM_IDS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -60,6 +61,17 @@ ENGRAM_API std::int64_t seed_millis(double timestamp);
 // The seed's trace id "<prefix>_<ms>", and with n > 0 the form that keeps
 // ids apart within one millisecond: "<prefix>_<ms>_<n>".
 ENGRAM_API std::string seed_id(std::string_view prefix, double timestamp, unsigned n = 0);
+// The millisecond stamp of `id` read as a seed id with `prefix`
+// ("<prefix>_<ms>" or "<prefix>_<ms>_<n>", ms an optionally negative decimal
+// integer, n a positive one), or nullopt when it does not read so.
+ENGRAM_API std::optional<std::int64_t> seed_id_stamp(std::string_view id,
+                                                     std::string_view prefix) noexcept;
+
+// The kinds of integer id a backend assigns, for reserving blocks of them
+// (EpisodeStore::do_reserve_ids, ConceptStore::do_reserve_ids).
+enum class IdKind { kEpisode, kLearningEvent, kConcept };
+// "episode", "learning event", "concept".
+ENGRAM_API std::string_view id_kind_name(IdKind kind) noexcept;
 
 }  // namespace engram
 

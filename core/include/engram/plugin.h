@@ -56,7 +56,10 @@ namespace engram {
 //       backend takes in.
 //   5 — semantic recall: ConceptStore::do_nearest_concepts and
 //       EpisodeStore::do_nearest_episodes (engram/recall.h).
-inline constexpr int kPluginAbiVersion = 5;
+//   6 — write-behind (engram/write_behind.h): the roles' do_reserve_ids,
+//       ConceptStore::do_concept_id and PluginCapabilities::reserves_ids;
+//       TraceStore::do_latest_seed_stamp.
+inline constexpr int kPluginAbiVersion = 6;
 
 #define ENGRAM_STRINGIFY_(x) #x
 #define ENGRAM_STRINGIFY(x) ENGRAM_STRINGIFY_(x)
@@ -170,6 +173,12 @@ struct PluginCapabilities {
   // returned ids are the only way to find it. (Trace ids, strings, are kept
   // when free by every backend: that is the contract, not a capability.)
   bool keeps_ids = false;
+  // The episode and concept roles implement do_reserve_ids (and concepts
+  // do_concept_id): blocks of ids
+  // no store hands out again, kept by a batch put (so keeps_ids too). The
+  // core's write-behind needs it for a role that makes integer ids and
+  // refuses write-behind on those roles of a plugin without it.
+  bool reserves_ids = false;
 };
 
 // What a plugin tells the core about itself.

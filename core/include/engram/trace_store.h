@@ -31,6 +31,7 @@
 
 #include "engram/array.h"
 #include "engram/export.h"
+#include "engram/ids.h"
 #include "engram/json.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
@@ -203,6 +204,20 @@ class ENGRAM_API TraceBatch {
   std::vector<PerformanceMetrics> metrics_;
 };
 
+// The eight kinds of trace, in TraceStore's order.
+enum class TraceKind {
+  kNetworkSnapshot,
+  kSpikeTrain,
+  kCompressedSpikeTrain,
+  kReservoirStates,
+  kLayerOutputs,
+  kPlasticityTrace,
+  kHomeostaticTrace,
+  kPerformanceMetrics,
+};
+// "network snapshot", "spike train", ... — for messages.
+ENGRAM_API std::string_view trace_kind_name(TraceKind kind) noexcept;
+
 // The ids store_batch gave, per kind, in the order the records were added.
 struct TraceBatchIds {
   std::vector<std::string> network_snapshots;
@@ -346,6 +361,15 @@ class ENGRAM_API TraceStore {
                                                             std::size_t limit) = 0;
   virtual Page<PerformanceMetrics> do_list_performance_metrics(std::string_view cursor,
                                                                std::size_t limit) = 0;
+  // The greatest millisecond stamp among the ids of `kind` that read as the
+  // seed's ids with `prefix` ("<prefix>_<ms>" or "<prefix>_<ms>_<n>", as
+  // seed_id_stamp reads them), or nullopt when none does. The core's
+  // write-behind reads it once per kind and prefix to hand out ids at queue
+  // time without asking the backend again while timestamps rise. The
+  // default pages through the kind's listing (reading every record); a
+  // backend that can list ids alone overrides it.
+  virtual std::optional<std::int64_t> do_latest_seed_stamp(TraceKind kind,
+                                                           std::string_view prefix);
 };
 
 }  // namespace engram

@@ -6,11 +6,14 @@
 // observable, since a fresh store would otherwise number its records as the
 // source did.
 //
-// Built twice (tests/conformance/CMakeLists.txt):
+// Built three times (tests/conformance/CMakeLists.txt):
 //   libengram-renumbering.so             promises nothing beyond the
 //       contract: the suite skips its keeps_ids checks and must pass;
 //   libengram-renumbering-claims-ids.so  (ENGRAM_TEST_CLAIMS_KEEPS_IDS)
-//       claims keeps_ids, which it does not do: the suite must fail it.
+//       claims keeps_ids, which it does not do: the suite must fail it;
+//   libengram-renumbering-claims-reserves.so
+//       (ENGRAM_TEST_CLAIMS_RESERVES_IDS) claims reserves_ids without
+//       keeps_ids: the suite must fail that promise alone.
 // Never installed; no real plugin has such a switch.
 //
 // Thread safety: as the memory plugin's episodes (thread-safe); the wrapper
@@ -145,6 +148,9 @@ const engram::PluginDescriptor& descriptor() {
         ENGRAM_TEST_PLUGIN_NAME, "0.0.1", {engram::Role::kEpisodes}, {});
 #ifdef ENGRAM_TEST_CLAIMS_KEEPS_IDS
     made.capabilities.keeps_ids = true;  // a false claim, for the suite to catch
+#endif
+#ifdef ENGRAM_TEST_CLAIMS_RESERVES_IDS
+    made.capabilities.reserves_ids = true;  // without keeps_ids, for the suite to catch
 #endif
     return made;
   }();
