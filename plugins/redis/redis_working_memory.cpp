@@ -185,7 +185,7 @@ WorkingMemoryPattern RedisWorkingMemory::pattern_of(std::string hash, const Stor
   record.pattern = array_field(stored, "pattern", key, settings_.record_limit, name());
   record.timestamp = number_field(stored, "timestamp", key, name());
   record.metadata = json_field(stored, "metadata", key, name());
-  if (stored.fields.contains("last_accessed")) {
+  if (stored.find("last_accessed")) {
     record.last_accessed = number_field(stored, "last_accessed", key, name());
   }
   record.ttl = stored.ttl;
@@ -221,17 +221,17 @@ CachedSpikeTrain RedisWorkingMemory::train_of(const Stored& stored, const std::s
 std::optional<WorkingMemoryPattern> RedisWorkingMemory::do_retrieve_working_memory_pattern(
     std::string_view pattern_hash) {
   const std::string key = layout_.pattern_key(pattern_hash);
-  auto stored = pool_.run([&](Link c) { return fetch(c, {key}, name()); });
-  if (!stored.front()) return std::nullopt;
-  return pattern_of(std::string(pattern_hash), *stored.front(), key);
+  const auto stored = pool_.run([&](Link c) { return fetch_one(c, key, name()); });
+  if (!stored) return std::nullopt;
+  return pattern_of(std::string(pattern_hash), *stored, key);
 }
 
 std::optional<AttentionWeights> RedisWorkingMemory::do_retrieve_attention_weights(
     std::string_view context) {
   const std::string key = layout_.attention_key(context);
-  auto stored = pool_.run([&](Link c) { return fetch(c, {key}, name()); });
-  if (!stored.front()) return std::nullopt;
-  return attention_of(std::string(context), *stored.front(), key);
+  const auto stored = pool_.run([&](Link c) { return fetch_one(c, key, name()); });
+  if (!stored) return std::nullopt;
+  return attention_of(std::string(context), *stored, key);
 }
 
 // Sets last_accessed only if the pattern exists, leaving its TTL alone.
