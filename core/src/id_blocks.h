@@ -2,9 +2,9 @@
 // backend reserved (EpisodeStore::do_reserve_ids, ConceptStore::
 // do_reserve_ids), which no store of the backend hands out again.
 //
-// take() gives the next id, or nullopt when none is left: the caller then
-// reserves a block (a backend call, made without the queue's lock) and
-// add()s it. The writer tops the blocks up between writes (low()), so a
+// take() gives the next id, or nullopt when none is left: the caller
+// first makes sure of one with ensure_id (which reserves a block, a backend
+// call, without the queue's lock). The writer tops the blocks up between writes (low()), so a
 // store rarely waits for a reservation. Ids left in a block when the role
 // closes are never used: gaps, not reuse.
 //
@@ -28,12 +28,18 @@ class IdBlocks {
 
   std::int64_t block() const noexcept { return block_; }
 
-  std::optional<std::int64_t> take() {
-    used_ = true;
+  // True iff take() has an id to give.
+  bool has_id() {
     while (!ranges_.empty() && ranges_.front().first >= ranges_.front().second) {
       ranges_.pop_front();
     }
-    if (ranges_.empty()) return std::nullopt;
+    return !ranges_.empty();
+  }
+
+  // The next id, or nullopt when none is left.
+  std::optional<std::int64_t> take() {
+    used_ = true;
+    if (!has_id()) return std::nullopt;
     return ranges_.front().first++;
   }
 
@@ -53,9 +59,8 @@ class IdBlocks {
   // itself may have taken ids of a block), so none is handed out twice.
   void drop_holding(const std::vector<std::int64_t>& ids) {
     std::erase_if(ranges_, [&](const std::pair<std::int64_t, std::int64_t>& range) {
-      return std::any_of(ids.begin(), ids.end(), [&](std::int64_t id) {
-        return id >= range.first && id < range.second;
-      });
+      return std::any_of(ids.begin(), ids.end(),
+                         [&](std::int64_t id) { return id >= range.first && id < range.second; });
     });
   }
 
@@ -65,13 +70,15 @@ class IdBlocks {
   std::deque<std::pair<std::int64_t, std::int64_t>> ranges_;  // [first, end)
 };
 
-// With `lock` held: the next id of `ids`. When none is left, reserves a
-// block by `reserve(count)` (returning its first id) with the lock let go,
-// then calls `readmit()` (the queue's room may have gone meanwhile).
+// With `lock` held: makes sure `ids` has an id to take. When none is left,
+// reserves a block by `reserve(count)` (returning its first id) with the
+// lock let go, then calls `readmit()` (the queue's room may have gone
+// meanwhile; it may let the lock go again). On return the lock is held and
+// take() gives an id; whatever the caller looked up before this call may
+// have changed while the lock was let go, so it looks up after.
 template <class Lock, class Reserve, class Readmit>
-std::int64_t next_id(IdBlocks& ids, Lock& lock, Reserve reserve, Readmit readmit) {
-  while (true) {
-    if (const std::optional<std::int64_t> id = ids.take()) return *id;
+void ensure_id(IdBlocks& ids, Lock& lock, Reserve reserve, Readmit readmit) {
+  while (!ids.has_id()) {
     lock.unlock();
     const std::int64_t first = reserve(ids.block());
     lock.lock();

@@ -277,7 +277,7 @@ class Migration {
           return spec.list(cursor, spec.page_size);
         } catch (const StorageError& e) {
           rethrow_with_context(e, "checking " + std::string(spec.kind) + " (reading the source" +
-                              skip_hint(spec, e, "; nothing was written; ") + ")");
+                                      skip_hint(spec, e, "; nothing was written; ") + ")");
         }
       }();
       for (const Record& record : page.items) {
@@ -390,9 +390,9 @@ class Migration {
           delta.remapped = spec.store(batch, written, listed_written);
         }
       } catch (const StorageError& e) {
-        rethrow_with_context(e, doing + ": " + std::to_string(progress.copied) + " copied, then " + stage +
-                            " the next page failed (those stay stored" +
-                            (stage == "reading" ? skip_hint(spec, e, "; ") : "") + ")");
+        rethrow_with_context(e, doing + ": " + std::to_string(progress.copied) + " copied, then " +
+                                    stage + " the next page failed (those stay stored" +
+                                    (stage == "reading" ? skip_hint(spec, e, "; ") : "") + ")");
       }
       if (!conflict.empty()) {
         throw InvalidArgument(doing + ": the target now holds " + row.kind + " `" +

@@ -54,34 +54,48 @@ std::optional<std::int64_t> ConceptStore::do_concept_id(std::string_view) {
 
 std::string_view trace_kind_name(TraceKind kind) noexcept {
   switch (kind) {
-    case TraceKind::kNetworkSnapshot: return "network snapshot";
-    case TraceKind::kSpikeTrain: return "spike train";
-    case TraceKind::kCompressedSpikeTrain: return "compressed spike train";
-    case TraceKind::kReservoirStates: return "reservoir states";
-    case TraceKind::kLayerOutputs: return "layer outputs";
-    case TraceKind::kPlasticityTrace: return "plasticity trace";
-    case TraceKind::kHomeostaticTrace: return "homeostatic trace";
-    case TraceKind::kPerformanceMetrics: return "performance metrics";
+    case TraceKind::kNetworkSnapshot:
+      return "network snapshot";
+    case TraceKind::kSpikeTrain:
+      return "spike train";
+    case TraceKind::kCompressedSpikeTrain:
+      return "compressed spike train";
+    case TraceKind::kReservoirStates:
+      return "reservoir states";
+    case TraceKind::kLayerOutputs:
+      return "layer outputs";
+    case TraceKind::kPlasticityTrace:
+      return "plasticity trace";
+    case TraceKind::kHomeostaticTrace:
+      return "homeostatic trace";
+    case TraceKind::kPerformanceMetrics:
+      return "performance metrics";
   }
   return "trace";
 }
 
 std::optional<std::int64_t> TraceStore::do_latest_seed_stamp(TraceKind kind,
-                                                            std::string_view prefix) {
-#define ENGRAM_LISTING_(list)                                                          \
-  latest_in_listing(                                                                   \
-      [this](std::string_view cursor, std::size_t limit) { return list(cursor, limit); }, \
-      prefix)
+                                                             std::string_view prefix) {
+#define ENGRAM_LISTING_(list) \
+  latest_in_listing(          \
+      [this](std::string_view cursor, std::size_t limit) { return list(cursor, limit); }, prefix)
   switch (kind) {
-    case TraceKind::kNetworkSnapshot: return ENGRAM_LISTING_(do_list_network_snapshots);
-    case TraceKind::kSpikeTrain: return ENGRAM_LISTING_(do_list_spike_trains);
+    case TraceKind::kNetworkSnapshot:
+      return ENGRAM_LISTING_(do_list_network_snapshots);
+    case TraceKind::kSpikeTrain:
+      return ENGRAM_LISTING_(do_list_spike_trains);
     case TraceKind::kCompressedSpikeTrain:
       return ENGRAM_LISTING_(do_list_compressed_spike_trains);
-    case TraceKind::kReservoirStates: return ENGRAM_LISTING_(do_list_reservoir_states);
-    case TraceKind::kLayerOutputs: return ENGRAM_LISTING_(do_list_layer_outputs);
-    case TraceKind::kPlasticityTrace: return ENGRAM_LISTING_(do_list_plasticity_traces);
-    case TraceKind::kHomeostaticTrace: return ENGRAM_LISTING_(do_list_homeostatic_traces);
-    case TraceKind::kPerformanceMetrics: return ENGRAM_LISTING_(do_list_performance_metrics);
+    case TraceKind::kReservoirStates:
+      return ENGRAM_LISTING_(do_list_reservoir_states);
+    case TraceKind::kLayerOutputs:
+      return ENGRAM_LISTING_(do_list_layer_outputs);
+    case TraceKind::kPlasticityTrace:
+      return ENGRAM_LISTING_(do_list_plasticity_traces);
+    case TraceKind::kHomeostaticTrace:
+      return ENGRAM_LISTING_(do_list_homeostatic_traces);
+    case TraceKind::kPerformanceMetrics:
+      return ENGRAM_LISTING_(do_list_performance_metrics);
   }
 #undef ENGRAM_LISTING_
   return std::nullopt;

@@ -124,10 +124,18 @@ class QueuedBackend final : public Backend {
     };
     for (Role role : roles) {
       switch (role) {
-        case Role::kWorkingMemory: add(working_memory_, inner_->working_memory()); break;
-        case Role::kEpisodes: add(episodes_, inner_->episodes()); break;
-        case Role::kConcepts: add(concepts_, inner_->concepts()); break;
-        case Role::kTraces: add(traces_, inner_->traces()); break;
+        case Role::kWorkingMemory:
+          add(working_memory_, inner_->working_memory());
+          break;
+        case Role::kEpisodes:
+          add(episodes_, inner_->episodes());
+          break;
+        case Role::kConcepts:
+          add(concepts_, inner_->concepts());
+          break;
+        case Role::kTraces:
+          add(traces_, inner_->traces());
+          break;
       }
     }
   }
@@ -169,8 +177,8 @@ void check_write_behind(const BackendConfig& config, const std::vector<Role>& ro
   for (Role role : roles) {
     if ((role == Role::kEpisodes || role == Role::kConcepts) && !capabilities.reserves_ids) {
       throw ConfigError(config.write_behind_location.to_string() + ": backend `" + config.name +
-                        "` cannot take `write_behind` for role `" +
-                        std::string(role_name(role)) + "`: its plugin `" + config.plugin +
+                        "` cannot take `write_behind` for role `" + std::string(role_name(role)) +
+                        "`: its plugin `" + config.plugin +
                         "` cannot reserve ids, which write-behind hands out at queue time");
     }
   }

@@ -23,7 +23,7 @@ namespace engram::detail {
 namespace {
 
 struct QueuedConcept {
-  Concept record;  // id set
+  Concept record;       // id set
   bool is_new = false;  // a put of a new id; else a store by name
 };
 using ConceptItem = std::variant<QueuedConcept, Relationship>;
@@ -35,11 +35,11 @@ class QueuedConcepts final : public ConceptStore, public QueueControl {
   QueuedConcepts(ConceptStore& inner, const QueueSettings& settings)
       : inner_(inner),
         ids_(settings.options.max_pending),
-        queue_(settings.options, settings.backend,
-               "write-behind of backend `" + settings.backend + "` (concepts)",
-               {[this](std::vector<ConceptItem>& items) { return write(items); },
-                [this](const ConceptItem& item) { forget(item); }, &name_of,
-                [this] { top_up(); }}) {
+        queue_(
+            settings.options, settings.backend,
+            "write-behind of backend `" + settings.backend + "` (concepts)",
+            {[this](std::vector<ConceptItem>& items) { return write(items); },
+             [this](const ConceptItem& item) { forget(item); }, &name_of, [this] { top_up(); }}) {
     RoleAccess::set_library(*this, RoleAccess::library(inner));
     RoleAccess::set_clock(*this, RoleAccess::clock(inner));
     RoleAccess::set_maintenance(*this, *settings.maintenance);
@@ -64,22 +64,21 @@ class QueuedConcepts final : public ConceptStore, public QueueControl {
     const std::size_t bytes = item.record.embedding.nbytes() + kRecordOverhead;
     auto lock = queue_.lock();
     queue_.admit(lock, bytes);
+    // An id in hand first: reserving lets the lock go, and the name may be
+    // queued, or queued and written, meanwhile; the lookups below run with
+    // the lock held throughout.
+    ensure_id(
+        ids_, lock,
+        [&](std::int64_t count) { return RoleAccess::call_do_reserve_ids(inner_, count); },
+        [&] { queue_.admit(lock, bytes); });
     std::int64_t id = 0;
     if (const auto queued = names_.find(item.record.name); queued != names_.end()) {
       id = queued->second.id;
     } else if (const auto stored = RoleAccess::call_do_concept_id(inner_, item.record.name)) {
       id = *stored;
     } else {
-      id = next_id(
-          ids_, lock,
-          [&](std::int64_t count) { return RoleAccess::call_do_reserve_ids(inner_, count); },
-          [&] { queue_.admit(lock, bytes); });
+      id = *ids_.take();
       item.is_new = true;
-      // Another store of this name may have been queued while the lock was let go.
-      if (const auto again = names_.find(item.record.name); again != names_.end()) {
-        id = again->second.id;
-        item.is_new = false;
-      }
     }
     item.record.id = id;
     Pending& pending = names_[item.record.name];
@@ -145,13 +144,7 @@ class QueuedConcepts final : public ConceptStore, public QueueControl {
       for (std::size_t i = first; i < last; ++i) {
         const auto* c = std::get_if<QueuedConcept>(&items[i]);
         if (c == nullptr) continue;
-        if (at >= ids.size() || ids[at] != c->record.id) {
-          failures.push_back(
-              {i, std::make_exception_ptr(BackendError(
-                      "the backend stored it under id " +
-                      (at < ids.size() ? std::to_string(ids[at]) : std::string("none")) +
-                      ", not the id its store returned"))});
-        }
+        check_same_id(failures, i, ids, at, c->record.id);
         ++at;
       }
       return failures;
@@ -215,7 +208,7 @@ class QueuedConcepts final : public ConceptStore, public QueueControl {
   ConceptStore& inner_;
   IdBlocks ids_;
   std::map<std::string, Pending, std::less<>> names_;  // queued names
-  std::map<std::int64_t, std::size_t> ids_queued_;      // queued concept ids: stores of each
+  std::map<std::int64_t, std::size_t> ids_queued_;     // queued concept ids: stores of each
   // Last: its writer runs from construction and calls the members above.
   WriteQueue<ConceptItem> queue_;
 };

@@ -72,10 +72,11 @@ class QueuedEpisodes final : public EpisodeStore, public QueueControl {
     const std::size_t bytes = bytes_of(item);
     auto lock = queue_.lock();
     queue_.admit(lock, bytes);
-    const std::int64_t id = next_id(
+    ensure_id(
         ids, lock,
         [&](std::int64_t count) { return RoleAccess::call_do_reserve_ids(inner_, kind, count); },
         [&] { queue_.admit(lock, bytes); });
+    const std::int64_t id = *ids.take();
     std::get<Record>(item).id = id;
     queue_.push(lock, std::move(item), bytes);
     return id;
@@ -113,15 +114,9 @@ class QueuedEpisodes final : public EpisodeStore, public QueueControl {
         const bool is_episode = std::holds_alternative<Episode>(items[i]);
         const auto& got = is_episode ? ids.episode_ids : ids.learning_event_ids;
         const std::size_t at = is_episode ? episode++ : event++;
-        const std::int64_t wanted = is_episode ? std::get<Episode>(items[i]).id
-                                               : std::get<LearningEvent>(items[i]).id;
-        if (at >= got.size() || got[at] != wanted) {
-          failures.push_back(
-              {i, std::make_exception_ptr(BackendError(
-                      "the backend stored it under id " +
-                      (at < got.size() ? std::to_string(got[at]) : std::string("none")) +
-                      ", not the reserved id its store returned"))});
-        }
+        const std::int64_t wanted =
+            is_episode ? std::get<Episode>(items[i]).id : std::get<LearningEvent>(items[i]).id;
+        check_same_id(failures, i, got, at, wanted);
       }
       return failures;
     });
@@ -133,8 +128,7 @@ class QueuedEpisodes final : public EpisodeStore, public QueueControl {
     queue_.drain();
     return RoleAccess::call_do_retrieve_episode(inner_, episode_id);
   }
-  std::vector<Episode> do_get_episodes_by_context(std::string_view context_hash,
-                                                  std::size_t limit,
+  std::vector<Episode> do_get_episodes_by_context(std::string_view context_hash, std::size_t limit,
                                                   std::optional<double> min_score) override {
     queue_.drain();
     return RoleAccess::call_do_get_episodes_by_context(inner_, context_hash, limit, min_score);

@@ -29,9 +29,9 @@
 namespace engram::detail {
 namespace {
 
-using TraceItem = std::variant<NetworkSnapshot, SpikeTrainData, CompressedSpikeTrain,
-                               ReservoirStates, LayerOutputs, PlasticityTrace, HomeostaticTrace,
-                               PerformanceMetrics>;
+using TraceItem =
+    std::variant<NetworkSnapshot, SpikeTrainData, CompressedSpikeTrain, ReservoirStates,
+                 LayerOutputs, PlasticityTrace, HomeostaticTrace, PerformanceMetrics>;
 
 constexpr std::size_t kRecordOverhead = 256;
 
@@ -65,14 +65,22 @@ std::size_t bytes_of(const PerformanceMetrics& r) { return r.metrics.size() * 48
 
 const std::vector<std::string>& ids_of(const TraceBatchIds& ids, TraceKind kind) {
   switch (kind) {
-    case TraceKind::kNetworkSnapshot: return ids.network_snapshots;
-    case TraceKind::kSpikeTrain: return ids.spike_trains;
-    case TraceKind::kCompressedSpikeTrain: return ids.compressed_spike_trains;
-    case TraceKind::kReservoirStates: return ids.reservoir_states;
-    case TraceKind::kLayerOutputs: return ids.layer_outputs;
-    case TraceKind::kPlasticityTrace: return ids.plasticity_traces;
-    case TraceKind::kHomeostaticTrace: return ids.homeostatic_traces;
-    case TraceKind::kPerformanceMetrics: return ids.performance_metrics;
+    case TraceKind::kNetworkSnapshot:
+      return ids.network_snapshots;
+    case TraceKind::kSpikeTrain:
+      return ids.spike_trains;
+    case TraceKind::kCompressedSpikeTrain:
+      return ids.compressed_spike_trains;
+    case TraceKind::kReservoirStates:
+      return ids.reservoir_states;
+    case TraceKind::kLayerOutputs:
+      return ids.layer_outputs;
+    case TraceKind::kPlasticityTrace:
+      return ids.plasticity_traces;
+    case TraceKind::kHomeostaticTrace:
+      return ids.homeostatic_traces;
+    case TraceKind::kPerformanceMetrics:
+      return ids.performance_metrics;
   }
   return ids.network_snapshots;
 }
@@ -90,7 +98,9 @@ class QueuedTraces final : public TraceStore, public QueueControl {
         queue_(settings.options, settings.backend,
                "write-behind of backend `" + settings.backend + "` (traces)",
                {[this](std::vector<TraceItem>& items) { return write(items); },
-                [this](const TraceItem& item) { forget(item); }, &name_of, {}}) {
+                [this](const TraceItem& item) { forget(item); },
+                &name_of,
+                {}}) {
     RoleAccess::set_library(*this, RoleAccess::library(inner));
     RoleAccess::set_maintenance(*this, *settings.maintenance);
   }
@@ -184,12 +194,14 @@ class QueuedTraces final : public TraceStore, public QueueControl {
     switch (kind) {
       case TraceKind::kNetworkSnapshot:
         return !RoleAccess::call_do_retrieve_network_snapshot(inner_, id);
-      case TraceKind::kSpikeTrain: return !RoleAccess::call_do_retrieve_spike_train(inner_, id);
+      case TraceKind::kSpikeTrain:
+        return !RoleAccess::call_do_retrieve_spike_train(inner_, id);
       case TraceKind::kCompressedSpikeTrain:
         return !RoleAccess::call_do_retrieve_compressed_spike_train(inner_, id);
       case TraceKind::kReservoirStates:
         return !RoleAccess::call_do_retrieve_reservoir_states(inner_, id);
-      case TraceKind::kLayerOutputs: return !RoleAccess::call_do_retrieve_layer_outputs(inner_, id);
+      case TraceKind::kLayerOutputs:
+        return !RoleAccess::call_do_retrieve_layer_outputs(inner_, id);
       case TraceKind::kPlasticityTrace:
         return !RoleAccess::call_do_retrieve_plasticity_trace(inner_, id);
       case TraceKind::kHomeostaticTrace:
@@ -201,8 +213,9 @@ class QueuedTraces final : public TraceStore, public QueueControl {
   }
 
   void forget(const TraceItem& item) {
-    std::visit([&](const auto& record) { queued_ids_.erase(std::pair(kind_of(record), record.id)); },
-               item);
+    std::visit(
+        [&](const auto& record) { queued_ids_.erase(std::pair(kind_of(record), record.id)); },
+        item);
   }
 
   std::vector<WriteFailure> write(std::vector<TraceItem>& items) {
@@ -219,13 +232,7 @@ class QueuedTraces final : public TraceStore, public QueueControl {
             [&](const auto& record) {
               const std::vector<std::string>& got = ids_of(ids, kind_of(record));
               const std::size_t n = at[kind_of(record)]++;
-              if (n >= got.size() || got[n] != record.id) {
-                failures.push_back(
-                    {i, std::make_exception_ptr(BackendError(
-                            "the backend stored it as " +
-                            (n < got.size() ? got[n] : std::string("nothing")) +
-                            ", not under the id its store returned"))});
-              }
+              check_same_id(failures, i, got, n, record.id);
             },
             items[i]);
       }
@@ -235,10 +242,10 @@ class QueuedTraces final : public TraceStore, public QueueControl {
 
   // --- everything else: after the queue, as without write-behind
 
-#define ENGRAM_QUEUED_RETRIEVE_(Kind, Record)                                  \
-  std::optional<Record> do_retrieve_##Kind(std::string_view id) override {     \
-    queue_.drain();                                                            \
-    return RoleAccess::call_do_retrieve_##Kind(inner_, id);                    \
+#define ENGRAM_QUEUED_RETRIEVE_(Kind, Record)                              \
+  std::optional<Record> do_retrieve_##Kind(std::string_view id) override { \
+    queue_.drain();                                                        \
+    return RoleAccess::call_do_retrieve_##Kind(inner_, id);                \
   }
   ENGRAM_QUEUED_RETRIEVE_(network_snapshot, NetworkSnapshot)
   ENGRAM_QUEUED_RETRIEVE_(spike_train, SpikeTrainData)
@@ -250,10 +257,10 @@ class QueuedTraces final : public TraceStore, public QueueControl {
   ENGRAM_QUEUED_RETRIEVE_(performance_metrics, PerformanceMetrics)
 #undef ENGRAM_QUEUED_RETRIEVE_
 
-#define ENGRAM_QUEUED_LIST_(Kinds, Record)                                             \
+#define ENGRAM_QUEUED_LIST_(Kinds, Record)                                            \
   Page<Record> do_list_##Kinds(std::string_view cursor, std::size_t limit) override { \
-    queue_.drain();                                                                    \
-    return RoleAccess::call_do_list_##Kinds(inner_, cursor, limit);                    \
+    queue_.drain();                                                                   \
+    return RoleAccess::call_do_list_##Kinds(inner_, cursor, limit);                   \
   }
   ENGRAM_QUEUED_LIST_(network_snapshots, NetworkSnapshot)
   ENGRAM_QUEUED_LIST_(spike_trains, SpikeTrainData)

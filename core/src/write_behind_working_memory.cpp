@@ -28,8 +28,7 @@ std::size_t bytes_of(const WorkingMemoryItem& item) {
                                  if constexpr (std::is_same_v<Record, WorkingMemoryPattern>) {
                                    return record.pattern.nbytes();
                                  } else if constexpr (std::is_same_v<Record, CachedSpikeTrain>) {
-                                   return record.spike_data.nbytes() +
-                                          8 * record.neuron_ids.size();
+                                   return record.spike_data.nbytes() + 8 * record.neuron_ids.size();
                                  } else {
                                    return record.weights.nbytes();
                                  }
@@ -44,7 +43,9 @@ class QueuedWorkingMemory final : public WorkingMemory, public QueueControl {
         queue_(settings.options, settings.backend,
                "write-behind of backend `" + settings.backend + "` (working_memory)",
                {[this](std::vector<WorkingMemoryItem>& items) { return write(items); },
-                [](const WorkingMemoryItem&) {}, &name_of, {}}) {
+                [](const WorkingMemoryItem&) {},
+                &name_of,
+                {}}) {
     RoleAccess::set_library(*this, RoleAccess::library(inner));
     RoleAccess::set_clock(*this, RoleAccess::clock(inner));
     RoleAccess::set_maintenance(*this, *settings.maintenance);
@@ -75,9 +76,7 @@ class QueuedWorkingMemory final : public WorkingMemory, public QueueControl {
   void do_store_working_memory_pattern(const WorkingMemoryPatternView& record) override {
     enqueue(owned(record));
   }
-  void do_cache_spike_train(const CachedSpikeTrainView& record) override {
-    enqueue(owned(record));
-  }
+  void do_cache_spike_train(const CachedSpikeTrainView& record) override { enqueue(owned(record)); }
   void do_store_attention_weights(const AttentionWeightsView& record) override {
     enqueue(owned(record));
   }
@@ -112,8 +111,7 @@ class QueuedWorkingMemory final : public WorkingMemory, public QueueControl {
     queue_.drain();
     return RoleAccess::call_do_get_spike_trains_since(inner_, since);
   }
-  std::optional<AttentionWeights> do_retrieve_attention_weights(
-      std::string_view context) override {
+  std::optional<AttentionWeights> do_retrieve_attention_weights(std::string_view context) override {
     queue_.drain();
     return RoleAccess::call_do_retrieve_attention_weights(inner_, context);
   }
@@ -126,8 +124,7 @@ class QueuedWorkingMemory final : public WorkingMemory, public QueueControl {
     queue_.drain();
     return RoleAccess::call_do_list_working_memory_patterns(inner_, cursor, limit);
   }
-  Page<CachedSpikeTrain> do_list_spike_trains(std::string_view cursor,
-                                              std::size_t limit) override {
+  Page<CachedSpikeTrain> do_list_spike_trains(std::string_view cursor, std::size_t limit) override {
     queue_.drain();
     return RoleAccess::call_do_list_spike_trains(inner_, cursor, limit);
   }

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,26 @@ struct WriteFailure {
   std::size_t index = 0;
   std::exception_ptr error;
 };
+
+// Appends to `failures` item `index`'s failure when the backend stored it
+// under another id than `wanted`, the one its store returned: `given` is
+// what store_batch gave for its kind, `at` the item's place among them.
+template <class Id>
+void check_same_id(std::vector<WriteFailure>& failures, std::size_t index,
+                   const std::vector<Id>& given, std::size_t at, const Id& wanted) {
+  if (at < given.size() && given[at] == wanted) return;
+  std::string stored = "nothing";
+  if (at < given.size()) {
+    if constexpr (std::is_same_v<Id, std::string>) {
+      stored = given[at];
+    } else {
+      stored = std::to_string(given[at]);
+    }
+  }
+  failures.push_back(
+      {index, std::make_exception_ptr(BackendError("the backend stored it under " + stored +
+                                                   ", not the id its store returned"))});
+}
 
 // Writes items[0, n) by `write_range(first, last)`, which writes
 // items[first, last) as one batch and returns the ones it found not

@@ -76,32 +76,46 @@ ReplyPtr command(Link link, Command args, const std::string& backend) {
   return std::move(replies.front());
 }
 
-void transaction(Link link, std::initializer_list<const std::vector<Command>*> parts,
-                 const std::string& backend) {
-  static const Command kMulti{"MULTI"};
-  static const Command kExec{"EXEC"};
-  std::vector<const Command*> all{&kMulti};
-  for (const auto* part : parts) {
-    for (const Command& command : *part) all.push_back(&command);
+void transaction(Link link, const CommandBuffer& commands, const std::string& backend) {
+  static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
+  static constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
+  const std::string_view body = commands.bytes();
+  // Replies: MULTI's, one per command, EXEC's.
+  const std::size_t replies = commands.size() + 2;
+  const auto verb = [&](std::size_t i) -> std::string_view {
+    if (i == 0) return "MULTI";
+    if (i <= commands.size()) return commands.verb(i - 1);
+    return i == replies - 1 ? "EXEC" : "(unasked)";
+  };
+  RoundTrip trip(link.context, link.settings->limits);
+  if (const auto status = trip.send({kMulti, body, kExec}); status != RoundTrip::Status::kOk) {
+    throw_trip_error(link, trip, status, true, "MULTI", backend);
   }
-  all.push_back(&kExec);
-  const auto replies = pipeline(link, all, backend);
-  for (std::size_t i = 0; i + 1 < replies.size(); ++i) {
-    checked(replies[i], "queueing " + all[i]->front(), backend);
+  ReplyPtr reply;
+  ReplyPtr refused;  // the first error reply before EXEC's
+  std::size_t refused_at = 0;
+  for (std::size_t i = 0; i < replies; ++i) {
+    if (const auto status = trip.next(reply); status != RoundTrip::Status::kOk) {
+      // The budget may have refused a later reply than the one awaited.
+      throw_trip_error(link, trip, status, false, verb(std::max(i, trip.budget().replies_done())),
+                       backend);
+    }
+    if (i + 1 < replies && !refused && reply->type == REDIS_REPLY_ERROR) {
+      refused = std::move(reply);
+      refused_at = i;
+    }
   }
-  const redisReply& exec = checked(replies.back(), "EXEC", backend);
+  trip.finish();
+  if (refused) throw_reply_error(*refused, "queueing " + std::string(verb(refused_at)), backend);
+  const redisReply& exec = checked(reply, "EXEC", backend);
   if (exec.type != REDIS_REPLY_ARRAY) {
     throw BackendError("EXEC: the transaction was not applied", backend);
   }
   for (std::size_t i = 0; i < exec.elements; ++i) {
     if (exec.element[i]->type == REDIS_REPLY_ERROR) {
-      throw_reply_error(*exec.element[i], "running " + all[i + 1]->front(), backend);
+      throw_reply_error(*exec.element[i], "running " + std::string(verb(i + 1)), backend);
     }
   }
-}
-
-void transaction(Link link, const std::vector<Command>& commands, const std::string& backend) {
-  transaction(link, {&commands}, backend);
 }
 
 std::string text_of(const redisReply& reply) {

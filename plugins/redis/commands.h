@@ -15,12 +15,11 @@
 
 #include <hiredis/hiredis.h>
 
-#include <initializer_list>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include "command_buffer.h"
 #include "redis_options.h"
 #include "round_trip.h"
 
@@ -34,16 +33,6 @@ struct Link {
 };
 
 using Command = std::vector<std::string>;
-
-// A command built from its arguments, moving those given as rvalues (an
-// initializer list would copy an array value once more).
-template <class... Args>
-Command make_command(Args&&... args) {
-  Command command;
-  command.reserve(sizeof...(args));
-  (command.emplace_back(std::forward<Args>(args)), ...);
-  return command;
-}
 
 // A round trip that failed (round_trip.h) while sending, or reading the
 // reply to `command`: the deadline passed or the connection failed
@@ -68,13 +57,12 @@ const redisReply& checked(const ReplyPtr& reply, std::string_view doing,
 // One command in one round trip; its reply, or a throw for an error reply.
 ReplyPtr command(Link link, Command args, const std::string& backend);
 
-// Runs the commands of `parts`, in order, as one MULTI/EXEC: all applied or
-// none. The commands are sent from where they are (a retry sends them again
-// without copying a payload). Throws for an error reply to any of them or
-// an EXEC that did not apply the transaction.
-void transaction(Link link, std::initializer_list<const std::vector<Command>*> parts,
-                 const std::string& backend);
-void transaction(Link link, const std::vector<Command>& commands, const std::string& backend);
+// Runs `commands`, in order, as one MULTI/EXEC: all applied or none. The
+// buffer's bytes are sent from where they are (a retry sends them again,
+// encoding nothing twice); each reply is freed as the next one is read.
+// Throws for an error reply to any of them (the first, once every reply is
+// read) or an EXEC that did not apply the transaction.
+void transaction(Link link, const CommandBuffer& commands, const std::string& backend);
 
 // A string reply's bytes, copied or viewed; empty for a reply without any.
 std::string text_of(const redisReply& reply);

@@ -59,9 +59,6 @@ std::optional<Stored> stored_of(ReplyPtr hash_reply, const ReplyPtr& pttl_reply,
     return std::nullopt;
   }
   Stored stored;
-  for (std::size_t f = 0; f + 1 < hash.elements; f += 2) {
-    stored.fields.emplace(view_of(*hash.element[f]), view_of(*hash.element[f + 1]));
-  }
   if (pttl.integer >= 0) {
     stored.ttl = std::max(std::chrono::milliseconds(1), std::chrono::milliseconds(pttl.integer));
   }
@@ -69,11 +66,18 @@ std::optional<Stored> stored_of(ReplyPtr hash_reply, const ReplyPtr& pttl_reply,
   return stored;
 }
 
+std::optional<std::string_view> Stored::find(std::string_view name) const {
+  for (std::size_t f = 0; f + 1 < reply->elements; f += 2) {
+    if (view_of(*reply->element[f]) == name) return view_of(*reply->element[f + 1]);
+  }
+  return std::nullopt;
+}
+
 std::string_view field(const Stored& stored, std::string_view name, std::string_view key,
                        const std::string& backend) {
-  const auto found = stored.fields.find(name);
-  if (found == stored.fields.end()) throw_corrupt(key, "no field " + std::string(name), backend);
-  return found->second;
+  const std::optional<std::string_view> found = stored.find(name);
+  if (!found) throw_corrupt(key, "no field " + std::string(name), backend);
+  return *found;
 }
 
 double number_field(const Stored& stored, std::string_view name, std::string_view key,
@@ -97,14 +101,16 @@ Json json_field(const Stored& stored, std::string_view name, std::string_view ke
 Array array_field(const Stored& stored, std::string_view name, std::string_view key,
                   std::uint64_t record_limit, const std::string& backend) {
   const std::string_view value = field(stored, name, key, backend);
-  const std::string where =
-      std::string("reading ") + printable(key) + " field " + std::string(name) + ": ";
+  // Named only on failure: a read that succeeds formats nothing.
+  const auto where = [&] {
+    return std::string("reading ") + printable(key) + " field " + std::string(name) + ": ";
+  };
   try {
     return decode_compressed_npy(value, record_limit);
   } catch (const NotSupported& e) {
-    throw NotSupported(where + e.what(), backend);
+    throw NotSupported(where() + e.what(), backend);
   } catch (const CorruptData& e) {
-    throw CorruptData(where + e.what(), backend);
+    throw CorruptData(where() + e.what(), backend);
   }
 }
 

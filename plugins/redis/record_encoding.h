@@ -16,8 +16,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,15 +50,17 @@ std::string id_list_text(std::span<const std::int64_t> ids);
 // spacing included), which the caller then hands to the JSON parser.
 bool parse_id_list(std::string_view text, std::vector<std::int64_t>& ids);
 
-// A record's hash fields, as HGETALL gives them: views into the reply.
-using Fields = std::map<std::string_view, std::string_view, std::less<>>;
-
-// The fields and the TTL left of one key. The fields point into `reply`,
-// so an array value is copied once, when decoded.
+// The fields and the TTL left of one key. The fields are read where
+// HGETALL's reply holds them, so an array value is copied once, when
+// decoded; a record has a handful, found by a scan.
 struct Stored {
+  // REQUIRES: an array reply of name, value pairs.
   ReplyPtr reply;
-  Fields fields;
   std::optional<std::chrono::milliseconds> ttl;
+
+  // The value of field `name` (the first, should a reply repeat it);
+  // nullopt when the record has none.
+  std::optional<std::string_view> find(std::string_view name) const;
 };
 
 // The record of one key from its HGETALL and PTTL replies; nullopt when the

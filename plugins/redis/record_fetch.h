@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,7 @@ inline constexpr std::size_t kFetchChunk = 256;
 // throw, the context is marked failed (its remaining replies are unread)
 // and the pool remakes it.
 template <class Visit>
-void fetch_each(Link link, const std::vector<std::string>& keys, const std::string& backend,
+void fetch_each(Link link, std::span<const std::string> keys, const std::string& backend,
                 Visit&& visit) {
   redisContext* const context = link.context;
   static const std::string kHgetall = "HGETALL";
@@ -81,8 +82,10 @@ void fetch_each(Link link, const std::vector<std::string>& keys, const std::stri
 }
 
 // HGETALL and PTTL for each of `keys`, all held.
-std::vector<std::optional<Stored>> fetch(Link link, const std::vector<std::string>& keys,
+std::vector<std::optional<Stored>> fetch(Link link, std::span<const std::string> keys,
                                          const std::string& backend);
+// The same for one key.
+std::optional<Stored> fetch_one(Link link, const std::string& key, const std::string& backend);
 
 }  // namespace engram::redis
 

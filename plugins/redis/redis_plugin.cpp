@@ -8,6 +8,7 @@
 //   round_trip.h           handles (context, reply) and one bounded round trip
 //   reply_budget.h         what a reply declares, told before hiredis buffers it
 //   redis_errors.h         the one error mapper
+//   command_buffer.h       commands written once as RESP, sent as they are
 //   commands.h             pipelines, commands and MULTI/EXEC transactions
 //   connection_pool.h      the pool of contexts and the retry rule
 //   key_layout.h           the Redis key layout: record keys and their indexes
@@ -18,7 +19,8 @@
 // Array values are engram/compressed_npy.h's: .npy, compressed above
 // compression_threshold with the codec `compression` names.
 //
-// Hostile or broken servers: hiredis only encodes commands and parses
+// Hostile or broken servers: hiredis only encodes commands (a store's
+// commands, the plugin writes itself: command_buffer.h) and parses
 // replies; the plugin does the I/O itself (round_trip.h), so each round
 // trip has command_timeout in all however slowly the server sends, and a
 // reply declaring more than max_reply_bytes (reply_budget.h) or that is not

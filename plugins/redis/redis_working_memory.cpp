@@ -15,6 +15,12 @@
 namespace engram::redis {
 namespace {
 
+// What a record's commands take in a CommandBuffer beyond its array value:
+// an estimate, so that a batch's buffer is allocated once. (An encoded
+// value is never larger than its .npy: a preamble and the data.)
+constexpr std::size_t kRecordOverhead = 512;
+
+std::size_t wire_size(const ArrayView& array) { return array.nbytes() + kRecordOverhead; }
 
 // Removes from index `index` each member whose record key (prefix +
 // `key_of(member)`) is gone, atomically per member so that a record stored
@@ -67,51 +73,65 @@ std::string RedisWorkingMemory::value_of(const ArrayView& array) const {
 // --- stores: one MULTI/EXEC per record or batch ---
 
 void RedisWorkingMemory::store_commands(const WorkingMemoryPatternView& record,
-                                        std::vector<Command>& out) const {
+                                        CommandBuffer& out) const {
   const std::string key = layout_.pattern_key(record.pattern_hash);
-  out.push_back({"DEL", key});
-  Command hset =
-      make_command("HSET", key, "pattern", value_of(record.pattern), "timestamp",
-                   number_text(record.timestamp), "metadata", record.metadata.get().dump());
-  if (record.last_accessed) {
-    hset.push_back("last_accessed");
-    hset.push_back(number_text(*record.last_accessed));
-  }
-  out.push_back(std::move(hset));
-  out.push_back({"PEXPIRE", key, millis_text(record.ttl.value_or(settings_.pattern_ttl))});
-  out.push_back({"ZADD", layout_.pattern_index(), "0", record.pattern_hash});
+  out.command("DEL", 2).arg(key);
+  out.command("HSET", record.last_accessed ? 10 : 8)
+      .arg(key)
+      .arg("pattern")
+      .arg(value_of(record.pattern))
+      .arg("timestamp")
+      .arg(number_text(record.timestamp))
+      .arg("metadata")
+      .arg(record.metadata.get().dump());
+  if (record.last_accessed) out.arg("last_accessed").arg(number_text(*record.last_accessed));
+  out.command("PEXPIRE", 3).arg(key).arg(millis_text(record.ttl.value_or(settings_.pattern_ttl)));
+  out.command("ZADD", 4).arg(layout_.pattern_index()).arg("0").arg(record.pattern_hash);
 }
 
 void RedisWorkingMemory::store_commands(const AttentionWeightsView& record,
-                                        std::vector<Command>& out) const {
+                                        CommandBuffer& out) const {
   const std::string key = layout_.attention_key(record.context);
-  out.push_back({"DEL", key});
-  out.push_back(make_command("HSET", key, "weights", value_of(record.weights), "timestamp",
-                             number_text(record.timestamp)));
-  out.push_back({"PEXPIRE", key, millis_text(record.ttl.value_or(settings_.attention_ttl))});
-  out.push_back({"ZADD", layout_.attention_index(), "0", record.context});
+  out.command("DEL", 2).arg(key);
+  out.command("HSET", 6)
+      .arg(key)
+      .arg("weights")
+      .arg(value_of(record.weights))
+      .arg("timestamp")
+      .arg(number_text(record.timestamp));
+  out.command("PEXPIRE", 3).arg(key).arg(millis_text(record.ttl.value_or(settings_.attention_ttl)));
+  out.command("ZADD", 4).arg(layout_.attention_index()).arg("0").arg(record.context);
 }
 
 void RedisWorkingMemory::store_commands(const CachedSpikeTrainView& record, std::int64_t seq,
-                                        double cached_at, std::vector<Command>& out) const {
+                                        double cached_at, CommandBuffer& out) const {
   const std::string ts = number_text(record.timestamp);
   const std::string member = KeyLayout::spike_member(ts, seq);
   const std::string key = layout_.spike_key(member);
-  out.push_back(make_command("HSET", key, "spikes", value_of(record.spike_data), "neuron_ids",
-                             id_list_text(record.neuron_ids), "timestamp", ts, "cached_at",
-                             number_text(cached_at)));
-  out.push_back({"PEXPIRE", key, millis_text(record.ttl.value_or(settings_.spike_ttl))});
-  out.push_back({"ZADD", layout_.spike_index(), ts, member});
+  out.command("HSET", 10)
+      .arg(key)
+      .arg("spikes")
+      .arg(value_of(record.spike_data))
+      .arg("neuron_ids")
+      .arg(id_list_text(record.neuron_ids))
+      .arg("timestamp")
+      .arg(ts)
+      .arg("cached_at")
+      .arg(number_text(cached_at));
+  out.command("PEXPIRE", 3).arg(key).arg(millis_text(record.ttl.value_or(settings_.spike_ttl)));
+  out.command("ZADD", 4).arg(layout_.spike_index()).arg(ts).arg(member);
 }
 
 void RedisWorkingMemory::do_store_working_memory_pattern(const WorkingMemoryPatternView& record) {
-  std::vector<Command> commands;
+  CommandBuffer commands;
+  commands.reserve(wire_size(record.pattern));
   store_commands(record, commands);
   pool_.run([&](Link c) { transaction(c, commands, name()); });
 }
 
 void RedisWorkingMemory::do_store_attention_weights(const AttentionWeightsView& record) {
-  std::vector<Command> commands;
+  CommandBuffer commands;
+  commands.reserve(wire_size(record.weights));
   store_commands(record, commands);
   pool_.run([&](Link c) { transaction(c, commands, name()); });
 }
@@ -124,13 +144,21 @@ void RedisWorkingMemory::do_cache_spike_train(const CachedSpikeTrainView& record
   const std::int64_t seq = pool_.run([&](Link c) {
     return command(c, {"INCR", layout_.spike_seq()}, name())->integer;
   });
-  std::vector<Command> commands;
+  CommandBuffer commands;
+  commands.reserve(wire_size(record.spike_data) + record.neuron_ids.size() * 8);
   store_commands(record, seq, cached_at, commands);
   pool_.run([&](Link c) { transaction(c, commands, name()); });
 }
 
 void RedisWorkingMemory::do_store_batch(const WorkingMemoryBatch& batch) {
-  std::vector<Command> commands;
+  std::size_t size = 0;
+  for (const auto& record : batch.patterns()) size += wire_size(record.pattern);
+  for (const auto& record : batch.attention_weights()) size += wire_size(record.weights);
+  for (const auto& record : batch.spike_trains()) {
+    size += wire_size(record.spike_data) + record.neuron_ids.size() * 8;
+  }
+  CommandBuffer commands;
+  commands.reserve(size);
   for (const auto& record : batch.patterns()) store_commands(record, commands);
   for (const auto& record : batch.attention_weights()) store_commands(record, commands);
   const auto& trains = batch.spike_trains();
@@ -157,7 +185,7 @@ WorkingMemoryPattern RedisWorkingMemory::pattern_of(std::string hash, const Stor
   record.pattern = array_field(stored, "pattern", key, settings_.record_limit, name());
   record.timestamp = number_field(stored, "timestamp", key, name());
   record.metadata = json_field(stored, "metadata", key, name());
-  if (stored.fields.contains("last_accessed")) {
+  if (stored.find("last_accessed")) {
     record.last_accessed = number_field(stored, "last_accessed", key, name());
   }
   record.ttl = stored.ttl;
@@ -193,17 +221,17 @@ CachedSpikeTrain RedisWorkingMemory::train_of(const Stored& stored, const std::s
 std::optional<WorkingMemoryPattern> RedisWorkingMemory::do_retrieve_working_memory_pattern(
     std::string_view pattern_hash) {
   const std::string key = layout_.pattern_key(pattern_hash);
-  auto stored = pool_.run([&](Link c) { return fetch(c, {key}, name()); });
-  if (!stored.front()) return std::nullopt;
-  return pattern_of(std::string(pattern_hash), *stored.front(), key);
+  const auto stored = pool_.run([&](Link c) { return fetch_one(c, key, name()); });
+  if (!stored) return std::nullopt;
+  return pattern_of(std::string(pattern_hash), *stored, key);
 }
 
 std::optional<AttentionWeights> RedisWorkingMemory::do_retrieve_attention_weights(
     std::string_view context) {
   const std::string key = layout_.attention_key(context);
-  auto stored = pool_.run([&](Link c) { return fetch(c, {key}, name()); });
-  if (!stored.front()) return std::nullopt;
-  return attention_of(std::string(context), *stored.front(), key);
+  const auto stored = pool_.run([&](Link c) { return fetch_one(c, key, name()); });
+  if (!stored) return std::nullopt;
+  return attention_of(std::string(context), *stored, key);
 }
 
 // Sets last_accessed only if the pattern exists, leaving its TTL alone.

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "command_buffer.h"
 #include "commands.h"
 #include "connection_pool.h"
 #include "engram/json.h"
@@ -59,10 +60,10 @@ class RedisWorkingMemory final : public WorkingMemory {
   std::string value_of(const ArrayView& array) const;
 
   // The commands that store one record, appended to `out`.
-  void store_commands(const WorkingMemoryPatternView& record, std::vector<Command>& out) const;
-  void store_commands(const AttentionWeightsView& record, std::vector<Command>& out) const;
+  void store_commands(const WorkingMemoryPatternView& record, CommandBuffer& out) const;
+  void store_commands(const AttentionWeightsView& record, CommandBuffer& out) const;
   void store_commands(const CachedSpikeTrainView& record, std::int64_t seq, double cached_at,
-                      std::vector<Command>& out) const;
+                      CommandBuffer& out) const;
 
   void do_store_working_memory_pattern(const WorkingMemoryPatternView& record) override;
   void do_store_attention_weights(const AttentionWeightsView& record) override;

@@ -4,6 +4,7 @@
 #include <hiredis/read.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -56,15 +57,32 @@ RoundTrip::Status RoundTrip::wait(short events) noexcept {
   }
 }
 
-RoundTrip::Status RoundTrip::send() noexcept {
+RoundTrip::Status RoundTrip::send(std::initializer_list<std::string_view> pieces) noexcept {
   if (context_->err != 0) return Status::kFailed;
-  const std::size_t size = sdslen(context_->obuf);
-  std::size_t sent = 0;
-  while (sent < size) {
-    const ssize_t n =
-        ::send(context_->fd, context_->obuf + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+  // hiredis's queue first, then the caller's pieces: one sendmsg for all
+  // of them while the socket takes them, each piece sent from where it is.
+  constexpr std::size_t kMaxPieces = 8;
+  std::array<iovec, kMaxPieces + 1> parts{};
+  std::size_t count = 0;
+  const auto add = [&](const char* data, std::size_t size) {
+    if (size != 0) parts[count++] = iovec{const_cast<char*>(data), size};
+  };
+  add(context_->obuf, sdslen(context_->obuf));
+  if (pieces.size() > kMaxPieces) return fail(REDIS_ERR_OTHER, "too many pieces to send");
+  for (const std::string_view piece : pieces) add(piece.data(), piece.size());
+  std::size_t first = 0;  // parts[first..count) are left, parts[first] from its iov_base
+  while (first < count) {
+    msghdr message{};
+    message.msg_iov = parts.data() + first;
+    message.msg_iovlen = count - first;
+    const ssize_t n = ::sendmsg(context_->fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
-      sent += static_cast<std::size_t>(n);
+      auto sent = static_cast<std::size_t>(n);
+      while (first < count && sent >= parts[first].iov_len) sent -= parts[first++].iov_len;
+      if (sent != 0) {
+        parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + sent;
+        parts[first].iov_len -= sent;
+      }
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       if (const Status status = wait(POLLOUT); status != Status::kOk) {
         if (status == Status::kTimedOut) {
@@ -78,9 +96,11 @@ RoundTrip::Status RoundTrip::send() noexcept {
     }
   }
   // As redisBufferWrite leaves it: a large buffer is not kept.
-  engram_redis_sdsfree(context_->obuf);
-  context_->obuf = engram_redis_sdsempty();
-  if (context_->obuf == nullptr) return fail(REDIS_ERR_OOM, "out of memory");
+  if (sdslen(context_->obuf) != 0) {
+    engram_redis_sdsfree(context_->obuf);
+    context_->obuf = engram_redis_sdsempty();
+    if (context_->obuf == nullptr) return fail(REDIS_ERR_OOM, "out of memory");
+  }
   return Status::kOk;
 }
 

@@ -8,7 +8,8 @@
 //   - gives the whole round trip (sending every queued command and reading
 //     every reply) `command_timeout` from its construction: when the
 //     deadline passes it fails, whatever the peer still sends;
-//   - sends with send(MSG_NOSIGNAL | MSG_DONTWAIT) and reads with
+//   - sends (what hiredis queued, then any bytes the caller hands it) with
+//     sendmsg(MSG_NOSIGNAL | MSG_DONTWAIT) and reads with
 //     recv(MSG_DONTWAIT) after poll(), so no call blocks past the deadline
 //     and a peer that went away is EPIPE, never SIGPIPE;
 //   - scans what it reads with a ReplyBudget (reply_budget.h) before
@@ -30,7 +31,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <string_view>
 
 #include "engram/c_handle.h"
 #include "reply_budget.h"
@@ -66,8 +69,9 @@ class RoundTrip {
   RoundTrip(const RoundTrip&) = delete;
   RoundTrip& operator=(const RoundTrip&) = delete;
 
-  // Sends everything queued on the context.
-  Status send() noexcept;
+  // Sends everything queued on the context, then `pieces` in order (bytes
+  // the caller wrote, e.g. a CommandBuffer's, sent from where they are).
+  Status send(std::initializer_list<std::string_view> pieces = {}) noexcept;
   // The next reply, in `reply`; anything but kOk leaves it empty.
   Status next(ReplyPtr& reply) noexcept;
   // After the last reply asked for: marks the context for reconnection if

@@ -24,13 +24,14 @@ using engram::Storage;
 
 // One memory backend serving every role, with `write_behind` as given.
 Storage memory_storage(const std::string& write_behind) {
-  return Storage::from_yaml(R"(
+  return Storage::from_yaml(
+      R"(
 version: 1
 backends:
   mem:
     plugin: memory
 )" + (write_behind.empty() ? std::string() : "    write_behind: " + write_behind + "\n") +
-                            R"(roles: {working_memory: mem, episodes: mem, concepts: mem, traces: mem}
+      R"(roles: {working_memory: mem, episodes: mem, concepts: mem, traces: mem}
 )");
 }
 
@@ -142,8 +143,7 @@ TEST_CASE("write_behind: a full queue makes stores wait, and drops none", "[writ
   for (const std::string& id : ids) CHECK(traces->retrieve_reservoir_states(id));
 }
 
-TEST_CASE("write_behind: trace ids are the ones the backend gives without it",
-          "[write_behind]") {
+TEST_CASE("write_behind: trace ids are the ones the backend gives without it", "[write_behind]") {
   Storage queued = memory_storage(kHeld);
   Storage direct = memory_storage("");
   const std::vector<float> values{1, 2};
@@ -160,8 +160,7 @@ TEST_CASE("write_behind: trace ids are the ones the backend gives without it",
   CHECK(queued.traces()->store_plasticity_trace(5.0, values, "stdp") == "stdp_5000_1");
 }
 
-TEST_CASE("write_behind: stores from many threads all land, with distinct ids",
-          "[write_behind]") {
+TEST_CASE("write_behind: stores from many threads all land, with distinct ids", "[write_behind]") {
   Storage storage = memory_storage("{max_pending: 8, flush_interval: 0.001}");
   auto episodes = storage.episodes();
   auto traces = storage.traces();

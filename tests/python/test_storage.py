@@ -47,7 +47,9 @@ def test_backends_and_plugin_search(config_file):
         assert plugin_dir.name == "engram" and (plugin_dir / "libengram-memory.so").exists()
         assert backends[0].plugin_file == plugin_dir / "libengram-sqlite.so"
         assert backends[0].plugin_version
-        assert isinstance(backends[0].capabilities.keeps_ids, bool)
+        assert backends[0].capabilities.keeps_ids is True
+        assert backends[0].capabilities.reserves_ids is True  # sqlite: write-behind ids
+        assert backends[1].capabilities.reserves_ids is False  # hdf5 makes no integer ids
         assert backends[0].maintenance.backend_name() == "db"
 
 

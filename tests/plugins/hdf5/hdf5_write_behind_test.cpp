@@ -29,15 +29,14 @@ struct Report {
 // never returns.
 [[noreturn]] void store_and_sync_until_killed(const std::filesystem::path& file, int report_fd) {
   try {
-    engram::Storage storage =
-        hdf5_test::open_hdf5(file, ", write_behind: {flush_interval: 0.01}");
+    engram::Storage storage = hdf5_test::open_hdf5(file, ", write_behind: {flush_interval: 0.01}");
     auto traces = storage.traces();
     auto maintenance = storage.maintenance("arrays");
     for (std::int64_t n = 0;; ++n) {
       std::vector<std::string> ids;
       for (int i = 0; i < 20; ++i) {
-        ids.push_back(traces->store_network_snapshot(1700000000.0 + 0.001 * static_cast<double>(20 * n + i),
-                                                     kValues, kValues, kValues));
+        ids.push_back(traces->store_network_snapshot(
+            1700000000.0 + 0.001 * static_cast<double>(20 * n + i), kValues, kValues, kValues));
       }
       maintenance->sync();
       for (const std::string& id : ids) {
@@ -66,8 +65,7 @@ TEST_CASE("hdf5 write-behind: ids chosen at queue time skip the file's own",
     CHECK(direct.traces()->store_plasticity_trace(2.0, kValues, "stdp") == "stdp_2000");
   }
   {
-    engram::Storage queued =
-        hdf5_test::open_hdf5(file, ", write_behind: {flush_interval: 3600}");
+    engram::Storage queued = hdf5_test::open_hdf5(file, ", write_behind: {flush_interval: 3600}");
     auto traces = queued.traces();
     CHECK(traces->store_network_snapshot(2.0, kValues, kValues, kValues) == "snapshot_2000_1");
     CHECK(traces->store_network_snapshot(1.0, kValues, kValues, kValues) == "snapshot_1000_1");
@@ -98,9 +96,9 @@ TEST_CASE("hdf5 write-behind: SIGKILL after sync() returned loses nothing",
   std::vector<std::string> reported;
   for (int round = 0; round < 5; ++round) {
     INFO("round " << round);
-    const auto child = engram_test::run_until_killed(
-        [&](int fd) { store_and_sync_until_killed(file, fd); },
-        std::chrono::milliseconds(delay_ms(random)));
+    const auto child =
+        engram_test::run_until_killed([&](int fd) { store_and_sync_until_killed(file, fd); },
+                                      std::chrono::milliseconds(delay_ms(random)));
     REQUIRE(child.killed);
     for (std::size_t at = 0; at + sizeof(Report) <= child.reported.size(); at += sizeof(Report)) {
       Report r{};

@@ -184,3 +184,26 @@ TEST_CASE("redis: a unix socket and a database number reach the server and db th
   CHECK(cli(server.port(), {"EXISTS", "engram:wm:p"}) == "0");  // not in db 0
   CHECK(cli(server.port(), {"-n", "3", "CLIENT", "LIST"}).find("addr=/") != std::string::npos);
 }
+
+TEST_CASE("redis: a store larger than the socket buffers times out sending to a frozen server",
+          "[redis][resilience]") {
+  OwnServer server;
+  // A second per round trip, time enough for the store once thawed.
+  auto storage = open_redis(server.port(), "engram:",
+                            ", connect_timeout: 0.5, command_timeout: 1.0, retry_attempts: 2, "
+                            "retry_delay: 0.05, compression: none");
+  auto wm = storage.working_memory();
+  // 16 MiB: far more than a frozen peer's socket buffers take.
+  const std::vector<float> big(std::size_t{4} << 20, 0.25f);
+  server.freeze();
+  const auto start = Clock::now();
+  CHECK_THROWS_WITH(wm->store_working_memory_pattern("big", ArrayView(big), 1.0),
+                    Catch::Contains("sending MULTI") && Catch::Contains("command_timeout"));
+  CHECK(Clock::now() - start < kBound);
+  server.thaw();
+  wm->store_working_memory_pattern("big", ArrayView(big), 2.0);
+  const auto back = wm->retrieve_working_memory_pattern("big");
+  REQUIRE(back.has_value());
+  CHECK(back->timestamp == 2.0);
+  CHECK(floats(back->pattern) == big);
+}

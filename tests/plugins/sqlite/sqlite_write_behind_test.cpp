@@ -36,8 +36,8 @@ const std::vector<float> kValues{1, 2, 3, 4};
     for (std::int64_t n = 0;; ++n) {
       std::vector<std::int64_t> ids;
       for (int i = 0; i < 50; ++i) {
-        ids.push_back(episodes->store_episode(kValues, 0.5, "killed", std::nullopt,
-                                              Json{{"n", n}}));
+        ids.push_back(
+            episodes->store_episode(kValues, 0.5, "killed", std::nullopt, Json{{"n", n}}));
       }
       maintenance->sync();
       const auto bytes = static_cast<ssize_t>(ids.size() * sizeof(std::int64_t));
@@ -54,8 +54,8 @@ TEST_CASE("sqlite write-behind: a store returns while another connection holds t
           "[sqlite][write_behind]") {
   sqlite_test::TempDir dir;
   const auto db = dir / "blocked.db";
-  engram::Storage storage = sqlite_test::open_sqlite(
-      db, ", connection_timeout: 60, write_behind: {flush_interval: 0}");
+  engram::Storage storage =
+      sqlite_test::open_sqlite(db, ", connection_timeout: 60, write_behind: {flush_interval: 0}");
   auto episodes = storage.episodes();
   episodes->store_episode(kValues, 0.5, "before");
   storage.maintenance("db")->sync();  // the schema and the first block of ids exist
@@ -112,8 +112,7 @@ TEST_CASE("sqlite write-behind: a record the database refuses is reported, named
           "[sqlite][write_behind]") {
   sqlite_test::TempDir dir;
   const auto db = dir / "refused.db";
-  engram::Storage queued =
-      sqlite_test::open_sqlite(db, ", write_behind: {flush_interval: 3600}");
+  engram::Storage queued = sqlite_test::open_sqlite(db, ", write_behind: {flush_interval: 3600}");
   engram::Storage direct = sqlite_test::open_sqlite(db);
   auto episodes = queued.episodes();
   const std::int64_t first = episodes->store_episode(kValues, 0.5, "queued");
@@ -149,9 +148,9 @@ TEST_CASE("sqlite write-behind: SIGKILL after sync() returned loses nothing",
   std::vector<std::int64_t> reported;
   for (int round = 0; round < 5; ++round) {
     INFO("round " << round);
-    const auto child = engram_test::run_until_killed(
-        [&](int fd) { store_and_sync_until_killed(db, fd); },
-        std::chrono::milliseconds(delay_ms(random)));
+    const auto child =
+        engram_test::run_until_killed([&](int fd) { store_and_sync_until_killed(db, fd); },
+                                      std::chrono::milliseconds(delay_ms(random)));
     REQUIRE(child.killed);
     const std::size_t count = child.reported.size() / sizeof(std::int64_t);
     const std::size_t before = reported.size();

@@ -94,8 +94,10 @@ void bind_storage(py::module_& module) {
       .def_readwrite("force", &BackupOptions::force);
 
   py::class_<PluginCapabilities>(module, "PluginCapabilities",
-                                 "What a plugin promises beyond the role contract (keeps_ids).")
-      .def_readonly("keeps_ids", &PluginCapabilities::keeps_ids);
+                                 "What a plugin promises beyond the role contract (keeps_ids, "
+                                 "reserves_ids).")
+      .def_readonly("keeps_ids", &PluginCapabilities::keeps_ids)
+      .def_readonly("reserves_ids", &PluginCapabilities::reserves_ids);
 
   py::class_<BackendInfo>(module, "BackendInfo",
                           "One configured backend instance: name, plugin, plugin_version, "
