@@ -159,9 +159,7 @@ Array::Array(Array&& other) noexcept
 Array& Array::operator=(Array&& other) noexcept {
   if (this != &other) {
     dtype_ = other.dtype_;
-    // Swapped, not moved: `other` is left with this array's old shape
-    // buffer, which reset() reuses for {0} without an allocation.
-    shape_.swap(other.shape_);
+    shape_ = std::move(other.shape_);
     // The old bytes go before the old anchor.
     owner_ = std::move(other.owner_);
     anchor_ = std::move(other.anchor_);
@@ -176,7 +174,7 @@ Array::~Array() = default;
 
 void Array::reset() noexcept {
   dtype_ = DType::kFloat64;
-  shape_.assign(1, 0);  // {0}, in the buffer it has when it has one
+  shape_ = Shape{0};
   owner_.reset();
   anchor_.reset();
   data_ = nullptr;

@@ -26,10 +26,9 @@
 
 #include "engram/dtype.h"
 #include "engram/export.h"
+#include "engram/shape.h"
 
 namespace engram {
-
-using Shape = std::vector<std::size_t>;
 
 // Number of elements of `shape` (1 for {}). Throws InvalidArgument when the
 // product, or product × `element_size`, overflows size_t.
