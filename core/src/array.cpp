@@ -149,6 +149,7 @@ Array& Array::operator=(const Array& other) {
 Array::Array(Array&& other) noexcept
     : dtype_(other.dtype_),
       shape_(std::move(other.shape_)),
+      anchor_(std::move(other.anchor_)),
       owner_(std::move(other.owner_)),
       data_(other.data_),
       nbytes_(other.nbytes_) {
@@ -158,10 +159,10 @@ Array::Array(Array&& other) noexcept
 Array& Array::operator=(Array&& other) noexcept {
   if (this != &other) {
     dtype_ = other.dtype_;
-    // Swapped, not moved: `other` is left with this array's old shape
-    // buffer, which reset() reuses for {0} without an allocation.
-    shape_.swap(other.shape_);
+    shape_ = std::move(other.shape_);
+    // The old bytes go before the old anchor.
     owner_ = std::move(other.owner_);
+    anchor_ = std::move(other.anchor_);
     data_ = other.data_;
     nbytes_ = other.nbytes_;
     other.reset();
@@ -173,16 +174,21 @@ Array::~Array() = default;
 
 void Array::reset() noexcept {
   dtype_ = DType::kFloat64;
-  shape_.assign(1, 0);  // {0}, in the buffer it has when it has one
+  shape_ = Shape{0};
   owner_.reset();
+  anchor_.reset();
   data_ = nullptr;
   nbytes_ = 0;
 }
 
 void Array::keep_alive_with(std::shared_ptr<const void> anchor) {
-  if (!owner_ || !anchor) return;  // an empty array holds no bytes
-  // The deleter runs in the core, whatever library made the old owner: it
-  // releases the bytes, then the anchor (e.g. the plugin's library).
+  if (!owner_ || !anchor || anchor_ == anchor) return;  // an empty array holds no bytes
+  if (!anchor_) {
+    anchor_ = std::move(anchor);  // the usual case: one anchor, held in place
+    return;
+  }
+  // A second anchor joins the bytes' owner: its deleter runs in the core,
+  // whatever library made the old owner, and releases the bytes first.
   owner_ = std::shared_ptr<void>(
       data_, [inner = std::move(owner_), anchor = std::move(anchor)](void*) mutable {
         inner.reset();

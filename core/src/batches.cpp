@@ -31,11 +31,24 @@ void add_may_be_now(std::vector<Record>& records, Record record) {
 
 // ---------------------------------------------------------------- WorkingMemoryBatch
 
+WorkingMemoryBatch::WorkingMemoryBatch(const WorkingMemoryBatch& other)
+    : patterns_(other.patterns_),
+      spike_trains_(other.spike_trains_),
+      attention_weights_(other.attention_weights_),
+      metadata_(other.metadata_) {
+  for (std::size_t i = 0; i < patterns_.size(); ++i) patterns_[i].metadata = metadata_[i];
+}
+
+WorkingMemoryBatch& WorkingMemoryBatch::operator=(const WorkingMemoryBatch& other) {
+  if (this != &other) *this = WorkingMemoryBatch(other);
+  return *this;
+}
+
 void WorkingMemoryBatch::store_working_memory_pattern(std::string_view pattern_hash,
                                                       ArrayView pattern, double timestamp,
                                                       const Json& metadata) {
-  add(patterns_, WorkingMemoryPatternView{std::string(pattern_hash), std::move(pattern),
-                                          timestamp, metadata, std::nullopt, std::nullopt});
+  put(WorkingMemoryPatternView{std::string(pattern_hash), std::move(pattern), timestamp, metadata,
+                               std::nullopt, std::nullopt});
 }
 
 void WorkingMemoryBatch::cache_spike_train(double timestamp, ArrayView spike_data,
@@ -52,7 +65,18 @@ void WorkingMemoryBatch::store_attention_weights(std::string_view context, Array
       AttentionWeightsView{std::string(context), std::move(weights), timestamp, std::nullopt});
 }
 
-void WorkingMemoryBatch::put(WorkingMemoryPatternView record) { add(patterns_, std::move(record)); }
+// The view's metadata is the caller's until here: the batch keeps a copy.
+void WorkingMemoryBatch::put(WorkingMemoryPatternView record) {
+  detail::check_record(record);
+  metadata_.push_back(record.metadata.get());
+  record.metadata = metadata_.back();
+  try {
+    patterns_.push_back(std::move(record));
+  } catch (...) {
+    metadata_.pop_back();
+    throw;
+  }
+}
 void WorkingMemoryBatch::put(CachedSpikeTrainView record) { add(spike_trains_, std::move(record)); }
 void WorkingMemoryBatch::put(AttentionWeightsView record) {
   add(attention_weights_, std::move(record));
@@ -63,6 +87,7 @@ void WorkingMemoryBatch::put(const AttentionWeights& record) { put(detail::as_vi
 
 void WorkingMemoryBatch::clear() noexcept {
   patterns_.clear();
+  metadata_.clear();
   spike_trains_.clear();
   attention_weights_.clear();
 }

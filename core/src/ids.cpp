@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "engram/errors.h"
 
@@ -42,13 +44,50 @@ std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& code_poi
 
 bool is_control(char32_t c) noexcept { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
 
+// Eight bytes at text[i] as one word, and the word with every byte `b`.
+std::uint64_t word_at(std::string_view text, std::size_t i) noexcept {
+  std::uint64_t word;
+  std::memcpy(&word, text.data() + i, sizeof word);
+  return word;
+}
+constexpr std::uint64_t every_byte(unsigned char b) noexcept { return 0x0101010101010101u * b; }
+constexpr std::uint64_t kHighBits = every_byte(0x80);
+
+// Where the run of printable ASCII other than '/' (0x20-0x7e: what ids are
+// made of almost always) that starts at text[i] ends: those bytes need no
+// decoding, and every rule below holds for them. Eight bytes at a time: in
+// a word of ASCII bytes (no high bit) each test below sets a byte's high
+// bit, and no addition carries into the next byte.
+std::size_t skip_plain_ascii(std::string_view text, std::size_t i) noexcept {
+  for (; i + 8 <= text.size(); i += 8) {
+    const std::uint64_t w = word_at(text, i);
+    const std::uint64_t below_space = ~(w + every_byte(0x80 - 0x20));
+    const std::uint64_t is_delete = w + every_byte(0x01);
+    const std::uint64_t is_slash = ~((w ^ every_byte('/')) + every_byte(0x7f));
+    if (((w | below_space | is_delete | is_slash) & kHighBits) != 0) break;
+  }
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte - 0x20u >= 0x5fu || byte == '/') break;
+    ++i;
+  }
+  return i;
+}
+
+// Where the run of ASCII (< 0x80, valid UTF-8 as it is) at text[i] ends.
+std::size_t skip_ascii(std::string_view text, std::size_t i) noexcept {
+  while (i + 8 <= text.size() && (word_at(text, i) & kHighBits) == 0) i += 8;
+  while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
+  return i;
+}
+
 }  // namespace
 
 const char* id_problem(std::string_view id) noexcept {
   if (id.empty()) return "is empty";
   if (id.size() > kMaxIdBytes) return "is longer than 255 bytes";
   if (id == "." || id == "..") return "is '.' or '..'";
-  for (std::size_t i = 0; i < id.size();) {
+  for (std::size_t i = skip_plain_ascii(id, 0); i < id.size(); i = skip_plain_ascii(id, i)) {
     char32_t c;
     const std::size_t n = decode_utf8(id, i, c);
     if (n == 0) return "is not valid UTF-8";
@@ -60,7 +99,7 @@ const char* id_problem(std::string_view id) noexcept {
 }
 
 bool is_valid_utf8(std::string_view text) noexcept {
-  for (std::size_t i = 0; i < text.size();) {
+  for (std::size_t i = skip_ascii(text, 0); i < text.size(); i = skip_ascii(text, i)) {
     char32_t c;
     const std::size_t n = decode_utf8(text, i, c);
     if (n == 0) return false;

@@ -9,6 +9,11 @@
 
 namespace engram {
 
+const Json& empty_json_object() {
+  static const Json empty = Json::object();
+  return empty;
+}
+
 void check_json_object(const Json& value, std::string_view what) {
   if (!value.is_null() && !value.is_object()) {
     throw InvalidArgument(std::string(what) + " must be a JSON object, got " +
@@ -33,14 +38,16 @@ void check_json_object(const Json& value, std::string_view what) {
     if (node.is_string()) check_string(node.get_ref<const std::string&>());
     if (node.is_structured() && !node.empty()) pending.push_back(&node);
   };
+  // The containers themselves, not items() (whose iterators build key
+  // strings for arrays) or Json's iterators.
   const auto visit_children = [&](const Json& node) {
     if (node.is_object()) {
-      for (const auto& [key, child] : node.items()) {
+      for (const auto& [key, child] : node.get_ref<const Json::object_t&>()) {
         check_string(key);
         visit(child);
       }
     } else if (node.is_array()) {
-      for (const auto& child : node) visit(child);
+      for (const auto& child : node.get_ref<const Json::array_t&>()) visit(child);
     }
   };
   visit_children(value);

@@ -13,7 +13,7 @@ std::variant<Array, Json> owned(const std::variant<ArrayView, Json>& data) {
 }  // namespace
 
 WorkingMemoryPattern owned(const WorkingMemoryPatternView& r) {
-  return {r.pattern_hash, Array(r.pattern), r.timestamp, r.metadata, r.last_accessed, r.ttl};
+  return {r.pattern_hash, Array(r.pattern), r.timestamp, r.metadata.get(), r.last_accessed, r.ttl};
 }
 CachedSpikeTrain owned(const CachedSpikeTrainView& r) {
   return {r.timestamp, Array(r.spike_data), r.neuron_ids, r.ttl};

@@ -41,7 +41,7 @@ void check_one_dimensional(const ArrayView& array, std::string_view what) {
 void check_record(const WorkingMemoryPatternView& record) {
   check_id(record.pattern_hash, "pattern_hash");
   check_finite(record.timestamp, "timestamp");
-  check_json_object(record.metadata, "metadata");
+  check_json_object(record.metadata.get(), "metadata");
   if (record.last_accessed) check_finite(*record.last_accessed, "last_accessed");
   check_ttl(record.ttl);
 }

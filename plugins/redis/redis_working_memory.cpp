@@ -83,7 +83,7 @@ void RedisWorkingMemory::store_commands(const WorkingMemoryPatternView& record,
       .arg("timestamp")
       .arg(number_text(record.timestamp))
       .arg("metadata")
-      .arg(record.metadata.dump());
+      .arg(record.metadata.get().dump());
   if (record.last_accessed) out.arg("last_accessed").arg(number_text(*record.last_accessed));
   out.command("PEXPIRE", 3).arg(key).arg(millis_text(record.ttl.value_or(settings_.pattern_ttl)));
   out.command("ZADD", 4).arg(layout_.pattern_index()).arg("0").arg(record.pattern_hash);

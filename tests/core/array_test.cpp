@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "engram/errors.h"
 
@@ -113,6 +115,43 @@ TEST_CASE("array: adopt keeps the owner alive and copies misaligned data", "[arr
   adopted = Array();
   CHECK(watch.expired());
   CHECK(misaligned.values<double>().size() == 2);
+}
+
+TEST_CASE("array: an anchor lives as long as the bytes and goes after them", "[array]") {
+  std::vector<std::string> released;
+  const auto tracked = [&released](const char* name) {
+    return std::shared_ptr<const void>(new int(0), [&released, name](const int* p) {
+      released.emplace_back(name);
+      delete p;
+    });
+  };
+  const auto adopted_bytes = [&released](const char* name) {
+    auto owner = std::shared_ptr<double>(new double[2]{1.0, 2.0}, [&released, name](double* p) {
+      released.emplace_back(name);
+      delete[] p;
+    });
+    double* data = owner.get();
+    return Array::adopt(DType::kFloat64, Shape{2}, std::move(owner), data, 16);
+  };
+
+  Array array = adopted_bytes("bytes");
+  array.keep_alive_with(tracked("first"));
+  array.keep_alive_with(tracked("second"));  // a second anchor joins the first
+  Array moved = std::move(array);            // a move carries both
+  Array copy = moved;                        // new bytes: no anchor
+  CHECK(released.empty());
+  moved = adopted_bytes("other bytes");  // the old bytes go first, then their anchors
+  CHECK(released == std::vector<std::string>{"bytes", "second", "first"});
+  copy = Array();
+  moved = Array();
+  CHECK(released == std::vector<std::string>{"bytes", "second", "first", "other bytes"});
+  CHECK(copy.empty());
+
+  // An empty array holds no bytes and so no anchor.
+  released.clear();
+  Array empty;
+  empty.keep_alive_with(tracked("unheld"));
+  CHECK(released == std::vector<std::string>{"unheld"});
 }
 
 TEST_CASE("array: sizes that overflow are refused", "[array]") {

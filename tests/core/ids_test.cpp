@@ -36,6 +36,44 @@ TEST_CASE("ids: what a valid id is", "[ids]") {
   CHECK_FALSE(is_valid_id("cut\xe2\x82"));        // truncated sequence
 }
 
+TEST_CASE("ids: a bad character is found after any run of plain ASCII", "[ids]") {
+  using engram::is_valid_id;
+  using engram::is_valid_utf8;
+  // Plain ASCII is skipped without decoding: what follows it still counts.
+  CHECK(is_valid_id("pattern_0123456789 ~!"));
+  CHECK(is_valid_id("pattern_ünï_42"));
+  CHECK_FALSE(is_valid_id("pattern_0123456789/"));
+  CHECK_FALSE(is_valid_id("pattern_0123456789\x1f"));
+  CHECK_FALSE(is_valid_id("pattern_0123456789\x7f"));
+  CHECK_FALSE(is_valid_id("pattern_ü/"));
+  CHECK_FALSE(is_valid_id("pattern_\xc2\x85"));  // U+0085 after ASCII
+  CHECK_FALSE(is_valid_id("pattern_ü\xff"));
+  CHECK_FALSE(is_valid_id("pattern_\xe2\x82"));  // truncated at the end
+  CHECK(is_valid_utf8("plain then ünïcødé then plain"));
+  CHECK(is_valid_utf8("tab\tand/slash are text"));
+  CHECK_FALSE(is_valid_utf8("plain then \xff"));
+  CHECK_FALSE(is_valid_utf8("plain ü then \xc0\xaf"));
+}
+
+TEST_CASE("ids: every byte value at every position of a long id", "[ids]") {
+  // Ids are checked eight bytes at a time, then byte by byte: each byte is
+  // judged alike wherever it falls.
+  for (std::size_t at = 0; at < 21; ++at) {
+    for (int value = 0; value < 256; ++value) {
+      std::string id(21, 'a');
+      id[at] = static_cast<char>(value);
+      const bool plain = value >= 0x20 && value <= 0x7e && value != '/';
+      INFO("byte " << value << " at " << at);
+      CHECK(engram::is_valid_id(id) == plain);
+      CHECK(engram::is_valid_utf8(id) == (value < 0x80));
+    }
+    std::string text(21, 'a');
+    text.replace(at, 2, "\xc3\xbc");  // ü: valid wherever it starts
+    CHECK(engram::is_valid_id(text.substr(0, 21)) == (at < 20));
+    CHECK(engram::is_valid_utf8(text.substr(0, 21)) == (at < 20));
+  }
+}
+
 TEST_CASE("ids: check_id throws InvalidArgument naming the argument", "[ids]") {
   CHECK_NOTHROW(engram::check_id("ok", "pattern_hash"));
   try {

@@ -25,6 +25,14 @@ TEST_CASE("json: metadata must be an object of finite numbers", "[json]") {
                   engram::InvalidArgument);
   CHECK_THROWS_AS(engram::check_json_object(Json{{"\xfe", 1}}, "metadata"),
                   engram::InvalidArgument);
+  // Inside lists and nested objects too.
+  CHECK_THROWS_AS(engram::check_json_object(Json{{"list", {"ok", "\xff"}}}, "metadata"),
+                  engram::InvalidArgument);
+  CHECK_THROWS_AS(engram::check_json_object(Json{{"list", {1, nan}}}, "metadata"),
+                  engram::InvalidArgument);
+  CHECK_THROWS_AS(engram::check_json_object(Json{{"o", {{"\xfe", 1}}}}, "metadata"),
+                  engram::InvalidArgument);
+  CHECK_NOTHROW(engram::check_json_object(Json{{"list", {"ok", 1, {{"k", "v"}}}}}, "metadata"));
 }
 
 TEST_CASE("json: deep nesting is checked without recursion", "[json]") {

@@ -6,6 +6,8 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engram/concept_store.h"
 #include "engram/episode_store.h"
@@ -396,6 +398,108 @@ TEST_CASE("roles: working memory refuses bad ids and values before the backend",
   CHECK(batch.size() == 1);
   wm.store_batch(batch);
   CHECK(wm.reached == 8);
+}
+
+TEST_CASE("roles: a pattern store hands the backend the caller's metadata, not a copy",
+          "[roles]") {
+  class SeesMetadata final : public engram::WorkingMemory {
+   public:
+    const Json* seen = nullptr;  // where the metadata the backend was given is
+    Json seen_value;             // and what it held
+
+   private:
+    void do_store_working_memory_pattern(const engram::WorkingMemoryPatternView& r) override {
+      seen = &r.metadata.get();
+      seen_value = r.metadata.get();
+    }
+    std::optional<engram::WorkingMemoryPattern> do_retrieve_working_memory_pattern(
+        std::string_view) override {
+      return std::nullopt;
+    }
+    bool do_update_working_memory_access(std::string_view, double) override { return false; }
+    void do_cache_spike_train(const engram::CachedSpikeTrainView&) override {}
+    std::optional<engram::CachedSpikeTrain> do_retrieve_spike_train(double) override {
+      return std::nullopt;
+    }
+    std::vector<engram::CachedSpikeTrain> do_get_spike_trains_since(double) override { return {}; }
+    void do_store_attention_weights(const engram::AttentionWeightsView&) override {}
+    std::optional<engram::AttentionWeights> do_retrieve_attention_weights(
+        std::string_view) override {
+      return std::nullopt;
+    }
+    void do_store_batch(const engram::WorkingMemoryBatch&) override {}
+    engram::Page<engram::WorkingMemoryPattern> do_list_working_memory_patterns(
+        std::string_view, std::size_t) override {
+      return {};
+    }
+    engram::Page<engram::CachedSpikeTrain> do_list_spike_trains(std::string_view,
+                                                                std::size_t) override {
+      return {};
+    }
+    engram::Page<engram::AttentionWeights> do_list_attention_weights(std::string_view,
+                                                                     std::size_t) override {
+      return {};
+    }
+  } wm;
+  const std::vector<float> values{1, 2};
+  const Json metadata{{"source", "test"}};
+  wm.store_working_memory_pattern("p", values, 1.0, metadata);
+  CHECK(wm.seen == &metadata);
+  CHECK(wm.seen_value == metadata);
+  wm.store_working_memory_pattern("p", values, 1.0);  // the default: an empty object
+  CHECK(wm.seen_value == Json::object());
+}
+
+TEST_CASE("roles: a working-memory batch keeps its own copy of each pattern's metadata",
+          "[roles]") {
+  const std::vector<float> values{1, 2};
+  auto batch = std::make_unique<engram::WorkingMemoryBatch>();
+  {
+    Json first{{"n", 1}};
+    Json second{{"n", 2}};
+    batch->store_working_memory_pattern("a", values, 1.0, first);
+    batch->put(
+        engram::WorkingMemoryPatternView{"b", values, 2.0, second, std::nullopt, std::nullopt});
+    first["n"] = 10;  // changed and gone before the batch is read
+    second["n"] = 20;
+  }
+  // Enough pushes to move a vector's elements: the views still find theirs.
+  for (int i = 0; i < 100; ++i) {
+    batch->store_working_memory_pattern("c" + std::to_string(i), values, 3.0, Json{{"n", i}});
+  }
+  CHECK_THROWS_AS(batch->store_working_memory_pattern("bad/id", values, 1.0, Json{{"n", -1}}),
+                  InvalidArgument);
+  REQUIRE(batch->patterns().size() == 102);
+  const auto check = [](const engram::WorkingMemoryBatch& b) {
+    REQUIRE(b.patterns().size() == 102);
+    CHECK(b.patterns()[0].metadata.get() == Json{{"n", 1}});
+    CHECK(b.patterns()[1].metadata.get() == Json{{"n", 2}});
+    for (int i = 0; i < 100; ++i) {
+      CHECK(b.patterns()[static_cast<std::size_t>(i) + 2].metadata.get() == Json{{"n", i}});
+    }
+  };
+  check(*batch);
+
+  // A copy refers to its own metadata: it outlives the original.
+  engram::WorkingMemoryBatch copy = *batch;
+  engram::WorkingMemoryBatch assigned;
+  assigned.store_working_memory_pattern("x", values, 1.0, Json{{"n", 99}});
+  assigned = *batch;
+  batch.reset();
+  check(copy);
+  check(assigned);
+  CHECK(&copy.patterns()[0].metadata.get() != &assigned.patterns()[0].metadata.get());
+
+  // A move keeps the metadata where it is.
+  const Json* before = &copy.patterns()[5].metadata.get();
+  engram::WorkingMemoryBatch moved = std::move(copy);
+  CHECK(&moved.patterns()[5].metadata.get() == before);
+  check(moved);
+
+  moved.clear();
+  CHECK(moved.empty());
+  moved.store_working_memory_pattern("again", values, 1.0, Json{{"n", 7}});
+  CHECK(moved.patterns()[0].metadata.get() == Json{{"n", 7}});
 }
 
 TEST_CASE("roles: episodes stamp 'now' with the backend clock and check values",

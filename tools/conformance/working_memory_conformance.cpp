@@ -237,8 +237,8 @@ TEST_CASE("working_memory: records expire after their TTL", "[working_memory]") 
   wm->cache_spike_train(t1, a, std::vector<std::int64_t>{1});  // spike_ttl
   wm->cache_spike_train(t2, a, std::vector<std::int64_t>{2}, milliseconds(600000));
   WorkingMemoryBatch batch;  // a put's own TTL beats the option
-  batch.put(engram::WorkingMemoryPatternView{"long", a, t1, Json::object(), std::nullopt,
-                                             milliseconds(600000)});
+  batch.put(engram::WorkingMemoryPatternView{"long", a, t1, engram::empty_json_object(),
+                                             std::nullopt, milliseconds(600000)});
   batch.put(engram::AttentionWeightsView{"long", a, t1, milliseconds(600000)});
   wm->store_batch(batch);
 
@@ -602,8 +602,8 @@ TEST_CASE("working_memory: a batch add that fails validation leaves the batch un
   CHECK_THROWS_AS(batch.cache_spike_train(1.0, a, std::nullopt, milliseconds(0)),
                   InvalidArgument);
   CHECK_THROWS_AS(batch.store_attention_weights("..", a, 1.0), InvalidArgument);
-  CHECK_THROWS_AS(batch.put(engram::WorkingMemoryPatternView{"", a, 1.0, Json::object(),
-                                                             std::nullopt, std::nullopt}),
+  CHECK_THROWS_AS(batch.put(engram::WorkingMemoryPatternView{
+                      "", a, 1.0, engram::empty_json_object(), std::nullopt, std::nullopt}),
                   InvalidArgument);
   CHECK_THROWS_AS(batch.store_working_memory_pattern(
                       "ok3", a, 1.0, Json{{"x", std::numeric_limits<double>::infinity()}}),

@@ -26,10 +26,9 @@
 
 #include "engram/dtype.h"
 #include "engram/export.h"
+#include "engram/shape.h"
 
 namespace engram {
-
-using Shape = std::vector<std::size_t>;
 
 // Number of elements of `shape` (1 for {}). Throws InvalidArgument when the
 // product, or product × `element_size`, overflows size_t.
@@ -183,8 +182,10 @@ class ENGRAM_API Array {
   }
 
   // Ties the bytes' lifetime to `anchor` too: both are released together,
-  // the bytes first. The core anchors arrays a plugin made to the plugin's
-  // library, so they stay valid after the plugin's objects are gone.
+  // the bytes first; a move carries the anchor, a copy (new bytes) does not.
+  // The core anchors arrays a plugin made to the plugin's library, so they
+  // stay valid after the plugin's objects are gone. Nothing happens for an
+  // empty array (it holds no bytes) or a null anchor.
   void keep_alive_with(std::shared_ptr<const void> anchor);
 
   // A view of this array's bytes, valid while the array lives unchanged.
@@ -210,6 +211,9 @@ class ENGRAM_API Array {
 
   DType dtype_ = DType::kFloat64;
   Shape shape_{0};
+  // keep_alive_with's anchor, held in place (no allocation per tie) and
+  // declared before owner_, so that it is released after the bytes.
+  std::shared_ptr<const void> anchor_;
   std::shared_ptr<void> owner_;  // keeps data_ alive; null when nbytes_ == 0
   void* data_ = nullptr;
   std::size_t nbytes_ = 0;

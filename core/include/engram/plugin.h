@@ -59,7 +59,12 @@ namespace engram {
 //   6 — write-behind (engram/write_behind.h): the roles' do_reserve_ids,
 //       ConceptStore::do_concept_id and PluginCapabilities::reserves_ids;
 //       TraceStore::do_latest_seed_stamp.
-inline constexpr int kPluginAbiVersion = 6;
+//   7 — fewer allocations per call: Shape keeps up to four extents inside
+//       itself (engram/shape.h, no longer a std::vector);
+//       WorkingMemoryPatternView's metadata borrows the caller's Json
+//       (JsonRef) instead of copying it; WorkingMemoryBatch keeps its
+//       patterns' metadata; Array holds its keep_alive_with anchor itself.
+inline constexpr int kPluginAbiVersion = 7;
 
 #define ENGRAM_STRINGIFY_(x) #x
 #define ENGRAM_STRINGIFY(x) ENGRAM_STRINGIFY_(x)

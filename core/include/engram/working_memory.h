@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,18 +46,20 @@ struct RoleAccess;
 // A working-memory pattern. As a store (batch put): `ttl` nullopt means the
 // backend's pattern_ttl. As returned: `ttl` is the time it has left (nullopt
 // if it never expires), `last_accessed` the time of the last
-// update_working_memory_access (nullopt if none).
-template <class ArrayT>
+// update_working_memory_access (nullopt if none). The view a store hands
+// the backend borrows the caller's pattern and metadata (JsonRef) for the
+// call: a backend that keeps them copies them (engram/owned_records.h).
+template <class ArrayT, class JsonT = Json>
 struct BasicWorkingMemoryPattern {
   std::string pattern_hash;
   ArrayT pattern;
   double timestamp = 0.0;
-  Json metadata = Json::object();
+  JsonT metadata = empty_json_object();
   std::optional<double> last_accessed;
   std::optional<std::chrono::milliseconds> ttl;
 };
 using WorkingMemoryPattern = BasicWorkingMemoryPattern<Array>;
-using WorkingMemoryPatternView = BasicWorkingMemoryPattern<ArrayView>;
+using WorkingMemoryPatternView = BasicWorkingMemoryPattern<ArrayView, JsonRef>;
 
 // A cached spike train, keyed by the timestamp it was cached with. Several
 // trains may share a timestamp: all are kept. `ttl` as above (spike_ttl).
@@ -83,10 +86,19 @@ using AttentionWeightsView = BasicAttentionWeights<ArrayView>;
 
 // Many working-memory stores applied at once by WorkingMemory::store_batch,
 // all or nothing. Arrays are borrowed: the caller keeps them alive until
-// store_batch returns. Each add validates as the matching store does and
-// throws InvalidArgument, leaving the batch unchanged.
+// store_batch returns; metadata is copied into the batch, which its
+// patterns' views refer to. Each add validates as the matching store does
+// and throws InvalidArgument, leaving the batch unchanged.
 class ENGRAM_API WorkingMemoryBatch {
  public:
+  WorkingMemoryBatch() = default;
+  // A copy's patterns refer to the copy's metadata; a move keeps it in place.
+  WorkingMemoryBatch(const WorkingMemoryBatch& other);
+  WorkingMemoryBatch& operator=(const WorkingMemoryBatch& other);
+  WorkingMemoryBatch(WorkingMemoryBatch&& other) = default;
+  WorkingMemoryBatch& operator=(WorkingMemoryBatch&& other) = default;
+  ~WorkingMemoryBatch() = default;
+
   void store_working_memory_pattern(std::string_view pattern_hash, ArrayView pattern,
                                     double timestamp, const Json& metadata = Json::object());
   void cache_spike_train(double timestamp, ArrayView spike_data,
@@ -116,6 +128,9 @@ class ENGRAM_API WorkingMemoryBatch {
   std::vector<WorkingMemoryPatternView> patterns_;
   std::vector<CachedSpikeTrainView> spike_trains_;
   std::vector<AttentionWeightsView> attention_weights_;
+  // patterns_[i].metadata refers to metadata_[i] (a deque: a push moves no
+  // element).
+  std::deque<Json> metadata_;
 };
 
 class ENGRAM_API WorkingMemory {

@@ -2,6 +2,7 @@
 // ManualClock can show — expiry to the millisecond, "recent" windows by the
 // clock, cleanup by age — and its maintenance, close, and many threads at
 // once. What every backend does alike is the conformance suite's.
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -142,6 +143,64 @@ TEST_CASE("memory: clear_expired removes and counts the expired records", "[memo
   f.clock->advance(600);
   CHECK_FALSE(f.working_memory->retrieve_attention_weights("ctx"));
   CHECK(f.maintenance->clear_expired() == 1);
+}
+
+// Patterns and attention weights are found by id through a hash index kept
+// beside the ordered map the listings read: stores, replacements, sweeps
+// and clear_all must keep the two alike.
+TEST_CASE("memory: records are found, replaced, listed and swept by id alike", "[memory]") {
+  MemoryFixture f;
+  auto& wm = *f.working_memory;
+  const auto id = [](int i) { return "p" + std::to_string(i); };
+  // 5000 ids stored in a scattered order; every third one again, later.
+  constexpr int kIds = 5000;
+  for (int k = 0; k < kIds; ++k) {
+    const int i = (k * 7919) % kIds;
+    wm.store_working_memory_pattern(id(i), kPattern, kStart, {{"i", i}});
+    if (i % 500 == 0) wm.store_attention_weights("ctx" + std::to_string(i), kPattern, kStart);
+  }
+  f.clock->advance(6);
+  for (int i = 0; i < kIds; i += 3) {
+    wm.store_working_memory_pattern(id(i), kPattern, kStart + 6, {{"i", -i}});
+  }
+  // Past the first TTL, before the second: only the replaced ones live.
+  f.clock->advance(5);
+  CHECK(f.maintenance->clear_expired() == kIds - (kIds + 2) / 3);
+  for (int i = 0; i < kIds; ++i) {
+    const auto pattern = wm.retrieve_working_memory_pattern(id(i));
+    REQUIRE(pattern.has_value() == (i % 3 == 0));
+    if (pattern) CHECK(pattern->metadata == engram::Json{{"i", -i}});
+    CHECK(wm.update_working_memory_access(id(i)) == (i % 3 == 0));
+  }
+  CHECK(wm.retrieve_attention_weights("ctx500"));
+
+  // Listed in id order, each once, across pages.
+  std::vector<std::string> listed;
+  std::string cursor;
+  do {
+    auto page = wm.list_working_memory_patterns(cursor, 333);
+    for (const auto& pattern : page.items) listed.push_back(pattern.pattern_hash);
+    cursor = page.next_cursor;
+  } while (!cursor.empty());
+  CHECK(listed.size() == static_cast<std::size_t>((kIds + 2) / 3));
+  CHECK(std::is_sorted(listed.begin(), listed.end()));
+  CHECK(std::adjacent_find(listed.begin(), listed.end()) == listed.end());
+
+  // Swept ids are stored anew, and found; the others have expired since.
+  f.clock->advance(10);
+  for (int i = 1; i < kIds; i += 3) wm.store_working_memory_pattern(id(i), kPattern, kStart + 21);
+  for (int i = 0; i < kIds; ++i) {
+    CHECK(wm.retrieve_working_memory_pattern(id(i)).has_value() == (i % 3 == 1));
+  }
+  CHECK(f.maintenance->clear_expired() == (kIds + 2) / 3);
+  CHECK(wm.retrieve_working_memory_pattern(id(4)));
+
+  f.maintenance->clear_all();
+  CHECK_FALSE(wm.retrieve_working_memory_pattern(id(1)));
+  CHECK_FALSE(wm.retrieve_attention_weights("ctx500"));
+  wm.store_working_memory_pattern(id(1), kPattern, kStart + 21, {{"again", true}});
+  CHECK(wm.retrieve_working_memory_pattern(id(1))->metadata == engram::Json{{"again", true}});
+  CHECK(f.count("working_memory") == 1);
 }
 
 TEST_CASE("memory: get_recent_spike_trains windows by the manual clock", "[memory]") {

@@ -65,12 +65,9 @@ HeldArray array_in(py::handle value) {
     // One copy, into C order and native byte order.
     array = numpy().attr("ascontiguousarray")(array, array.dtype().attr("newbyteorder")("="));
   }
-  Shape shape(static_cast<std::size_t>(array.ndim()));
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    shape[i] = static_cast<std::size_t>(array.shape(static_cast<py::ssize_t>(i)));
-  }
+  const Shape shape(array.shape(), array.shape() + array.ndim());
   const auto nbytes = static_cast<std::size_t>(array.nbytes());
-  ArrayView view(dtype, std::move(shape), nbytes == 0 ? nullptr : array.data(), nbytes);
+  ArrayView view(dtype, shape, nbytes == 0 ? nullptr : array.data(), nbytes);
   return HeldArray{std::move(array), std::move(view)};
 }
 
