@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "dtype_mapping.h"
@@ -17,23 +18,30 @@
 namespace engram::hdf5 {
 namespace {
 
-// Throws CorruptData when a read of `dataset` (`declared` bytes in memory)
-// would allocate more than max_record_bytes, or more than the file can
-// back: its stored bytes times its filters' largest expansion.
-void check_record_size(const File& file, hid_t dataset, std::uint64_t declared) {
+// What a read of `dataset` is called in messages: "reading <path> in <file>".
+std::string reading(const File& file, hid_t dataset) {
   char name[512] = {};
   if (H5Iget_name(dataset, name, sizeof name) < 0) name[0] = '\0';
-  const std::string what = "reading " + printable(name) + " in " + file.path().string();
+  return "reading " + printable(name) + " in " + file.path().string();
+}
+
+// Throws CorruptData when a read of `dataset` (`declared` bytes in memory,
+// elements of `element_size` bytes) would allocate more than
+// max_record_bytes, or more than the file can back: its stored bytes times
+// its filters' largest expansion. The dataset's path is looked up only for
+// a message (a lookup walks the file's names: a read that passes spends
+// nothing on it).
+void check_record_size(const File& file, hid_t dataset, std::uint64_t declared,
+                       std::size_t element_size) {
   Hid dcpl(H5Dget_create_plist(dataset), H5Pclose);
-  if (!dcpl) throw_hdf5(file.backend(), what);
+  if (!dcpl) throw_hdf5(file.backend(), reading(file, dataset));
   // HDF5 allocates a whole chunk to read one: that counts too.
   std::uint64_t needed = declared;
   std::uint64_t ratio = kMaxRatioNone;
   if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) {
     hsize_t chunk[H5S_MAX_RANK] = {};
     const int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk);
-    Hid type(H5Dget_type(dataset), H5Tclose);
-    std::uint64_t chunk_bytes = type ? H5Tget_size(type.get()) : 1;
+    std::uint64_t chunk_bytes = element_size;
     for (int i = 0; i < rank; ++i) {
       if (__builtin_mul_overflow(chunk_bytes, chunk[i], &chunk_bytes)) chunk_bytes = UINT64_MAX;
     }
@@ -51,7 +59,14 @@ void check_record_size(const File& file, hid_t dataset, std::uint64_t declared) 
     stored = std::min<std::uint64_t>(storage, file_size);
   }
   H5Eclear2(H5E_DEFAULT);
-  check_declared_size(file.backend(), what, needed, file.record_limit(), stored, ratio);
+  try {
+    check_declared_size(file.backend(), {}, needed, file.record_limit(), stored, ratio);
+  } catch (const CorruptData&) {
+    // The same verdict again, now with the dataset named.
+    check_declared_size(file.backend(), reading(file, dataset), needed, file.record_limit(),
+                        stored, ratio);
+    throw;
+  }
 }
 
 }  // namespace
@@ -101,7 +116,7 @@ Array read_array(const File& file, hid_t parent, const std::string& name) {
   }
   Shape shape(dims.begin(), dims.end());
   if (declared == 0) return Array(dtype, std::move(shape));
-  check_record_size(file, dataset.get(), declared);
+  check_record_size(file, dataset.get(), declared, dtype_size(dtype));
   const std::size_t nbytes = element_count(shape, dtype_size(dtype));
   // HDF5 fills every byte: the buffer is not zeroed first.
   std::shared_ptr<std::byte[]> buffer(new std::byte[nbytes]);
