@@ -143,6 +143,41 @@ TEST_CASE("write_behind: a full queue makes stores wait, and drops none", "[writ
   for (const std::string& id : ids) CHECK(traces->retrieve_reservoir_states(id));
 }
 
+TEST_CASE("write_behind: a queue larger than one write is written in order, all of it",
+          "[write_behind]") {
+  // The writer takes at most 1,024 records or 4 MiB per store_batch: 3,000
+  // learning events and 10 episodes of 1 MiB each take several writes.
+  Storage storage = memory_storage(kHeld);
+  auto episodes = storage.episodes();
+  std::vector<std::int64_t> events;
+  for (int i = 0; i < 3000; ++i) {
+    events.push_back(episodes->store_learning_event("task", 0.5, "s" + std::to_string(i % 7),
+                                                    {{"i", i}}, 100.0 + i));
+  }
+  const std::vector<double> big(std::size_t{1} << 17, 0.25);  // 1 MiB
+  std::vector<std::int64_t> stored;
+  for (int i = 0; i < 10; ++i) stored.push_back(episodes->store_episode(big, 0.1 * i, "big"));
+  storage.maintenance("mem")->sync();
+
+  std::vector<std::int64_t> listed;
+  std::string cursor;
+  do {
+    auto page = episodes->list_learning_events(cursor, 500);
+    for (const auto& event : page.items) {
+      CHECK(event.parameters == Json{{"i", static_cast<int>(event.timestamp - 100.0)}});
+      listed.push_back(event.id);
+    }
+    cursor = page.next_cursor;
+  } while (!cursor.empty());
+  CHECK(listed == events);
+  REQUIRE(episodes->get_episodes_by_context("big", 100).size() == 10);
+  for (std::int64_t id : stored) {
+    const auto episode = episodes->retrieve_episode(id);
+    REQUIRE(episode);
+    CHECK(std::get<engram::Array>(episode->experience_data).nbytes() == big.size() * 8);
+  }
+}
+
 TEST_CASE("write_behind: trace ids are the ones the backend gives without it", "[write_behind]") {
   Storage queued = memory_storage(kHeld);
   Storage direct = memory_storage("");

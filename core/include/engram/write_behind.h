@@ -14,7 +14,9 @@
 // With it, the backend's role objects queue each store and return: the
 // queue's copy of the caller's arrays is the one copy made, encoding
 // happens on a background writer, which drains the queue through the role's
-// store_batch so every backend writes by its bulk path. What the caller
+// store_batch so every backend writes by its bulk path — the oldest records
+// first, at most 1,024 records or 4 MiB of arrays per batch (beyond that a
+// transaction costs more than it saves). What the caller
 // sees:
 // - ids are final when a store returns. Integer ids (episodes, learning
 //   events, new concepts) come from blocks the backend reserves
