@@ -11,7 +11,7 @@
 #
 # The same file serves engram's own tree (plugins land in the build tree's
 # lib/engram, beside the core) and plugin authors (installed with the CMake
-# package: `find_package(engram 0.6 CONFIG REQUIRED)` brings it in). Outside
+# package: `find_package(engram 0.7 CONFIG REQUIRED)` brings it in). Outside
 # engram's tree the plugin lands in the current binary folder, where a
 # config's `plugin_path` or `plugin: <file>` finds it before it is installed.
 #

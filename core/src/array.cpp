@@ -84,7 +84,8 @@ void ArrayView::check_access(DType wanted) const {
 
 bool operator==(const ArrayView& a, const ArrayView& b) noexcept {
   return a.dtype() == b.dtype() && a.shape() == b.shape() && a.nbytes() == b.nbytes() &&
-         (a.nbytes() == 0 || std::memcmp(a.data(), b.data(), a.nbytes()) == 0);
+         (a.nbytes() == 0 || a.data() == b.data() ||
+          std::memcmp(a.data(), b.data(), a.nbytes()) == 0);
 }
 
 // --- Array ---
@@ -133,9 +134,16 @@ Array Array::adopt(DType dtype, Shape shape, std::shared_ptr<void> owner, void* 
   return array;
 }
 
-// Not through view(): that would copy the shape once more.
+// Not through view(): that would copy the shape once more. Shared bytes
+// keep their anchor: it may be what keeps their owner's deleter loaded.
 Array::Array(const Array& other)
-    : dtype_(other.dtype_), shape_(other.shape_), nbytes_(other.nbytes_) {
+    : dtype_(other.dtype_), shared_(other.shared_), shape_(other.shape_), nbytes_(other.nbytes_) {
+  if (shared_) {
+    anchor_ = other.anchor_;
+    owner_ = other.owner_;
+    data_ = other.data_;
+    return;
+  }
   owner_ = allocate_for_overwrite(nbytes_);
   data_ = owner_.get();
   if (nbytes_ != 0) std::memcpy(data_, other.data_, nbytes_);
@@ -148,6 +156,7 @@ Array& Array::operator=(const Array& other) {
 
 Array::Array(Array&& other) noexcept
     : dtype_(other.dtype_),
+      shared_(other.shared_),
       shape_(std::move(other.shape_)),
       anchor_(std::move(other.anchor_)),
       owner_(std::move(other.owner_)),
@@ -159,6 +168,7 @@ Array::Array(Array&& other) noexcept
 Array& Array::operator=(Array&& other) noexcept {
   if (this != &other) {
     dtype_ = other.dtype_;
+    shared_ = other.shared_;
     shape_ = std::move(other.shape_);
     // The old bytes go before the old anchor.
     owner_ = std::move(other.owner_);
@@ -174,6 +184,7 @@ Array::~Array() = default;
 
 void Array::reset() noexcept {
   dtype_ = DType::kFloat64;
+  shared_ = false;
   shape_ = Shape{0};
   owner_.reset();
   anchor_.reset();
@@ -194,6 +205,18 @@ void Array::keep_alive_with(std::shared_ptr<const void> anchor) {
         inner.reset();
         anchor.reset();
       });
+}
+
+// New bytes allocated in the core: the old owner goes, then its anchor.
+void Array::unshare() {
+  if (nbytes_ != 0) {
+    std::shared_ptr<void> fresh = allocate_for_overwrite(nbytes_);
+    std::memcpy(fresh.get(), data_, nbytes_);
+    data_ = fresh.get();
+    owner_ = std::move(fresh);
+    anchor_.reset();
+  }
+  shared_ = false;
 }
 
 ArrayView Array::view() const { return ArrayView(dtype_, shape_, data_, nbytes_); }

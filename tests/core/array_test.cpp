@@ -91,6 +91,79 @@ TEST_CASE("array: copies are deep, moves are cheap", "[array]") {
   CHECK(original.shape() == Shape{0});
 }
 
+TEST_CASE("array: copies of a kept array share its bytes until one writes", "[array]") {
+  Array kept(std::vector<std::int32_t>{1, 2, 3}, Shape{3});
+  CHECK_FALSE(kept.shares_on_copy());
+  kept.share_on_copy();
+  const void* bytes = kept.data();
+
+  Array copy = kept;
+  Array copy_of_copy = copy;
+  CHECK(copy.data() == bytes);
+  CHECK(copy_of_copy.data() == bytes);
+  CHECK(copy.shares_on_copy());
+  CHECK(copy == kept);
+
+  // A write copies first: nobody else sees it.
+  copy.mutable_values<std::int32_t>()[0] = 100;
+  CHECK(copy.data() != bytes);
+  CHECK_FALSE(copy.shares_on_copy());
+  CHECK(kept.values<std::int32_t>()[0] == 1);
+  CHECK(copy_of_copy.values<std::int32_t>()[0] == 1);
+  CHECK(copy.values<std::int32_t>()[0] == 100);
+  // ... and a copy of it is deep again.
+  Array deep = copy;
+  CHECK(deep.data() != copy.data());
+
+  // The kept array's own write access copies too, so its copies keep their values.
+  std::memset(kept.mutable_data(), 0, kept.nbytes());
+  CHECK(copy_of_copy.data() == bytes);
+  CHECK(copy_of_copy.values<std::int32_t>()[2] == 3);
+  auto bytes_of = copy_of_copy.mutable_bytes();
+  CHECK(bytes_of.data() != static_cast<const void*>(bytes));
+  CHECK(bytes_of.size() == 12);
+
+  // Moves and assignments carry the mark; an empty array has nothing to share.
+  Array marked(std::vector<double>{1.5});
+  marked.share_on_copy();
+  Array moved = std::move(marked);
+  CHECK(moved.shares_on_copy());
+  CHECK_FALSE(marked.shares_on_copy());  // NOLINT: the moved-from state is specified
+  Array assigned;
+  assigned = moved;
+  CHECK(assigned.data() == moved.data());
+  Array empty;
+  empty.share_on_copy();
+  Array empty_copy = empty;
+  CHECK(empty_copy.empty());
+  CHECK(empty_copy.mutable_data() == nullptr);
+}
+
+TEST_CASE("array: shared bytes live while any copy holds them, with their anchor",
+          "[array]") {
+  std::vector<std::string> released;
+  auto owner = std::shared_ptr<double>(new double[2]{1.0, 2.0}, [&released](double* p) {
+    released.emplace_back("bytes");
+    delete[] p;
+  });
+  double* data = owner.get();
+  Array kept = Array::adopt(DType::kFloat64, Shape{2}, std::move(owner), data, 16);
+  kept.keep_alive_with(std::shared_ptr<const void>(new int(0), [&released](const int* p) {
+    released.emplace_back("anchor");
+    delete p;
+  }));
+  kept.share_on_copy();
+  Array copy = kept;
+  kept = Array();
+  CHECK(released.empty());  // the copy holds the bytes and their anchor
+  CHECK(copy.values<double>()[1] == 2.0);
+  Array written = copy;
+  written.mutable_values<double>()[1] = 5.0;  // its own bytes, from the core: no anchor
+  copy = Array();
+  CHECK(released == std::vector<std::string>{"bytes", "anchor"});
+  CHECK(written.values<double>()[1] == 5.0);
+}
+
 TEST_CASE("array: std::vector<bool> becomes one byte per value", "[array]") {
   const Array flags(std::vector<bool>{true, false, true, true}, Shape{2, 2});
   CHECK(flags.dtype() == DType::kBool);

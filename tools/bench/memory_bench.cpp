@@ -2,8 +2,12 @@
 // std::unordered_map (under a mutex, as the plugin must be thread-safe):
 // store and retrieve a (100, 50) float32 working-memory pattern.
 //
-// Both sides copy the array and the metadata in on a store and out on a
-// retrieve. What the raw side leaves out and engram's contract requires:
+// Both sides copy the array and the metadata in on a store; on a retrieve
+// both hand back a value the caller may change without touching what is
+// stored: the raw side by copying the vector, engram by sharing the kept
+// bytes until the caller first writes (Array::share_on_copy, engram/array.h:
+// the write copies then), so its retrieve copies the metadata only.
+// What the raw side leaves out and engram's contract requires:
 // checking the id, the timestamp and the metadata; keeping the dtype and
 // shape (inside the Array, engram/shape.h: no allocation); a TTL (a clock
 // read per call); readers sharing the lock; the returned Array holding the

@@ -11,8 +11,16 @@
 // return before the call does). Array owns its bytes; copying an Array copies
 // them, moving it does not. Arrays returned by engram are Arrays.
 //
+// An array marked share_on_copy() (the records a backend keeps in memory:
+// engram/owned_records.h) is copied without its bytes: the copies share
+// them, read-only — the first write access (mutable_data, mutable_bytes,
+// mutable_values) of any of them copies the bytes into its own first. So
+// an Array still behaves as a value (no array sees another's writes) and a
+// retrieve from memory makes no copy at all until somebody writes.
+//
 // Thread safety: const methods may be called from several threads at once;
 // mutating an Array needs exclusive access, as for any standard container.
+// Arrays sharing bytes may be used from different threads each.
 #ifndef ENGRAM_ARRAY_H_
 #define ENGRAM_ARRAY_H_
 
@@ -161,11 +169,17 @@ class ENGRAM_API Array {
   std::size_t nbytes() const noexcept { return nbytes_; }
   bool empty() const noexcept { return nbytes_ == 0; }
   const void* data() const noexcept { return data_; }
-  void* mutable_data() noexcept { return data_; }
   std::span<const std::byte> bytes() const noexcept {
     return {static_cast<const std::byte*>(data_), nbytes_};
   }
-  std::span<std::byte> mutable_bytes() noexcept {
+  // Write access: bytes this array alone holds (shared ones are copied
+  // first, which may throw std::bad_alloc).
+  void* mutable_data() {
+    if (shared_) unshare();
+    return data_;
+  }
+  std::span<std::byte> mutable_bytes() {
+    if (shared_) unshare();
     return {static_cast<std::byte*>(data_), nbytes_};
   }
 
@@ -178,11 +192,22 @@ class ENGRAM_API Array {
   template <Element T>
   std::span<T> mutable_values() {
     check_access(dtype_of<T>);
+    if (shared_) unshare();
     return {static_cast<T*>(data_), size()};
   }
 
+  // From now on a copy of this array shares its bytes instead of copying
+  // them (and so do copies of copies), and a write access of any of them
+  // copies first. For a holder that keeps arrays unchanged and hands out
+  // copies. REQUIRES: no pointer from an earlier write access is written
+  // through afterwards.
+  void share_on_copy() noexcept { shared_ = true; }
+  // Whether copies share this array's bytes (share_on_copy()).
+  bool shares_on_copy() const noexcept { return shared_; }
+
   // Ties the bytes' lifetime to `anchor` too: both are released together,
-  // the bytes first; a move carries the anchor, a copy (new bytes) does not.
+  // the bytes first; a move carries the anchor, a copy with new bytes does
+  // not (one sharing them does).
   // The core anchors arrays a plugin made to the plugin's library, so they
   // stay valid after the plugin's objects are gone. Nothing happens for an
   // empty array (it holds no bytes) or a null anchor.
@@ -208,8 +233,10 @@ class ENGRAM_API Array {
   }
   void check_access(DType wanted) const;
   void reset() noexcept;  // to the empty array; what a move leaves behind
+  void unshare();         // own copy of shared bytes
 
   DType dtype_ = DType::kFloat64;
+  bool shared_ = false;  // share_on_copy()
   Shape shape_{0};
   // keep_alive_with's anchor, held in place (no allocation per tie) and
   // declared before owner_, so that it is released after the bytes.

@@ -4,7 +4,9 @@
 // The role interfaces hand a store its record as a view (arrays borrowed
 // until the call returns). A backend that keeps records in process (the
 // memory plugin; a cache or write-behind queue) keeps owning records made
-// here: each array copied once, everything else copied as is. Records
+// here: each array copied once, everything else copied as is. The arrays
+// are marked share_on_copy() (engram/array.h): a copy of the kept record —
+// what a lookup returns — shares their bytes until it writes. Records
 // without arrays (LearningEvent, Relationship, PerformanceMetrics) are
 // their own owned form.
 //

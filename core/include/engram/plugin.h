@@ -64,7 +64,10 @@ namespace engram {
 //       WorkingMemoryPatternView's metadata borrows the caller's Json
 //       (JsonRef) instead of copying it; WorkingMemoryBatch keeps its
 //       patterns' metadata; Array holds its keep_alive_with anchor itself.
-inline constexpr int kPluginAbiVersion = 7;
+//   8 — Array::share_on_copy(): copies of a kept array share its bytes and
+//       a write access copies first (mutable_data and mutable_bytes may
+//       now allocate); owned() records' arrays are shared on copy.
+inline constexpr int kPluginAbiVersion = 8;
 
 #define ENGRAM_STRINGIFY_(x) #x
 #define ENGRAM_STRINGIFY(x) ENGRAM_STRINGIFY_(x)

@@ -103,6 +103,70 @@ TEST_CASE("memory: a store replaces a pattern with a fresh TTL", "[memory]") {
   CHECK(pattern->ttl == milliseconds(2'000));
 }
 
+TEST_CASE("memory: lookups share the kept bytes; a write to one changes nothing kept",
+          "[memory]") {
+  MemoryFixture f;
+  f.working_memory->store_working_memory_pattern("p", kPattern, kStart);
+  const std::int64_t id = f.episodes->store_episode(kPattern, 0.5, "ctx", kStart);
+  auto first = f.working_memory->retrieve_working_memory_pattern("p");
+  auto second = f.working_memory->retrieve_working_memory_pattern("p");
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->pattern.data() == second->pattern.data());  // no copy per lookup
+  first->pattern.mutable_values<float>()[0] = -1.0f;
+  CHECK(first->pattern.values<float>()[0] == -1.0f);
+  CHECK(second->pattern.view() == ArrayView(kPattern));
+  CHECK(f.working_memory->retrieve_working_memory_pattern("p")->pattern.view() ==
+        ArrayView(kPattern));
+
+  auto episode = f.episodes->retrieve_episode(id);
+  REQUIRE(episode);
+  auto& experience = std::get<engram::Array>(episode->experience_data);
+  experience.mutable_values<float>()[2] = 9.0f;
+  CHECK(std::get<engram::Array>(f.episodes->retrieve_episode(id)->experience_data).view() ==
+        ArrayView(kPattern));
+  // A lookup outlives the store that replaced its record.
+  f.working_memory->store_working_memory_pattern("p", std::vector<float>{7, 8}, kStart);
+  CHECK(second->pattern.view() == ArrayView(kPattern));
+}
+
+TEST_CASE("memory: threads writing their lookups and a store replacing the record race on nothing",
+          "[memory]") {
+  // Run under ThreadSanitizer too: the lookups share the kept bytes.
+  MemoryFixture f;
+  std::vector<float> values(4096);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+  const std::vector<float> other(4096, -5.0f);
+  f.working_memory->store_working_memory_pattern("shared", values, kStart);
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 300; ++round) {
+        if (t == 0 && round % 10 == 0) {  // replaces the record under the others' feet
+          f.working_memory->store_working_memory_pattern(
+              "shared", round % 20 == 0 ? other : values, kStart);
+          continue;
+        }
+        auto mine = f.working_memory->retrieve_working_memory_pattern("shared");
+        if (!mine) {
+          ++wrong[t];
+          continue;
+        }
+        const float seen = mine->pattern.values<float>()[100];
+        if (seen != 100.0f && seen != -5.0f) ++wrong[t];
+        mine->pattern.mutable_values<float>()[100] = static_cast<float>(-t - 10);
+        if (mine->pattern.values<float>()[100] != static_cast<float>(-t - 10)) ++wrong[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(wrong == std::vector<int>(4, 0));
+  f.working_memory->store_working_memory_pattern("shared", values, kStart);
+  CHECK(f.working_memory->retrieve_working_memory_pattern("shared")->pattern.view() ==
+        ArrayView(values));
+}
+
 TEST_CASE("memory: update_working_memory_access does not extend a pattern's life", "[memory]") {
   MemoryFixture f;
   f.working_memory->store_working_memory_pattern("p", kPattern, kStart);
