@@ -9,10 +9,12 @@
 //   second (a CPU-second rate is blind to fsync and network waits);
 // - its place in a comparison, by wall-clock iterations per second
 //   (Compare): `<workload>/raw` (the raw library doing the same work) runs
-//   first and records its rate; `<workload>/engram` then gets the user
-//   counter ratio_vs_raw = its rate ÷ the raw one. A thread-scaling entry
+//   first and records its rate, each repetition; `<workload>/engram` then
+//   gets the user counter ratio_vs_raw = its rate ÷ the median of the raw
+//   repetitions' rates (not the last one alone: one slow or fast raw
+//   repetition would tilt every engram repetition's ratio). A thread-scaling entry
 //   records its rate when run with one thread and reports
-//   speedup_vs_1_thread (items_per_second ÷ that rate) with more.
+//   speedup_vs_1_thread (items_per_second ÷ the median such rate) with more.
 // Errors: what the work throws (Google Benchmark then aborts the run).
 // Thread safety: the recorded rates are kept under a mutex, so every thread
 // of a multi-threaded benchmark may call time_loop() at once.
@@ -20,7 +22,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "workloads.h"
 
@@ -71,9 +76,16 @@ inline std::mutex& recorded_mutex() {
   static std::mutex mutex;
   return mutex;
 }
-inline std::map<std::string, double, std::less<>>& recorded_rates() {
-  static std::map<std::string, double, std::less<>> rates;
+inline std::map<std::string, std::vector<double>, std::less<>>& recorded_rates() {
+  static std::map<std::string, std::vector<double>, std::less<>> rates;
   return rates;
+}
+
+// The median of `rates` (not empty); of an even count, the upper middle.
+inline double median_of(std::vector<double> rates) {
+  const auto middle = rates.begin() + static_cast<std::ptrdiff_t>(rates.size() / 2);
+  std::nth_element(rates.begin(), middle, rates.end());
+  return *middle;
 }
 
 // Returns the wall-clock iterations per second.
@@ -92,18 +104,20 @@ inline double report(benchmark::State& state, Compare compare, std::string_view 
   const bool records = compare == Compare::kRawBaseline ||
                        (compare == Compare::kVsOneThread && state.threads() == 1);
   if (records) {
-    recorded.insert_or_assign(std::string(key), per_second);
+    recorded[std::string(key)].push_back(per_second);
     return per_second;
   }
-  const auto baseline = recorded.find(key);
-  if (baseline == recorded.end() || baseline->second <= 0) return per_second;
+  const auto found = recorded.find(key);
+  if (found == recorded.end() || found->second.empty()) return per_second;
+  const double baseline = median_of(found->second);
+  if (baseline <= 0) return per_second;
   if (compare == Compare::kVsRaw) {
-    state.counters["ratio_vs_raw"] = per_second / baseline->second;
+    state.counters["ratio_vs_raw"] = per_second / baseline;
   } else {
     // A rate counter is summed over the threads and divided by the run's
     // (real) time, as items_per_second is.
     state.counters["speedup_vs_1_thread"] =
-        benchmark::Counter(static_cast<double>(state.iterations()) / baseline->second,
+        benchmark::Counter(static_cast<double>(state.iterations()) / baseline,
                            benchmark::Counter::kIsRate);
   }
   return per_second;
