@@ -58,7 +58,9 @@ ReservoirStates owned(const ReservoirStatesView& r) {
 }
 LayerOutputs owned(const LayerOutputsView& r) {
   LayerOutputs outputs{r.id, r.timestamp, {}};
-  for (const auto& [name, array] : r.layer_outputs) outputs.layer_outputs.emplace(name, kept(array));
+  for (const auto& [name, array] : r.layer_outputs) {
+    outputs.layer_outputs.emplace(name, kept(array));
+  }
   return outputs;
 }
 PlasticityTrace owned(const PlasticityTraceView& r) {

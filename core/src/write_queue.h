@@ -7,9 +7,10 @@
 // are checked against — and pushes it. The writer thread takes the oldest
 // records, up to one write's worth (kWriteRecords, kWriteBytes), once the
 // oldest has waited flush_interval (at once when the queue is half full or
-// somebody waits for it), hands them to `write` without the lock, then, with the lock, lets `forget` drop each record
-// from the role's view of the queue and counts the records done, so a
-// record is "queued" to the role until it is in the backend.
+// somebody waits for it), hands them to `write` without the lock, then,
+// with the lock, lets `forget` drop each record from the role's view of
+// the queue and counts the records done, so a record is "queued" to the
+// role until it is in the backend.
 //
 // Failures `write` reports (records not written) are kept and reported
 // once: by the next check() (every call on the role makes one) or drain().

@@ -33,17 +33,17 @@ constexpr std::uint64_t kBackingCheckedFrom = std::uint64_t{1} << 20;
 // Throws CorruptData when a read of `dataset` (`declared` bytes in memory,
 // elements of `element_size` bytes) would allocate more than
 // max_record_bytes, or, past kBackingCheckedFrom, more than the file can
-// back: its stored bytes times its filters' largest expansion. The dataset's path is looked up only for
-// a message (a lookup walks the file's names: a read that passes spends
-// nothing on it).
+// back: its stored bytes times its filters' largest expansion. The
+// dataset's path is looked up only for a message (a lookup walks the
+// file's names: a read that passes spends nothing on it).
 void check_record_size(const File& file, hid_t dataset, std::uint64_t declared,
                        std::size_t element_size) {
   Hid dcpl(H5Dget_create_plist(dataset), H5Pclose);
   if (!dcpl) throw_hdf5(file.backend(), reading(file, dataset));
   // HDF5 allocates a whole chunk to read one: that counts too.
   std::uint64_t needed = declared;
-  std::uint64_t ratio = kMaxRatioNone;
-  if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) {
+  const bool chunked = H5Pget_layout(dcpl.get()) == H5D_CHUNKED;
+  if (chunked) {
     hsize_t chunk[H5S_MAX_RANK] = {};
     const int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk);
     std::uint64_t chunk_bytes = element_size;
@@ -55,7 +55,7 @@ void check_record_size(const File& file, hid_t dataset, std::uint64_t declared,
   // A small read is bounded by its size: the file's backing is checked for
   // larger claims only (three queries a dataset, 2-3 % of a small read).
   if (needed <= kBackingCheckedFrom && needed <= file.record_limit()) return;
-  if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED) ratio = max_expansion(dcpl.get());
+  const std::uint64_t ratio = chunked ? max_expansion(dcpl.get()) : kMaxRatioNone;
   // What the file holds for it, never more than the file's size (a header
   // may claim any storage size). A dataset nothing was written to reads as
   // its fill value: only the limit bounds it.

@@ -12,9 +12,10 @@
 //   first and records its rate, each repetition; `<workload>/engram` then
 //   gets the user counter ratio_vs_raw = its rate ÷ the median of the raw
 //   repetitions' rates (not the last one alone: one slow or fast raw
-//   repetition would tilt every engram repetition's ratio). A thread-scaling entry
-//   records its rate when run with one thread and reports
-//   speedup_vs_1_thread (items_per_second ÷ the median such rate) with more.
+//   repetition would tilt every engram repetition's ratio). A
+//   thread-scaling entry records its rate when run with one thread and
+//   reports speedup_vs_1_thread (items_per_second ÷ the median such rate)
+//   with more.
 // Errors: what the work throws (Google Benchmark then aborts the run).
 // Thread safety: the recorded rates are kept under a mutex, so every thread
 // of a multi-threaded benchmark may call time_loop() at once.
