@@ -7,7 +7,7 @@
 #   tools/pg-test-server.sh stop <dir>           stop the one started in <dir> and remove <dir>/data
 #
 # PostgreSQL refuses to run as root: run as root, the script runs the
-# server as the unprivileged user `nobody` (the folder is handed to it).
+# server as an unprivileged user (below; the folder is handed to it).
 # The server has a database `engram` and a user `engram` (password
 # `engram`, for the tests of password authentication); <dir>/server.log
 # keeps its log. Prints the libpq connection string on start.
@@ -21,10 +21,16 @@ usage() {
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bin" ] || { echo "$0: no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql-15)" >&2; exit 1; }
 
+# The server's user when run as root: the package's `postgres`, else
+# `nobody`. It must be able to reach <dir>: put <dir> under /tmp, not
+# under /root.
+server_user=postgres
+id -u postgres >/dev/null 2>&1 || server_user=nobody
+
 # Runs a PostgreSQL program as the server's user.
 as_server() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u nobody -- "$@"
+    runuser -u "$server_user" -- "$@"
   else
     "$@"
   fi
@@ -36,10 +42,10 @@ case "${1:-}" in
     port=$2
     mkdir -p "$3"
     dir=$(cd "$3" && pwd)
-    [ "$(id -u)" -eq 0 ] && chown nobody "$dir"
+    [ "$(id -u)" -eq 0 ] && chown "$server_user" "$dir"
     rm -rf "$dir/data"
     printf 'postgres\n' >"$dir/pwfile"
-    [ "$(id -u)" -eq 0 ] && chown nobody "$dir/pwfile"
+    [ "$(id -u)" -eq 0 ] && chown "$server_user" "$dir/pwfile"
     # Passwords checked over TCP (scram-sha-256), so a test can be refused.
     as_server "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pwfile" \
       --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
