@@ -100,7 +100,12 @@ const OptionTable<PgOptions> &option_table() {
                "largest record a read may allocate (never more than the "
                "machine's memory); "
                "larger is CorruptData before it is allocated",
-               at_least(1));
+               at_least(1))
+          .add("recall_cache_bytes", &PgOptions::recall_cache_bytes,
+               "bytes of embeddings recall keeps in memory (4 per float plus norm, id and "
+               "filter columns per row); past it a recall streams the table; 0 never caches",
+               at_least(0))
+          .live();
   return kOptions;
 }
 

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engram/embedding_matrix.h"
 #include "engram/json.h"
 #include "engram/options.h"
 #include "engram/record_limits.h"
@@ -46,6 +47,7 @@ struct PgOptions {
   std::int64_t connect_timeout = 5;
   double statement_timeout = 30.0;
   std::int64_t max_record_bytes = kDefaultMaxRecordBytes;
+  std::int64_t recall_cache_bytes = static_cast<std::int64_t>(kDefaultRecallCacheBytes);
 };
 
 // The keys, types, defaults, ranges and docs of PgOptions.

@@ -1,0 +1,1 @@
+// STUB (to be replaced): recall past the cache's bound.
