@@ -114,11 +114,11 @@ std::string_view reason_of(std::string_view message) {
   throw BackendError(message, backend, code);
 }
 
-// "<doing> on backend `<name>` (<server>): <reason>", redacted as a whole:
-// the reason may echo a conninfo, and `doing` may name one.
+// "<doing> on <server>: <reason>" (what() puts the backend's name first),
+// redacted as a whole: the reason may echo a conninfo, and `doing` may name
+// one.
 std::string message_of(const Origin &origin, std::string_view doing, std::string_view reason) {
-  return redacted(std::string(doing) + " on backend `" + origin.backend + "` (" + origin.server +
-                      "): " + std::string(reason_of(reason)),
+  return redacted(std::string(doing) + " on " + origin.server + ": " + std::string(reason_of(reason)),
                   origin.secrets);
 }
 

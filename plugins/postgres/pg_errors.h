@@ -18,8 +18,8 @@
 //   A failed result with no SQLSTATE (libpq's own error): ConnectionError
 //   when the connection is bad, else BackendError.
 //
-// Each message's first line is "<doing> on backend `<name>` (<server>):
-// <the server's or libpq's first line>", then "[SQLSTATE xxxxx]" when there
+// Each message's first line is "<doing> on <server>: <the server's or
+// libpq's first line>" (what() puts the backend's name before it), then "[SQLSTATE xxxxx]" when there
 // is one; 57014 and 40001/40P01 add why. The SQLSTATE is the native code,
 // packed as the server packs it (sqlstate_code). No secret of the Origin,
 // nor anything shaped like a password (password=..., a URI's user:pw@),
