@@ -118,8 +118,9 @@ std::string_view reason_of(std::string_view message) {
 // redacted as a whole: the reason may echo a conninfo, and `doing` may name
 // one.
 std::string message_of(const Origin &origin, std::string_view doing, std::string_view reason) {
-  return redacted(std::string(doing) + " on " + origin.server + ": " + std::string(reason_of(reason)),
-                  origin.secrets);
+  return redacted(
+      std::string(doing) + " on " + origin.server + ": " + std::string(reason_of(reason)),
+      origin.secrets);
 }
 
 }  // namespace

@@ -147,7 +147,8 @@ TEST_CASE("postgres: failed connections map by libpq's message", "[postgres][err
   CHECK(typeid(*none) == typeid(engram::ConnectionError));
 }
 
-TEST_CASE("postgres: a result without SQLSTATE on no connection is a ConnectionError", "[postgres][errors]") {
+TEST_CASE("postgres: a result without SQLSTATE on no connection is a ConnectionError",
+          "[postgres][errors]") {
   const auto error =
       caught([] { pg::throw_result(kOrigin, "reading concept 3", nullptr, nullptr); });
   REQUIRE(error != nullptr);
