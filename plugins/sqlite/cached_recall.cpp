@@ -45,7 +45,7 @@ Row row_of(const Statement& row, Read read, Make make) {
   return undecodable;
 }
 
-ConceptRow concept_row(const Codec& codec, const Statement& row) {
+ConceptRow concept_row(const ColumnCodec& codec, const Statement& row) {
   return row_of<ConceptRow>(
       row, [&](const Statement& r) { return read_concept(codec, r); },
       [](Concept c) {
@@ -59,7 +59,7 @@ ConceptRow concept_row(const Codec& codec, const Statement& row) {
 }
 
 // Only episodes with an array experience are candidates.
-EpisodeRow episode_row(const Codec& codec, const Statement& row) {
+EpisodeRow episode_row(const ColumnCodec& codec, const Statement& row) {
   return row_of<EpisodeRow>(
       row, [&](const Statement& r) { return read_episode(codec, r); },
       [](Episode e) {

@@ -7,8 +7,8 @@
 //
 // A new concept's id comes from AUTOINCREMENT, past every id ever used or
 // reserved (id_blocks.h). A relationship's ends must exist
-// (InvalidArgument otherwise). Values are
-// encoded by records.h; errors are sqlite_errors.h's.
+// (InvalidArgument otherwise). Values are encoded by the core
+// (engram/record_columns.h); errors are sqlite_errors.h's.
 //
 // Recall answers from the role's RecallCache (recall_cache.h), which every
 // write here keeps in step after its commit, or past recall_cache_bytes by
@@ -33,7 +33,7 @@
 #include "engram/maintenance.h"
 #include "engram/page.h"
 #include "recall_cache.h"
-#include "records.h"
+#include "engram/record_columns.h"
 #include "sqlite_errors.h"
 #include "statement.h"
 
@@ -46,7 +46,9 @@ class SqliteConcepts final : public ConceptStore {
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }
-  Codec codec() const noexcept { return {database_.origin(), database_.settings().record_limit}; }
+  ColumnCodec codec() const noexcept {
+    return {database_.column_origin(), database_.settings().record_limit};
+  }
 
   std::int64_t do_store_concept(const ConceptView& record) override;
 

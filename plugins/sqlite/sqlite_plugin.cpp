@@ -16,7 +16,7 @@
 //   schema.h             reading the layout, migrating to kSchemaVersion
 //   schema_recognition.h whether a database is ours to write
 //   database.h           the writer, the reader pool, the backend's life
-//   records.h            records <-> columns (.npy blobs, JSON text)
+//   kept_ids.h           whether a put keeps its record's id
 //   id_blocks.h          blocks of new ids reserved for write-behind
 //   listing.h            lists, pages and listing cursors
 //   episodes.h           the episodes role
@@ -26,6 +26,8 @@
 //   cached_recall.cpp    the roles' recall, their cache's loads and updates
 //   partial_file.h       a file published only where none is
 //   maintenance.h        stats, backups, VACUUM, clear, sync, close
+// The core supplies how records become columns and back
+// (engram/record_columns.h; a Statement is its ColumnRow).
 //
 // Thread safety: one writer connection behind a mutex (every write a
 // BEGIN IMMEDIATE transaction, so another process waits its turn through the
