@@ -10,9 +10,10 @@
 // (InvalidArgument otherwise). Values are encoded by the core
 // (engram/record_columns.h); errors are sqlite_errors.h's.
 //
-// Recall answers from the role's RecallCache (recall_cache.h), which every
-// write here keeps in step after its commit, or past recall_cache_bytes by
-// streaming the table (streamed_recall.cpp); both give the same hits.
+// Recall answers from the role's RecallCache (engram/recall_cache.h), which
+// every write here keeps in step after its commit, or past
+// recall_cache_bytes by streaming the table (streamed_recall.cpp); both give
+// the same hits.
 //
 // Thread safety: any number of threads; each call leases a connection from
 // the Database (writes take the one writer, each in a transaction).
@@ -32,7 +33,7 @@
 #include "engram/embedding_matrix.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
-#include "recall_cache.h"
+#include "engram/recall_cache.h"
 #include "engram/record_columns.h"
 #include "sqlite_errors.h"
 #include "statement.h"

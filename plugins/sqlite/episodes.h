@@ -8,9 +8,10 @@
 // or reserved: id_blocks.h). Values are encoded by the core
 // (engram/record_columns.h); errors are sqlite_errors.h's.
 //
-// Recall answers from the role's RecallCache (recall_cache.h), which every
-// store here keeps in step after its commit, or past recall_cache_bytes by
-// streaming the table (streamed_recall.cpp); both give the same hits.
+// Recall answers from the role's RecallCache (engram/recall_cache.h), which
+// every store here keeps in step after its commit, or past
+// recall_cache_bytes by streaming the table (streamed_recall.cpp); both give
+// the same hits.
 //
 // Thread safety: any number of threads; each call leases a connection from
 // the Database (writes take the one writer, each in a transaction).
@@ -30,7 +31,7 @@
 #include "engram/ids.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
-#include "recall_cache.h"
+#include "engram/recall_cache.h"
 #include "engram/record_columns.h"
 #include "sqlite_errors.h"
 

@@ -21,13 +21,14 @@
 //   listing.h            lists, pages and listing cursors
 //   episodes.h           the episodes role
 //   concepts.h           the concepts role
-//   recall_cache.h       a role's embeddings in memory, kept in step
 //   streamed_recall.cpp  recall past the cache's bound: a scan of the table
-//   cached_recall.cpp    the roles' recall, their cache's loads and updates
+//   cached_recall.cpp    the roles' recall from their RecallCache, its loads,
+//                        updates and data version
 //   partial_file.h       a file published only where none is
 //   maintenance.h        stats, backups, VACUUM, clear, sync, close
 // The core supplies how records become columns and back
-// (engram/record_columns.h; a Statement is its ColumnRow).
+// (engram/record_columns.h; a Statement is its ColumnRow) and the recall
+// cache (engram/recall_cache.h).
 //
 // Thread safety: one writer connection behind a mutex (every write a
 // BEGIN IMMEDIATE transaction, so another process waits its turn through the
@@ -48,10 +49,10 @@
 #include "engram/ids.h"
 #include "engram/options.h"
 #include "engram/plugin.h"
+#include "engram/recall_cache.h"
 #include "engram/record_limits.h"
 #include "episodes.h"
 #include "maintenance.h"
-#include "recall_cache.h"
 #include "settings.h"
 #include "sqlite_errors.h"
 #include "sqlite_options.h"
