@@ -1,11 +1,20 @@
 // plugins/sqlite/cached_recall.cpp — semantic recall on SQLite: the roles'
-// nearest_* answer from their RecallCache (recall_cache.h) — refreshed
-// first under the writer lease, from the writer's PRAGMA data_version — or,
-// when the cache does not hold the table (recall_cache_bytes 0 or passed),
-// by streaming it (streamed_recall.cpp); then the hits are read back by id.
+// nearest_* answer from their RecallCache (engram/recall_cache.h) —
+// refreshed first under the writer lease, from the writer's PRAGMA
+// data_version — or, when the cache does not hold the table
+// (recall_cache_bytes 0 or passed), by streaming it (streamed_recall.cpp);
+// then the hits are read back by id.
 // Also how the cache is loaded (one statement over the table on the
 // writer, so no write of this backend interleaves) and how a write keeps
 // it in step (its rows read back after the commit).
+//
+// The cache's version is the writer connection's PRAGMA data_version, which
+// changes only when another connection (another process, or another
+// backend on the same file) commits. This backend's own commits leave it
+// unchanged, so each write path reads the rows it wrote back after its
+// commit (keep_in_step) and apply()s them, still holding the writer. The
+// writer lease is the ordering the cache REQUIRES: every refresh, apply,
+// drop and set_byte_bound runs under it (taken before the cache's mutex).
 //
 // A row whose bytes do not decode (CorruptData or NotSupported, as a
 // listing with Undecodable::kSkip skips it) is counted skipped, never
@@ -20,12 +29,21 @@
 #include <vector>
 
 #include "concepts.h"
+#include "connection.h"
 #include "engram/errors.h"
 #include "episodes.h"
 #include "statement.h"
 
 namespace engram::sqlite {
 namespace {
+
+// The connection's PRAGMA data_version: a value that changes when another
+// connection commits to the database. Throws as Statement does.
+std::int64_t data_version(Connection& connection) {
+  Statement pragma = connection.prepare("PRAGMA data_version", "reading the data version");
+  pragma.step();
+  return pragma.int64(0);
+}
 
 using ConceptRow = RecallCache<ConceptColumns>::Row;
 using EpisodeRow = RecallCache<EpisodeColumns>::Row;
@@ -45,7 +63,7 @@ Row row_of(const Statement& row, Read read, Make make) {
   return undecodable;
 }
 
-ConceptRow concept_row(const Codec& codec, const Statement& row) {
+ConceptRow concept_row(const ColumnCodec& codec, const Statement& row) {
   return row_of<ConceptRow>(
       row, [&](const Statement& r) { return read_concept(codec, r); },
       [](Concept c) {
@@ -59,7 +77,7 @@ ConceptRow concept_row(const Codec& codec, const Statement& row) {
 }
 
 // Only episodes with an array experience are candidates.
-EpisodeRow episode_row(const Codec& codec, const Statement& row) {
+EpisodeRow episode_row(const ColumnCodec& codec, const Statement& row) {
   return row_of<EpisodeRow>(
       row, [&](const Statement& r) { return read_episode(codec, r); },
       [](Episode e) {

@@ -1,25 +1,28 @@
-// plugins/sqlite/recall_cache.h — one role's embeddings held in memory for
-// recall: the core's EmbeddingMatrix (engram/embedding_matrix.h) loaded
-// from the table once, on the first recall, kept in step with this
-// backend's own writes, and loaded again when another connection wrote.
+// engram/recall_cache.h — for plugin authors: one role's embeddings held in
+// memory for recall, for a backend whose records live in a database: the
+// core's EmbeddingMatrix (engram/embedding_matrix.h) loaded from the table
+// once, on the first recall, kept in step with the backend's own writes,
+// and loaded again when the store changed otherwise.
 //
-// Staleness is told by the writer connection's PRAGMA data_version, which
-// changes only when another connection (another process, or another
-// backend on the same file) commits: before each recall the role reads it
-// and refresh() reloads when it is not the value the matrix was loaded at.
-// This backend's own commits leave it unchanged, so each write path reads
-// the rows it wrote back after its commit and apply()s them, still holding
-// the writer: the matrix never holds a write that rolled back, and two
-// writes reach it in the order they committed.
+// Staleness is told by a version the backend chooses: an opaque int64, the
+// store's change version as of a load (sqlite: the writer connection's
+// PRAGMA data_version; postgres: a sum of change counters). Before each
+// recall the backend reads it and refresh() reloads when it is not the
+// value the rows were loaded at. Writes the version does not show (sqlite's
+// own commits leave data_version unchanged) must reach the cache another
+// way: each such write path reads the rows it wrote back after its commit
+// and apply()s them, still inside the ordering below, so the cache never
+// holds a write that rolled back and two writes reach it in the order they
+// committed.
 //
-// A load streams the rows (one statement, one snapshot) into the matrix;
-// once the matrix passes recall_cache_bytes the load stops, the matrix is
-// emptied, and recalls stream the table (streamed_recall.cpp) until the
-// data version changes or drop() is called. A bound of 0 never caches.
-// set_byte_bound() takes a new bound (the live option): the rows are let
-// go and the next recall loads them within it. Rows whose bytes do not
-// decode are counted by id and added to every recall's skipped count, as
-// the streamed recall counts them.
+// A load streams the rows (one query, one snapshot) into the matrix; once
+// the matrix passes recall_cache_bytes the load stops, the matrix is
+// emptied, and recalls stream the table until the version changes or
+// drop() is called. A bound of 0 never caches. set_byte_bound() takes a
+// new bound (the live option): the rows are let go and the next recall
+// loads them within it. Rows whose bytes do not decode are counted by id
+// and added to every recall's skipped count, as a streamed recall counts
+// them.
 //
 // Errors: refresh() passes on what the load throws (the cache is then
 // empty, loaded again by the next refresh); apply() never throws: on
@@ -27,11 +30,13 @@
 //
 // Thread safety: readers shared, writers exclusive, under the cache's own
 // shared mutex; search() never sees a half-applied change or a partial
-// load. refresh(), apply(), drop() and set_byte_bound() REQUIRE the
-// database's writer lease (taken before the cache's mutex, never after),
-// which orders them.
-#ifndef ENGRAM_PLUGINS_SQLITE_RECALL_CACHE_H_
-#define ENGRAM_PLUGINS_SQLITE_RECALL_CACHE_H_
+// load. refresh(), loaded()-then-apply(), drop() and set_byte_bound()
+// REQUIRE the backend's ordering: the backend serialises them with one lock
+// of its own (sqlite: the database's writer lease), taken before the
+// cache's mutex, never after, and reads the version for refresh() and the
+// rows for apply() under that same lock.
+#ifndef ENGRAM_RECALL_CACHE_H_
+#define ENGRAM_RECALL_CACHE_H_
 
 #include <atomic>
 #include <cstddef>
@@ -44,16 +49,11 @@
 #include <utility>
 #include <vector>
 
-#include "connection.h"
 #include "engram/array.h"
 #include "engram/embedding_matrix.h"
 #include "engram/recall.h"
 
-namespace engram::sqlite {
-
-// The connection's PRAGMA data_version: a value that changes when another
-// connection commits to the database. Throws as Statement does.
-std::int64_t data_version(Connection& connection);
+namespace engram {
 
 template <class Columns>
 class RecallCache {
@@ -83,7 +83,7 @@ class RecallCache {
   bool caching() const noexcept { return byte_bound_.load() > 0; }
 
   // Lets the rows go and takes `byte_bound` for the next load. REQUIRES:
-  // the writer lease.
+  // the backend's ordering.
   void set_byte_bound(std::size_t byte_bound) {
     std::unique_lock lock(mutex_);
     byte_bound_ = byte_bound;
@@ -91,10 +91,10 @@ class RecallCache {
     clear_locked();
   }
 
-  // Makes the cache hold the table as of `version` (the writer's
-  // data_version, read under the same writer lease): nothing to do when it
-  // was loaded (or found over the bound) at that version, else a load
-  // through `load`. REQUIRES: the writer lease.
+  // Makes the cache hold the table as of `version` (the store's change
+  // version, read under the same ordering): nothing to do when it was
+  // loaded (or found over the bound) at that version, else a load through
+  // `load`. REQUIRES: the backend's ordering.
   void refresh(std::int64_t version, const Load& load) {
     {
       std::shared_lock lock(mutex_);
@@ -135,8 +135,8 @@ class RecallCache {
     return result;
   }
 
-  // Whether this backend's writes must be apply()d: the rows are loaded.
-  // REQUIRES: the writer lease (which keeps the answer true until apply).
+  // Whether the backend's writes must be apply()d: the rows are loaded.
+  // REQUIRES: the backend's ordering (which keeps the answer true until apply).
   bool loaded() const {
     std::shared_lock lock(mutex_);
     return state_ == State::kLoaded;
@@ -144,7 +144,7 @@ class RecallCache {
 
   // Sets the rows read back after a commit, all at once; past the bound the
   // cache goes over bound. On failure the cache is dropped. REQUIRES: the
-  // writer lease.
+  // backend's ordering.
   void apply(std::vector<Row> rows) noexcept {
     std::unique_lock lock(mutex_);
     if (state_ != State::kLoaded) return;
@@ -165,7 +165,7 @@ class RecallCache {
   }
 
   // Forgets the rows: the next refresh loads again (after a write that
-  // changed rows wholesale). REQUIRES: the writer lease.
+  // changed rows wholesale). REQUIRES: the backend's ordering.
   void drop() noexcept {
     std::unique_lock lock(mutex_);
     clear_locked();
@@ -197,7 +197,7 @@ class RecallCache {
   std::atomic<std::size_t> byte_bound_;
   mutable std::shared_mutex mutex_;
   State state_ = State::kEmpty;
-  std::int64_t version_ = 0;  // the writer's data_version when loaded
+  std::int64_t version_ = 0;  // the store's change version when loaded
   Matrix matrix_;
   std::unordered_set<std::int64_t> undecodable_;
 };
@@ -207,18 +207,18 @@ struct RecallCaches {
   explicit RecallCaches(std::size_t byte_bound) : concepts(byte_bound), episodes(byte_bound) {}
   RecallCache<ConceptColumns> concepts;
   RecallCache<EpisodeColumns> episodes;
-  // REQUIRES: the writer lease.
+  // REQUIRES: the backend's ordering.
   void drop() noexcept {
     concepts.drop();
     episodes.drop();
   }
-  // REQUIRES: the writer lease.
+  // REQUIRES: the backend's ordering.
   void set_byte_bound(std::size_t byte_bound) {
     concepts.set_byte_bound(byte_bound);
     episodes.set_byte_bound(byte_bound);
   }
 };
 
-}  // namespace engram::sqlite
+}  // namespace engram
 
-#endif  // ENGRAM_PLUGINS_SQLITE_RECALL_CACHE_H_
+#endif  // ENGRAM_RECALL_CACHE_H_
