@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "engram/errors.h"
+#include "engram/log.h"
 
 namespace engram::postgres {
 namespace {
@@ -34,6 +35,13 @@ int length_of(std::size_t size) {
 
 // `name` quoted as an SQL identifier. REQUIRES: is_sql_identifier(name).
 std::string identifier(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+// libpq's notice processor: a server notice or warning, to the log.
+void log_notice(void* /*unused*/, const char* message) {
+  std::string_view text = message != nullptr ? message : "";
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  log(LogLevel::kDebug, "postgres: " + std::string(text));
+}
 
 }  // namespace
 
@@ -141,7 +149,10 @@ Connection::Connection(const Settings& settings, const Origin& origin) : origin_
   if (!connection_ || PQstatus(connection_.get()) != CONNECTION_OK) {
     throw_connection(origin_, "connecting", connection_.get());
   }
-  execute("SET client_encoding TO 'UTF8'; SET search_path TO " +
+  // The server's notices ("schema ... already exists, skipping") go to the
+  // log at debug level, never to the process's stderr as libpq would.
+  PQsetNoticeProcessor(connection_.get(), &log_notice, nullptr);
+  execute("SET client_encoding TO 'UTF8'; SET client_min_messages TO warning; SET search_path TO " +
               identifier(settings.options.schema) +
               "; SET statement_timeout = " + std::to_string(settings.statement_timeout_ms),
           "setting up the session");
