@@ -8,12 +8,14 @@
 // store's change version as of a load (sqlite: the writer connection's
 // PRAGMA data_version; postgres: a sum of change counters). Before each
 // recall the backend reads it and refresh() reloads when it is not the
-// value the rows were loaded at. Writes the version does not show (sqlite's
-// own commits leave data_version unchanged) must reach the cache another
-// way: each such write path reads the rows it wrote back after its commit
-// and apply()s them, still inside the ordering below, so the cache never
-// holds a write that rolled back and two writes reach it in the order they
-// committed.
+// value the rows were loaded at. The backend's own writes reach the cache
+// without a reload: each write path reads the rows it wrote back after its
+// commit and apply()s them, still inside the ordering below, so the cache
+// never holds a write that rolled back and two writes reach it in the order
+// they committed. A write the version shows (postgres counts its own
+// writes as everyone's) also moves the cache's version by what it added to
+// the store's (apply's version_step); one it does not show (sqlite's own
+// commits leave data_version unchanged) passes no step.
 //
 // A load streams the rows (one query, one snapshot) into the matrix; once
 // the matrix passes recall_cache_bytes the load stops, the matrix is
@@ -24,17 +26,39 @@
 // and added to every recall's skipped count, as a streamed recall counts
 // them.
 //
-// Errors: refresh() passes on what the load throws (the cache is then
-// empty, loaded again by the next refresh); apply() never throws: on
-// failure it drops the cache.
+// The cache is never wrongly fresh: its version is always the sum of
+// version steps of changes it holds (a load's snapshot counts as the
+// changes it saw), so an equal version read after those changes committed
+// means it holds every change committed. Two ways to keep that:
+// - one lock of the backend's own orders every refresh, write-and-apply,
+//   drop and set_byte_bound (sqlite: the writer lease), taken before the
+//   cache's mutex, never after; the version for refresh(version, load) and
+//   the rows for apply() are read under it.
+// - (postgres: any number of writers and refreshing threads) each write
+//   that will apply() with a step holds writing() from before its commit
+//   until its apply(), and recalls call refresh(read_version, load): the
+//   fast check reads the version under the cache's shared lock, so no
+//   apply() lands between that read and the comparison (one would count a
+//   change committed after the read and could match a foreign change the
+//   cache lacks); a load waits for every write between commit and apply()
+//   to finish, so no write its snapshot saw adds its step again afterwards,
+//   and reads the version in its own snapshot, so a foreign commit between
+//   the fast check and the load is either loaded and counted or neither.
+//   Writes that commit after the load's snapshot apply() after it (the
+//   cache's mutex is held throughout the load) and step from it exactly.
+// A write skipped while nothing is loaded moves nothing; the next refresh
+// loads. Anything that leaves the version short only costs a reload.
+//
+// Errors: refresh() passes on what the load (or read_version) throws (the
+// cache is then empty, loaded again by the next refresh); apply() never
+// throws: on failure it drops the cache.
 //
 // Thread safety: readers shared, writers exclusive, under the cache's own
 // shared mutex; search() never sees a half-applied change or a partial
-// load. refresh(), loaded()-then-apply(), drop() and set_byte_bound()
-// REQUIRE the backend's ordering: the backend serialises them with one lock
-// of its own (sqlite: the database's writer lease), taken before the
-// cache's mutex, never after, and reads the version for refresh() and the
-// rows for apply() under that same lock.
+// load. refresh(version, load), loaded()-then-apply(), drop() and
+// set_byte_bound() REQUIRE one of the orderings above. Lock order: the
+// backend's lock, then writing() (or refresh's wait for writes), then the
+// cache's mutex.
 #ifndef ENGRAM_RECALL_CACHE_H_
 #define ENGRAM_RECALL_CACHE_H_
 
@@ -76,6 +100,11 @@ class RecallCache {
   using Sink = std::function<bool(Row&&)>;
   // Feeds every row of the table to the sink, until it returns false.
   using Load = std::function<void(const Sink&)>;
+  // The store's change version now.
+  using ReadVersion = std::function<std::int64_t()>;
+  // Feeds every row of one snapshot to the sink, until it returns false,
+  // and returns the store's change version in that same snapshot.
+  using SnapshotLoad = std::function<std::int64_t(const Sink&)>;
 
   explicit RecallCache(std::size_t byte_bound) : byte_bound_(byte_bound), matrix_(byte_bound) {}
 
@@ -96,17 +125,121 @@ class RecallCache {
   // loaded (or found over the bound) at that version, else a load through
   // `load`. REQUIRES: the backend's ordering.
   void refresh(std::int64_t version, const Load& load) {
+    if (at(version)) return;
+    std::unique_lock lock(mutex_);
+    if (at_locked(version)) return;
+    load_locked([&](const Sink& sink) {
+      load(sink);
+      return version;
+    });
+  }
+
+  // Makes the cache hold the table as of now, for a backend whose writes
+  // hold writing() (above): nothing to do when `read_version()`, read
+  // under the cache's shared lock, is the version it stands at; else,
+  // once no write is between its commit and its apply() (new ones wait),
+  // the version is read again and, when it still differs, the rows and
+  // their version loaded through `load`. Several threads may refresh at
+  // once: one loads, the others find its version.
+  void refresh(const ReadVersion& read_version, const SnapshotLoad& load) {
     {
       std::shared_lock lock(mutex_);
-      if (state_ != State::kEmpty && version_ == version) return;
+      if (at_locked(read_version())) return;
     }
+    std::unique_lock writes(writes_);
     std::unique_lock lock(mutex_);
+    if (at_locked(read_version())) return;
+    load_locked(load);
+  }
+
+  // Held by a write whose apply() will pass a version step, from before its
+  // transaction commits until its apply() returns (or it fails): a
+  // refresh(read_version, load) does not load meanwhile. Shared: writes
+  // never wait for each other here.
+  [[nodiscard]] std::shared_lock<std::shared_mutex> writing() const {
+    return std::shared_lock(writes_);
+  }
+
+  // The search over the cached rows, with the undecodable rows counted
+  // skipped; nullopt when the caller must stream instead (nothing loaded,
+  // or the table is past the bound).
+  std::optional<typename Matrix::Result> search(const RecallQuery& query, std::size_t k,
+                                                const typename Matrix::Predicate& admits) const {
+    std::shared_lock lock(mutex_);
+    if (state_ != State::kLoaded) return std::nullopt;
+    typename Matrix::Result result = matrix_.search(query, k, admits);
+    result.skipped += static_cast<std::int64_t>(undecodable_.size());
+    return result;
+  }
+
+  // Whether the backend's writes must read their rows back for apply(): the
+  // rows are loaded. REQUIRES: the backend's ordering (which keeps the
+  // answer true until apply); under writing() alone it is a hint (a load
+  // may land or the cache go over bound before apply(), which then does
+  // the right thing with the rows or without them).
+  bool loaded() const {
+    std::shared_lock lock(mutex_);
+    return state_ == State::kLoaded;
+  }
+
+  // Sets the rows read back after a commit, all at once, and moves the
+  // cache's version by `version_step`, what the write added to the store's
+  // version (0 when the version does not show the backend's own writes);
+  // past the bound the cache goes over bound. Over the bound, only the
+  // version moves (`rows` may be empty: none are kept); with nothing
+  // loaded, nothing changes. On failure the cache is dropped. REQUIRES: the
+  // backend's ordering, or writing() held since before the commit.
+  void apply(std::vector<Row> rows, std::int64_t version_step = 0) noexcept {
+    std::unique_lock lock(mutex_);
+    if (state_ == State::kOverBound) version_ += version_step;
+    if (state_ != State::kLoaded) return;
+    try {
+      for (Row& row : rows) {
+        matrix_.erase(row.id);
+        undecodable_.erase(row.id);
+        take(std::move(row));
+      }
+      if (matrix_.over_bound()) {
+        matrix_.clear();
+        undecodable_.clear();
+        state_ = State::kOverBound;
+      }
+      version_ += version_step;
+    } catch (...) {
+      clear_locked();
+    }
+  }
+
+  // Forgets the rows: the next refresh loads again (after a write that
+  // changed rows wholesale). REQUIRES: the backend's ordering.
+  void drop() noexcept {
+    std::unique_lock lock(mutex_);
+    clear_locked();
+  }
+
+ private:
+  enum class State { kEmpty, kLoaded, kOverBound };
+
+  // Whether the rows stand at `version` (loaded or over the bound).
+  bool at(std::int64_t version) const {
+    std::shared_lock lock(mutex_);
+    return at_locked(version);
+  }
+  // REQUIRES: mutex_ held.
+  bool at_locked(std::int64_t version) const noexcept {
+    return state_ != State::kEmpty && version_ == version;
+  }
+
+  // Loads the rows `load` feeds, at the version it returns. REQUIRES:
+  // mutex_ held alone.
+  void load_locked(const SnapshotLoad& load) {
     state_ = State::kEmpty;
     matrix_.clear();
     undecodable_.clear();
     bool over = false;
+    std::int64_t version = 0;
     try {
-      load([&](Row&& row) {
+      version = load([&](Row&& row) {
         take(std::move(row));
         over = matrix_.over_bound();
         return !over;
@@ -122,57 +255,6 @@ class RecallCache {
     state_ = over ? State::kOverBound : State::kLoaded;
     version_ = version;
   }
-
-  // The search over the cached rows, with the undecodable rows counted
-  // skipped; nullopt when the caller must stream instead (nothing loaded,
-  // or the table is past the bound).
-  std::optional<typename Matrix::Result> search(const RecallQuery& query, std::size_t k,
-                                                const typename Matrix::Predicate& admits) const {
-    std::shared_lock lock(mutex_);
-    if (state_ != State::kLoaded) return std::nullopt;
-    typename Matrix::Result result = matrix_.search(query, k, admits);
-    result.skipped += static_cast<std::int64_t>(undecodable_.size());
-    return result;
-  }
-
-  // Whether the backend's writes must be apply()d: the rows are loaded.
-  // REQUIRES: the backend's ordering (which keeps the answer true until apply).
-  bool loaded() const {
-    std::shared_lock lock(mutex_);
-    return state_ == State::kLoaded;
-  }
-
-  // Sets the rows read back after a commit, all at once; past the bound the
-  // cache goes over bound. On failure the cache is dropped. REQUIRES: the
-  // backend's ordering.
-  void apply(std::vector<Row> rows) noexcept {
-    std::unique_lock lock(mutex_);
-    if (state_ != State::kLoaded) return;
-    try {
-      for (Row& row : rows) {
-        matrix_.erase(row.id);
-        undecodable_.erase(row.id);
-        take(std::move(row));
-      }
-      if (matrix_.over_bound()) {
-        matrix_.clear();
-        undecodable_.clear();
-        state_ = State::kOverBound;
-      }
-    } catch (...) {
-      clear_locked();
-    }
-  }
-
-  // Forgets the rows: the next refresh loads again (after a write that
-  // changed rows wholesale). REQUIRES: the backend's ordering.
-  void drop() noexcept {
-    std::unique_lock lock(mutex_);
-    clear_locked();
-  }
-
- private:
-  enum class State { kEmpty, kLoaded, kOverBound };
 
   // REQUIRES: mutex_ held alone.
   void take(Row&& row) {
@@ -195,6 +277,9 @@ class RecallCache {
   }
 
   std::atomic<std::size_t> byte_bound_;
+  // Held shared by writes between their commit and their apply(), alone by
+  // a refresh(read_version, load) about to load (writing()).
+  mutable std::shared_mutex writes_;
   mutable std::shared_mutex mutex_;
   State state_ = State::kEmpty;
   std::int64_t version_ = 0;  // the store's change version when loaded
