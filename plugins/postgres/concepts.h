@@ -11,14 +11,16 @@
 // before a connection is leased; errors are pg_errors.h's.
 //
 // Recall answers from the role's RecallCache (engram/recall_cache.h): each
-// write that changes embeddings bumps the concepts change counter in its
-// own transaction (change_counters.h) and, after its commit, puts the rows
-// it wrote into the cache (keep_in_step); a recall that finds the counters
-// moved by someone else reloads it. Writes that change embeddings are
-// ordered by the role's write mutex from their first statement to their
-// cache update, so two of this backend's writes of one concept reach the
-// cache in the order they committed. Past recall_cache_bytes, recall
-// streams the table (streamed_recall.cpp); both give the same hits.
+// write that changes what the cache holds (a concept stored, or an access:
+// last_accessed is a filter's column) bumps the concepts change counter in
+// its own transaction (change_counters.h) and, after its commit, puts the
+// rows it wrote into the cache (keep_in_step); a recall that finds the
+// counters moved by someone else reloads it. Such writes are ordered by the
+// role's write mutex from their first statement to their cache update, so
+// two of this backend's writes of one concept reach the cache in the order
+// they committed, and hold the cache's writing() meanwhile, so no load
+// counts them twice. Past recall_cache_bytes, recall scans the table
+// (streamed_recall.h); both give the same hits.
 //
 // Thread safety: any number of threads; each call leases a connection from
 // the Database's pool.
@@ -87,10 +89,22 @@ class PgConcepts final : public ConceptStore {
   // Puts the rows `ids` (just committed, with `bumps` bumps of the concepts
   // counter) into the cache if it is loaded, moving its version by `bumps`
   // (cached_recall.cpp); a failure drops the cache, never throws.
-  // REQUIRES: write_mutex_ held since before the write, outside a
-  // transaction.
+  // REQUIRES: write_mutex_ and cache_.writing() held since before the
+  // write, outside a transaction.
   void keep_in_step(Connection& connection, const std::vector<std::int64_t>& ids,
                     std::int64_t bumps) noexcept;
+
+  // Stores a concept and returns its id. Under a name already stored, the
+  // embedding and metadata are replaced and the id, creation time and access
+  // history kept, unless `whole` (a put of a listed record): then those
+  // replace the stored ones too. A new name keeps the record's id when free.
+  // REQUIRES: in a transaction holding the id lock (id_sequences.h).
+  std::int64_t upsert(Connection& connection, const EncodedConcept& encoded, bool whole);
+
+  // Adds the relationship or updates its strength, in one statement; both
+  // ends must exist (InvalidArgument otherwise, never the foreign key's
+  // failure).
+  void relate(Connection& connection, const Relationship& relationship);
 
   Database& database_;
   RecallCache<ConceptColumns>& cache_;
