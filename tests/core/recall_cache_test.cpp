@@ -1,12 +1,19 @@
 // The recall cache (engram/recall_cache.h) driven by hand, as a backend
 // drives it: loads only when the version changes, apply()d writes, rows
-// that do not decode counted skipped, the byte bound, a failing load. The
-// sqlite plugin's tests show it on a real database.
+// that do not decode counted skipped, the byte bound, a failing load; and,
+// for a backend whose own writes the version shows, version steps and
+// loads ordered against writes. The sqlite and postgres plugins' tests show
+// it on a real database.
 #include "engram/recall_cache.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
+#include <optional>
+#include <shared_mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "engram/array.h"
@@ -136,4 +143,101 @@ TEST_CASE("recall_cache: a failing load leaves it empty, loaded again next time"
   CHECK(caches.episodes.loaded());
   caches.drop();
   CHECK_FALSE(caches.episodes.loaded());
+}
+
+// A backend whose own writes the version shows (postgres: every write
+// bumps a change counter all backends sum), with many writers and
+// refreshing threads: refresh(read_version, load), apply's version step,
+// writing().
+namespace {
+
+// A store whose version a test moves by hand; its load reports the
+// version it loaded at.
+struct CountedTable {
+  Table table;
+  std::atomic<std::int64_t> version{0};
+  Cache::ReadVersion read_version() {
+    return [this] { return version.load(); };
+  }
+  Cache::SnapshotLoad load() {
+    return [this](const Cache::Sink& sink) {
+      const std::int64_t at = version.load();
+      table.load()(sink);
+      return at;
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("recall_cache: own writes step the version, foreign ones reload", "[recall_cache]") {
+  CountedTable store{{{{1, 0}, {0, 1}}}};
+  store.version = 5;
+  Cache cache(1 << 20);
+  cache.refresh(store.read_version(), store.load());
+  cache.refresh(store.read_version(), store.load());
+  CHECK(store.table.loads == 1);
+
+  // An own write: committed (the store's version moves), then applied with
+  // its step: the cache stands at the store's version, no reload.
+  store.table.rows.push_back({1, 0.01f});
+  store.version = 6;
+  std::vector<Row> written;
+  written.push_back(candidate(3, 1, 0.01f));
+  cache.apply(std::move(written), 1);
+  cache.refresh(store.read_version(), store.load());
+  CHECK(store.table.loads == 1);
+  CHECK(ids(cache, 1, 0) == std::vector<std::int64_t>{1, 3, 2});
+
+  // A foreign write: the version moves with nothing applied: reloaded.
+  store.version = 7;
+  cache.refresh(store.read_version(), store.load());
+  CHECK(store.table.loads == 2);
+
+  // Over the bound only the version steps: still no reload for own writes.
+  Cache small(1);
+  small.refresh(store.read_version(), store.load());
+  CHECK(store.table.loads == 3);
+  CHECK_FALSE(small.loaded());
+  store.version = 8;
+  small.apply({}, 1);
+  small.refresh(store.read_version(), store.load());
+  CHECK(store.table.loads == 3);
+  // With nothing loaded a step changes nothing: the next refresh loads.
+  Cache empty(1 << 20);
+  empty.apply({}, 1);
+  empty.refresh(store.read_version(), store.load());
+  CHECK(store.table.loads == 4);
+}
+
+TEST_CASE("recall_cache: a load waits for writes between commit and apply, and runs once",
+          "[recall_cache]") {
+  CountedTable store{{{{1, 0}}}};
+  store.version = 1;
+  Cache cache(1 << 20);
+  cache.refresh(store.read_version(), store.load());
+  REQUIRE(store.table.loads == 1);
+
+  // A write holds writing() across its commit: a refresh that finds the
+  // version moved does not load until the write has applied, else the load
+  // could see the write and the apply count it again.
+  std::optional<std::shared_lock<std::shared_mutex>> writing(cache.writing());
+  store.version = 2;  // committed
+  std::thread refresher([&] { cache.refresh(store.read_version(), store.load()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(store.table.loads == 1);
+  cache.apply({candidate(2, 0, 1)}, 1);
+  writing.reset();
+  refresher.join();
+  CHECK(store.table.loads == 1);  // the apply brought it to version 2
+
+  // Several threads finding the version moved: one loads, the others find
+  // its version.
+  store.version = 3;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] { cache.refresh(store.read_version(), store.load()); });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(store.table.loads == 2);
 }
