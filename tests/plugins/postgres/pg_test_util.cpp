@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -199,6 +201,13 @@ OwnPgServer::OwnPgServer() : port_(free_port()) {
 }
 
 OwnPgServer::~OwnPgServer() {
+  if (frozen_) {
+    try {
+      thaw();
+    } catch (const std::exception&) {
+      // pg-test-server.sh stop below ends it whatever its state.
+    }
+  }
   engram_test::run(shell_quote(ENGRAM_SOURCE_DIR "/tools/pg-test-server.sh") + " stop " +
                    shell_quote(dir_.string()) + " >/dev/null 2>&1");
   std::error_code ignored;
@@ -242,6 +251,41 @@ void OwnPgServer::restart() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+std::vector<int> OwnPgServer::server_pids() const {
+  std::ifstream pid_file(dir_ / "data" / "postmaster.pid");
+  int postmaster = 0;
+  if (!(pid_file >> postmaster) || postmaster <= 0) {
+    throw std::runtime_error("no server running in " + dir_.string());
+  }
+  std::vector<int> pids{postmaster};
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    int parent = 0;
+    if (rest >> state >> parent && parent == postmaster) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+void OwnPgServer::freeze() {
+  // The postmaster first, so it forks no new process meanwhile.
+  for (const int pid : server_pids()) ::kill(pid, SIGSTOP);
+  frozen_ = true;
+}
+
+void OwnPgServer::thaw() {
+  for (const int pid : server_pids()) ::kill(pid, SIGCONT);
+  frozen_ = false;
 }
 
 }  // namespace pg_test

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "engram/storage.h"
 
@@ -90,13 +91,21 @@ class OwnPgServer {
   // Starts it again on the same port with the same data; waits until it
   // accepts connections.
   void restart();
+  // SIGSTOP / SIGCONT to the server and every process of it: a server that
+  // answers nothing (its statement_timeout does not run either), while the
+  // kernel still accepts its connections — a hung host, seen from a client.
+  void freeze();
+  void thaw();
 
  private:
   std::string as_server(const std::string& command) const;
+  // The postmaster's pid (data/postmaster.pid) and its children's.
+  std::vector<int> server_pids() const;
 
   std::filesystem::path dir_;
   int port_ = 0;
   std::string dsn_;
+  bool frozen_ = false;
 };
 
 }  // namespace pg_test

@@ -163,6 +163,20 @@ TEST_CASE("postgres: a wrong password is AccessDenied at open, the password neve
       CHECK_THAT(first_line(what), Catch::Contains("connecting"));
     }
   }
+  SECTION("in a postgresql:// URI") {
+    const std::string secret = "wrong-uri-" + pg_test::unique_schema();
+    const std::string uri = "postgresql://" + pg_test::dsn_value(dsn, "user") + ":" + secret + "@" +
+                            pg_test::dsn_value(dsn, "host") + ":" + pg_test::dsn_port(dsn) + "/" +
+                            pg_test::dsn_value(dsn, "dbname");
+    try {
+      (void)open_pg(uri, schema, kQuick);
+      FAIL("opened with a wrong password");
+    } catch (const engram::AccessDenied& e) {
+      const std::string what = e.what();
+      INFO(what);
+      CHECK(what.find(secret) == std::string::npos);
+    }
+  }
   SECTION("a user the server does not know") {
     CHECK_THROWS_AS(open_pg(pg_test::dsn_with(dsn, "user", "nobody_" + schema), schema, kQuick),
                     engram::AccessDenied);
@@ -289,6 +303,65 @@ TEST_CASE("postgres: backends opening one fresh schema at once migrate it once",
     CHECK(psql_int(dsn, "SELECT count(*) FROM " + schema.table("episodes")) == kOpeners);
     CHECK(std::set<std::int64_t>(ids.begin(), ids.end()).size() == kOpeners);
   }
+}
+
+TEST_CASE("postgres: host, port, dbname, user and password as separate options reach the server",
+          "[postgres][open]") {
+  const std::string dsn = pg_test::shared_dsn();
+  ScopedSchema schema(dsn);
+  const std::string yaml =
+      "version: 1\nlog: {level: error}\nbackends:\n  pg: {plugin: postgres, host: " +
+      pg_test::dsn_value(dsn, "host") + ", port: " + pg_test::dsn_port(dsn) +
+      ", dbname: " + pg_test::dsn_value(dsn, "dbname") +
+      ", user: " + pg_test::dsn_value(dsn, "user") + ", password: \"" +
+      pg_test::dsn_value(dsn, "password") + "\", schema: " + schema.name() +
+      "}\nroles: {episodes: pg}\n";
+  auto storage = engram::Storage::from_yaml(yaml);
+  const std::int64_t id =
+      storage.episodes()->store_episode(Json{{"separate", true}}, 0.5, "options", 1.0);
+  CHECK(psql(dsn, "SELECT context_hash FROM " + schema.table("episodes") +
+                      " WHERE id = " + std::to_string(id)) == "options");
+}
+
+// ------------------------------------------------------------------ timeouts
+
+TEST_CASE("postgres: a statement blocked past statement_timeout is a ConnectionError",
+          "[postgres][timeout]") {
+  const std::string dsn = pg_test::shared_dsn();
+  ScopedSchema schema(dsn);
+  auto storage = open_pg(dsn, schema.name(), ", statement_timeout: 0.5, pool_size: 1");
+  auto episodes = storage.episodes();
+  const std::int64_t id = episodes->store_episode(Json{{"x", 1}}, 0.5, "ctx", 1.0);
+  // Another client holds the table's strongest lock for a while.
+  std::thread holder([&] {
+    psql(dsn, "BEGIN; LOCK TABLE " + schema.table("episodes") +
+                  " IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2.5); COMMIT;");
+  });
+  const std::string held =
+      "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace "
+      "n ON n.oid = c.relnamespace WHERE n.nspname = '" +
+      schema.name() +
+      "' AND c.relname = 'episodes' AND l.mode = 'AccessExclusiveLock' AND l.granted";
+  const auto deadline = Clock::now() + kBound;
+  while (psql_int(dsn, held) == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::optional<std::string> what;
+  const auto start = Clock::now();
+  try {
+    (void)episodes->retrieve_episode(id);
+  } catch (const engram::ConnectionError& e) {
+    what = e.what();
+  }
+  const auto took = Clock::now() - start;
+  holder.join();
+  REQUIRE(what);
+  CHECK_THAT(*what, Catch::Contains("statement_timeout"));
+  CHECK(took < kBound);
+  // The lock gone, the same connection (pool_size 1) serves the next call.
+  const auto back = episodes->retrieve_episode(id);
+  REQUIRE(back);
+  CHECK(std::get<Json>(back->experience_data) == Json{{"x", 1}});
 }
 
 // ------------------------------------------------------------------ threads
@@ -511,6 +584,35 @@ TEST_CASE("postgres: backup writes pg_dump's custom format of this schema only",
   CHECK_THAT(data, !Catch::Contains("context-elsewhere"));
   // Nothing but the backup in the folder (no partial file left).
   CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("postgres: backup without a path writes fresh timestamped names in the working folder",
+          "[postgres][maintenance][backup]") {
+  const std::string dsn = pg_test::shared_dsn();
+  ScopedSchema schema(dsn);
+  auto storage = open_pg(dsn, schema.name());
+  storage.episodes()->store_episode(Json{{"x", 1}}, 0.5, "ctx", 1.0);
+  engram_test::TempDir dir("engram-pg-backup");
+  const fs::path saved = fs::current_path();
+  fs::current_path(dir.path());
+  std::vector<fs::path> written;
+  try {
+    for (int i = 0; i < 3; ++i) written.push_back(storage.maintenance("pg")->backup(std::nullopt));
+  } catch (...) {
+    fs::current_path(saved);
+    throw;
+  }
+  fs::current_path(saved);
+  REQUIRE(written.size() == 3);
+  CHECK(std::set<fs::path>(written.begin(), written.end()).size() == 3);
+  for (const fs::path& file : written) {
+    INFO(file);
+    CHECK(fs::equivalent(file.parent_path(), dir.path()));
+    CHECK_THAT(file.filename().string(), Catch::StartsWith(schema.name() + "_backup_"));
+    CHECK(file.extension() == ".dump");
+    CHECK(fs::file_size(file) > 0);
+  }
+  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 3);
 }
 
 TEST_CASE("postgres: backup over an existing file is InvalidArgument, the file untouched",

@@ -7,7 +7,9 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -180,4 +182,49 @@ TEST_CASE("postgres: a server restarted while the backend was idle: the next cal
   }
   const auto after = store_some(*episodes, "after", 5);
   check_there(*episodes, "after", after);
+}
+
+// Hidden ([.]): the plugin has no client-side deadline yet, so a call to a
+// server that accepts but never answers (a hung host; the server's own
+// statement_timeout cannot run) waits until the server answers. Run it by
+// its tag: postgres_plugin_tests "[frozen]". The test never hangs: it
+// thaws the server after the bound, then fails.
+TEST_CASE("postgres: a frozen server: calls fail with ConnectionError in bounded time",
+          "[.][postgres][restart][frozen]") {
+  OwnPgServer server;
+  auto storage = pg_test::open_pg(server.dsn(), "engram", kQuick);
+  auto episodes = storage.episodes();
+  const auto before = store_some(*episodes, "before", 5);
+
+  server.freeze();
+  std::mutex mutex;
+  std::condition_variable done;
+  enum class Outcome { kRunning, kConnectionError, kOther, kReturned } outcome = Outcome::kRunning;
+  std::string other;
+  std::thread call([&] {
+    Outcome result = Outcome::kReturned;
+    try {
+      (void)episodes->retrieve_episode(before[0]);
+    } catch (const engram::ConnectionError&) {
+      result = Outcome::kConnectionError;
+    } catch (const std::exception& e) {
+      result = Outcome::kOther;
+      other = e.what();
+    }
+    std::lock_guard lock(mutex);
+    outcome = result;
+    done.notify_all();
+  });
+  bool in_time = false;
+  {
+    std::unique_lock lock(mutex);
+    in_time = done.wait_for(lock, kBound, [&] { return outcome != Outcome::kRunning; });
+  }
+  server.thaw();  // lets a call still waiting finish
+  call.join();
+  INFO(other);
+  CHECK(in_time);
+  CHECK(outcome == Outcome::kConnectionError);
+  // Thawed: the same Storage works again.
+  check_there(*episodes, "before", before);
 }
