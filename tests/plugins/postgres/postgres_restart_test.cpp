@@ -2,13 +2,15 @@
 // server of the test's own, stopped with `pg_ctl -m immediate` (every
 // connection dropped, as in a crash) and started again on the same port.
 // Calls during the outage fail with ConnectionError in bounded time, never
-// hang; calls once it is back succeed on the same Storage, and nothing
-// stored before is lost.
+// hang; a batch in flight at the stop is there whole or not at all, and
+// every acknowledged one survives; calls once it is back succeed on the same
+// Storage, and nothing stored before is lost.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -139,7 +141,34 @@ TEST_CASE("postgres: a server stopped mid-run: calls fail fast, then recover wit
   const auto query = embedding(3);
   CHECK(episodes->nearest_episodes(ArrayView(query), 1).hits.at(0).record.id == before[3]);
 
+  // A writer storing batches of 10 until the server goes away under it.
+  std::vector<int> acknowledged;
+  int attempted = 0;
+  std::string writer_error;
+  std::thread writer([&] {
+    for (int k = 0;; ++k) {
+      engram::EpisodeBatch batch;
+      for (int j = 0; j < 10; ++j) {
+        batch.store_episode(Json{{"k", k}, {"j", j}}, 0.5, "batch" + std::to_string(k), 1.0 + j);
+      }
+      attempted = k + 1;
+      try {
+        (void)episodes->store_batch(batch);
+        acknowledged.push_back(k);
+      } catch (const engram::ConnectionError&) {
+        return;  // the server went away
+      } catch (const std::exception& e) {
+        writer_error = e.what();
+        return;
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   server.stop();
+  writer.join();
+  INFO(writer_error);
+  CHECK(writer_error.empty());
+  CHECK_FALSE(acknowledged.empty());
   check_every_call_fails(storage);
   server.restart();
 
@@ -148,8 +177,23 @@ TEST_CASE("postgres: a server stopped mid-run: calls fail fast, then recover wit
   check_there(*episodes, "before", before);
   check_there(*episodes, "after", after);
   CHECK(episodes->get_episodes_by_context("during").empty());
-  CHECK(storage.maintenance("pg")->stats().at("episodes") == 20);
-  CHECK(pg_test::psql_int(server.dsn(), "SELECT count(*) FROM engram.episodes") == 20);
+  // Each batch in flight at the stop is there whole or not at all; each
+  // acknowledged one is there.
+  std::map<int, std::int64_t> rows;
+  for (int k = 0; k < attempted; ++k) {
+    rows[k] = static_cast<std::int64_t>(
+        episodes->get_episodes_by_context("batch" + std::to_string(k), 100).size());
+    INFO("batch " << k);
+    CHECK((rows[k] == 0 || rows[k] == 10));
+  }
+  std::int64_t batched = 0;
+  for (const auto& [k, n] : rows) batched += n;
+  for (const int k : acknowledged) {
+    INFO("acknowledged batch " << k);
+    CHECK(rows[k] == 10);
+  }
+  CHECK(storage.maintenance("pg")->stats().at("episodes") == 20 + batched);
+  CHECK(pg_test::psql_int(server.dsn(), "SELECT count(*) FROM engram.episodes") == 20 + batched);
   const auto recall = episodes->nearest_episodes(ArrayView(query), 2);
   REQUIRE(recall.hits.size() == 2);
   CHECK(recall.hits[0].record.id == before[3]);
