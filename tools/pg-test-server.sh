@@ -48,7 +48,7 @@ case "${1:-}" in
     [ "$(id -u)" -eq 0 ] && chown "$server_user" "$dir/pwfile"
     # Passwords checked over TCP (scram-sha-256), so a test can be refused.
     as_server "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/pwfile" \
-      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-locale --no-sync >"$dir/initdb.log" 2>&1 ||
       { echo "$0: initdb failed (see $dir/initdb.log)" >&2; exit 1; }
     as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on" start >/dev/null ||

@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include <endian.h>
+#include <poll.h>
 
 #include <bit>
 #include <cstring>
@@ -160,6 +161,22 @@ Connection::Connection(const Settings& settings, const Origin& origin) : origin_
 
 bool Connection::healthy() const noexcept {
   return connection_ && PQstatus(connection_.get()) == CONNECTION_OK;
+}
+
+bool Connection::alive() noexcept {
+  if (!healthy()) return false;
+  // Readable while idle: the end of the stream, often after the server's
+  // last words (a notice, "terminating connection ..."), or a notice alone.
+  // libpq reads what is there and marks the connection bad at the end of
+  // the stream; a read that got words stops before the end, so poll again
+  // (a few times: a connection that keeps talking is let be).
+  for (int reads = 0; reads < 4; ++reads) {
+    pollfd socket{PQsocket(connection_.get()), POLLIN, 0};
+    if (socket.fd < 0) return false;
+    if (::poll(&socket, 1, 0) <= 0) return true;  // nothing (more) arrived
+    if (PQconsumeInput(connection_.get()) == 0 || !healthy()) return false;
+  }
+  return true;
 }
 
 void Connection::fail(std::string_view doing, const PGresult* result) const {

@@ -127,6 +127,13 @@ class Connection {
   // False once libpq has seen the connection fail.
   bool healthy() const noexcept;
 
+  // healthy(), and for an idle connection also whether the server is
+  // still there: a server that restarted or shut down has closed the
+  // socket (or sent its last words), which a poll without waiting sees.
+  // What else arrived (a notice) is consumed. For the pool, before it
+  // hands a connection out.
+  bool alive() noexcept;
+
   // Runs `sql` (prepared on first use) with `params`; `doing` names the
   // call in messages ("storing an episode"). Throws as pg_errors.h.
   Result run(std::string_view sql, const Params& params, std::string_view doing);

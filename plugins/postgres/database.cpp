@@ -51,7 +51,7 @@ Database::Lease Database::lease() {
     idle_.pop_back();
   }
   Lease lease(*this, std::move(life), slot);
-  if (!slot->connection || !slot->connection->healthy()) {
+  if (!slot->connection || !slot->connection->alive()) {
     slot->connection.reset();
     // A failure here gives the slot back empty (the lease's destructor).
     slot->connection = std::make_unique<Connection>(settings_, origin_);

@@ -8,9 +8,11 @@
 // The pool holds up to pool_size connections, opened on demand; a call
 // beyond them waits for one to come back. A connection that failed
 // (healthy() false: the server restarted, the network dropped) is not
-// handed out again: the next lease connects anew, so calls recover once the
-// server is back, without the backend being reopened; while it is away a
-// lease fails with ConnectionError within connect_timeout.
+// handed out again, nor is an idle one whose server closed it meanwhile
+// (alive(): a restart while the backend was idle): the next lease connects
+// anew, so calls recover once the server is back, without the backend being
+// reopened; while it is away a lease fails with ConnectionError within
+// connect_timeout.
 //
 // Every connection has a number of its own for this backend (writer_id()):
 // the row of the change counters (schema.h) its writes bump.

@@ -1,6 +1,7 @@
 #include "episodes.h"
 
 #include <array>
+#include <shared_mutex>
 #include <string>
 
 #include "change_counters.h"
@@ -62,6 +63,10 @@ std::int64_t PgEpisodes::do_store_episode(const EpisodeView& record) {
   const EncodedEpisode encoded = encode(codec(), record);
   auto connection = database_.lease();
   const std::int64_t bumps = counted(encoded) ? 1 : 0;
+  // Held from before the commit to keep_in_step's apply (recall_cache.h):
+  // no load's snapshot sees this write and then has it counted again.
+  std::shared_lock<std::shared_mutex> writing;
+  if (bumps > 0) writing = cache_.writing();
   std::int64_t id = 0;
   if (keepable(record.id)) {
     Transaction transaction(*connection);
@@ -185,6 +190,8 @@ EpisodeBatchIds PgEpisodes::do_store_batch(const EpisodeBatch& batch) {
   ids.episode_ids.reserve(episodes.size());
   ids.learning_event_ids.reserve(events.size());
   auto connection = database_.lease();
+  std::shared_lock<std::shared_mutex> writing;
+  if (bumps > 0) writing = cache_.writing();
   {
     Transaction transaction(*connection);
     lock_ids(*connection, database_.settings().options.schema, wanted);

@@ -13,7 +13,7 @@
 // counter in its own transaction (change_counters.h) and, after its commit,
 // puts the rows it wrote into the cache (keep_in_step); a recall that finds
 // the counters moved by someone else reloads it. Past recall_cache_bytes,
-// recall streams the table (streamed_recall.cpp); both give the same hits.
+// recall streams the table (streamed_recall.h); both give the same hits.
 //
 // Thread safety: any number of threads; each call leases a connection from
 // the Database's pool.

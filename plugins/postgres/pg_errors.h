@@ -19,11 +19,11 @@
 //   when the connection is bad, else BackendError.
 //
 // Each message's first line is "<doing> on <server>: <the server's or
-// libpq's first line>" (what() puts the backend's name before it), then "[SQLSTATE xxxxx]" when there
-// is one; 57014 and 40001/40P01 add why. The SQLSTATE is the native code,
-// packed as the server packs it (sqlstate_code). No secret of the Origin,
-// nor anything shaped like a password (password=..., a URI's user:pw@),
-// ever reaches a message. Every throw_ function throws; none returns.
+// libpq's first line>" (what() puts the backend's name before it), then "[SQLSTATE xxxxx]" when
+// there is one; 57014 and 40001/40P01 add why. The SQLSTATE is the native code, packed as the
+// server packs it (sqlstate_code). No secret of the Origin, nor anything shaped like a password
+// (password=..., a URI's user:pw@), ever reaches a message. Every throw_ function throws; none
+// returns.
 //
 // Thread safety: stateless; throw_result and throw_connection read the
 // handle's last error, so they must be called by the thread that made the

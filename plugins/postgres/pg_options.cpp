@@ -153,6 +153,14 @@ ConnInfo::ConnInfo(const PgOptions &options) {
   add("sslmode", options.sslmode);
   add("connect_timeout", std::to_string(options.connect_timeout));
   add("application_name", "engram");
+  // A server that vanishes without closing the connection (a host gone, a
+  // network cut) is noticed: TCP keepalives on an idle or waiting
+  // connection, and a bound on how long sent data may go unacknowledged.
+  add("keepalives", "1");
+  add("keepalives_idle", "10");
+  add("keepalives_interval", "5");
+  add("keepalives_count", "3");
+  add("tcp_user_timeout", std::to_string(std::int64_t{30'000} + options.connect_timeout * 1000));
   // Last, and the only dbname: with expand_dbname the first dbname is
   // expanded when it is a conninfo or URI, and what it names overrides the
   // entries before it.

@@ -19,7 +19,7 @@
 //   listing.h           lists, pages and listing cursors
 //   episodes.h          the episodes role
 //   concepts.h          the concepts role
-//   streamed_recall.cpp recall past the cache's bound: a scan of the table
+//   streamed_recall.h   recall past the cache's bound: a scan of the table
 //   cached_recall.cpp   the roles' recall, their caches' loads and updates
 //   pg_dump_backup.h    a schema's backup through pg_dump
 //   maintenance.h       stats, backups, VACUUM, clear, close
