@@ -30,24 +30,28 @@ timeval timeval_of(double seconds) {
 // With sentinels, the master's address is theirs to say: host, port and
 // unix_socket must be left out (the config gives them their defaults, so
 // a value other than the default was written).
-void check_sentinel_setup(const RedisOptions& o) {
+void check_sentinel_setup(const RedisOptions& o, const std::string& backend) {
   const RedisOptions defaults;
   for (std::size_t i = 0; i < o.sentinels.size(); ++i) {
     if (!parse_server_address(o.sentinels[i])) {
       throw ConfigError("option 'sentinels': entry " + std::to_string(i + 1) + ", `" +
-                        o.sentinels[i] + "`, is not host:port (e.g. 127.0.0.1:26379, [::1]:26379)");
+                            o.sentinels[i] +
+                            "`, is not host:port (e.g. 127.0.0.1:26379, [::1]:26379)",
+                        backend);
     }
   }
   if (o.master_name.empty()) {
     throw ConfigError(
         "option 'master_name' is needed with 'sentinels': the name the sentinels monitor the "
-        "master by (sentinel monitor <name> ...)");
+        "master by (sentinel monitor <name> ...)",
+        backend);
   }
-  const auto conflict = [](const std::string& key) {
+  const auto conflict = [&](const std::string& key) {
     throw ConfigError("option '" + key +
-                      "' cannot be given with 'sentinels': the sentinels say where the master "
-                      "is; leave '" +
-                      key + "' out");
+                          "' cannot be given with 'sentinels': the sentinels say where the master "
+                          "is; leave '" +
+                          key + "' out",
+                      backend);
   };
   if (!o.unix_socket.empty()) conflict("unix_socket");
   if (o.host != defaults.host) conflict("host");
@@ -121,7 +125,7 @@ const OptionTable<RedisOptions>& option_table() {
 }
 
 // The options' ranges are checked where they are bound (option_table()).
-Settings settings_of(const Json& json) {
+Settings settings_of(const Json& json, const std::string& backend) {
   Settings s;
   s.options = option_table().bind(json);
   const RedisOptions& o = s.options;
@@ -149,12 +153,13 @@ Settings settings_of(const Json& json) {
                                      std::pair{"sentinel_password", &o.sentinel_password}}) {
       if (!value->empty()) {
         throw ConfigError(std::string("option '") + key +
-                          "' is given without 'sentinels': give the sentinels too, or leave it "
-                          "out");
+                              "' is given without 'sentinels': give the sentinels too, or leave it "
+                              "out",
+                          backend);
       }
     }
   } else {
-    check_sentinel_setup(o);
+    check_sentinel_setup(o, backend);
     std::string names;
     for (const std::string& text : o.sentinels) {
       s.sentinels.push_back(*parse_server_address(text));

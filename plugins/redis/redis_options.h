@@ -95,8 +95,9 @@ struct Settings {
   std::uint64_t record_limit = 0;
 };
 
-// The Settings of a backend's options. Throws ConfigError as above.
-Settings settings_of(const Json& json);
+// The Settings of backend `backend`'s options. Throws ConfigError as
+// above (the Sentinel setup's naming `backend`).
+Settings settings_of(const Json& json, const std::string& backend);
 
 }  // namespace engram::redis
 

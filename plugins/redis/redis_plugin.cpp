@@ -64,7 +64,7 @@ class RedisBackend final : public Backend {
   // master name they do not know (ConfigError) and a refused
   // sentinel_password (AccessDenied).
   explicit RedisBackend(const BackendContext& context)
-      : settings_(settings_of(context.options)), pool_(settings_, context.name) {
+      : settings_(settings_of(context.options, context.name)), pool_(settings_, context.name) {
     pool_.run([&](Link c) { command(c, {"PING"}, pool_.backend()); });
   }
 
