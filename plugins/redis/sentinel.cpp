@@ -1,6 +1,7 @@
 // plugins/redis/sentinel.cpp — see sentinel.h.
 #include "sentinel.h"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -114,17 +115,17 @@ std::optional<ServerAddress> parse_server_address(std::string_view text) {
 }
 
 ServerAddress find_master(const Settings& settings, const std::string& backend) {
-  Answer worst;
+  Outcome worst = Outcome::kUnreachable;
   std::string whys;
   for (const ServerAddress& sentinel : settings.sentinels) {
     Answer answer;
     if (auto address = ask(sentinel, settings, backend, answer)) return std::move(*address);
-    if (answer.outcome > worst.outcome || whys.empty()) worst = answer;
+    worst = std::max(worst, answer.outcome);
     whys += (whys.empty() ? "" : "; ") + answer.why;
   }
   const std::string message =
       "finding master `" + settings.options.master_name + "` through its sentinels: " + whys;
-  switch (worst.outcome) {
+  switch (worst) {
     case Outcome::kRefused:
       throw AccessDenied(message, backend);
     case Outcome::kUnknownMaster:
