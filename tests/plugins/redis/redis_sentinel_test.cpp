@@ -243,8 +243,10 @@ TEST_CASE(
   OwnServer master;
   OwnReplica replica(master.port());
   SECTION("one replica asked, one there: every store waited for it") {
-    auto storage =
-        redis_test::open_redis(master.port(), "engram:", quick(2) + ", min_replicas_acked: 1");
+    // Time enough for the replica however loaded the machine: no store
+    // may need a second WAIT.
+    auto storage = redis_test::open_redis(
+        master.port(), "engram:", quick(2) + ", min_replicas_acked: 1, min_replicas_timeout: 10");
     auto wm = storage.working_memory();
     for (int i = 0; i < 5; ++i) {
       wm->store_working_memory_pattern("p" + std::to_string(i), ArrayView(kValues), i);
@@ -271,9 +273,11 @@ TEST_CASE(
       message = e.what();
     }
     CHECK(Seconds(Clock::now() - start) < documented_bound(2, 0, 0.2) + kMargin);
-    CHECK_THAT(message,
-               Catch::Contains("WAIT after a store on 127.0.0.1:" + std::to_string(master.port()) +
-                               ": only 1 of 2 replicas acknowledged it within 200 ms"));
+    // The replica there may or may not have answered within 200 ms (a
+    // loaded machine): fewer than two either way.
+    CHECK_THAT(message, Catch::StartsWith("fast: WAIT after a store on 127.0.0.1:" +
+                                          std::to_string(master.port()) + ": only "));
+    CHECK_THAT(message, Catch::Contains(" of 2 replicas acknowledged it within 200 ms"));
     CHECK_THAT(message, Catch::Contains("applied on that master"));
     // Tried twice (retry_attempts: 2), applied on the master each time.
     CHECK_THAT(cli(master.port(), {"INFO", "commandstats"}),

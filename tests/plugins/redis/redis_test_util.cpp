@@ -215,12 +215,16 @@ OwnReplica::OwnReplica(int master_port, std::vector<std::string> extra_args)
         args.insert(args.end(), extra_args.begin(), extra_args.end());
         return args;
       }()) {
+  // Synced, and online at the master: it streams writes to the replica and
+  // counts its acknowledgements (WAIT) only from then.
+  const std::string online = "port=" + std::to_string(port()) + ",state=online";
   wait_until(
       [&] {
         return cli(port(), {"INFO", "replication"}).find("master_link_status:up") !=
-               std::string::npos;
+                   std::string::npos &&
+               cli(master_port, {"INFO", "replication"}).find(online) != std::string::npos;
       },
-      std::chrono::seconds(20), "a replica's link to its master");
+      std::chrono::seconds(20), "a replica to be synced and online at its master");
 }
 
 bool has_role(int port, std::string_view role) {

@@ -74,7 +74,7 @@ class OwnServer {
 };
 
 // A replica of the server on 127.0.0.1:`master_port`, of the test's own;
-// returns once its link to the master is up (the data synced).
+// returns once it is synced and its master reports it online.
 class OwnReplica : public OwnServer {
  public:
   explicit OwnReplica(int master_port, std::vector<std::string> extra_args = {});
