@@ -66,20 +66,24 @@ void Pool::prepare(Connection& connection, Clock::time_point failed_at) {
 }
 
 ServerAddress Pool::master(Clock::time_point failed_at) {
+  std::size_t first = 0;
   {
     std::lock_guard lock(mutex_);
-    if (master_ && master_asked_at_ > failed_at) return *master_;
+    if (master_ && master_asked_at_ > failed_at) return master_->address;
+    // The address known failed: its sentinel may be the stale one, so the
+    // others are asked first.
+    if (master_) first = master_->sentinel + 1;
   }
   // Asked without the lock: other calls go on meanwhile, and calls failing
   // together each wait for their own answer only.
   const Clock::time_point asked_at = Clock::now();
-  ServerAddress found = find_master(settings_, backend_);
+  MasterAnswer found = find_master(settings_, first, backend_);
   std::lock_guard lock(mutex_);
   if (!master_ || asked_at > master_asked_at_) {
     master_ = std::move(found);
     master_asked_at_ = asked_at;
   }
-  return *master_;
+  return master_->address;
 }
 
 Pool::Connection Pool::connect(const ServerAddress* master) {

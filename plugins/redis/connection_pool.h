@@ -75,8 +75,10 @@ class Pool {
   // address from them: asking them the first time, and again after a
   // failed attempt (ConnectionError, which READONLY and too few replica
   // acknowledgements also are), unless another call asked them since this
-  // one failed; a context that leads elsewhere is closed and one is made to
-  // the master, checked with ROLE.
+  // one failed, starting then with the sentinel after the one that named
+  // the address that failed (a stale sentinel is passed over); a context
+  // that leads elsewhere is closed and one is made to the master, checked
+  // with ROLE.
   //
   // What a call may take, once it holds a context (waiting for one of the
   // pool's max_connections is not counted): at most retry_attempts
@@ -149,7 +151,9 @@ class Pool {
   // AUTH and SELECT when set, and ROLE with sentinels, in one round trip.
   void handshake(redisContext* context, std::string_view where);
   // The master's address: the one known if it was asked for after
-  // `failed_at`, else the sentinels' answer now (find_master's errors).
+  // `failed_at`, else the sentinels' answer now (find_master's errors),
+  // asking first the sentinels after the one that named the address
+  // known (it may be stale).
   ServerAddress master(Clock::time_point failed_at);
 
   const Settings& settings_;
@@ -159,9 +163,9 @@ class Pool {
   std::vector<Connection> idle_;
   std::size_t open_ = 0;  // contexts checked out or idle
   bool closed_ = false;
-  // With sentinels: the master's address as last asked, and when that
-  // asking began.
-  std::optional<ServerAddress> master_;
+  // With sentinels: the master's address as last asked (and which
+  // sentinel named it), and when that asking began.
+  std::optional<MasterAnswer> master_;
   Clock::time_point master_asked_at_{};
 };
 

@@ -103,9 +103,9 @@ const OptionTable<RedisOptions>& option_table() {
                at_least(1))
           .add("sentinels", &RedisOptions::sentinels,
                "Redis Sentinel: host:port of each sentinel, asked in this order for the "
-               "master's address, again whenever a connection to it fails or it answers "
-               "READONLY; empty: connect to host and port (with sentinels, leave host, port "
-               "and unix_socket out)")
+               "master's address, again (from the next sentinel on) whenever a connection to it "
+               "fails or it answers READONLY; empty: connect to host and port (with sentinels, "
+               "leave host, port and unix_socket out)")
           .add("master_name", &RedisOptions::master_name,
                "the master's name in the sentinels' config (sentinel monitor <name> ...); "
                "needed with sentinels")

@@ -114,12 +114,16 @@ std::optional<ServerAddress> parse_server_address(std::string_view text) {
   return ServerAddress{std::string(host), *number};
 }
 
-ServerAddress find_master(const Settings& settings, const std::string& backend) {
+MasterAnswer find_master(const Settings& settings, std::size_t first, const std::string& backend) {
   Outcome worst = Outcome::kUnreachable;
   std::string whys;
-  for (const ServerAddress& sentinel : settings.sentinels) {
+  const std::size_t count = settings.sentinels.size();
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::size_t i = (first + k) % count;
     Answer answer;
-    if (auto address = ask(sentinel, settings, backend, answer)) return std::move(*address);
+    if (auto address = ask(settings.sentinels[i], settings, backend, answer)) {
+      return MasterAnswer{std::move(*address), i};
+    }
     worst = std::max(worst, answer.outcome);
     whys += (whys.empty() ? "" : "; ") + answer.why;
   }

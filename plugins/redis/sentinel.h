@@ -6,7 +6,10 @@
 // checks with ROLE that the server is a master (a sentinel's answer may be
 // stale: a replica must never take writes meant for the master). The pool
 // (connection_pool.h) asks again when a call's connection fails or the
-// server answers READONLY (redis_errors.h), before its next attempt.
+// server answers READONLY (redis_errors.h), before its next attempt,
+// starting with the sentinel after the one whose answer failed: one
+// sentinel left behind (partitioned, its answer stale) does not keep the
+// backend from a master the others name.
 //
 // hiredis 0.14 knows nothing of Sentinel. Each sentinel is asked on a
 // connection of its own, made for the question and closed after it: AUTH
@@ -21,6 +24,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,9 +47,17 @@ struct ServerAddress {
 // host not empty and the port from 1 to 65535; nullopt for anything else.
 std::optional<ServerAddress> parse_server_address(std::string_view text);
 
-// The master's address, from the first of settings.sentinels (in order)
-// that names one for settings.options.master_name. A sentinel that cannot
-// be reached, refuses, times out or answers anything but an address is
+// What a sentinel answered: the master's address, and which of
+// settings.sentinels (its index) named it.
+struct MasterAnswer {
+  ServerAddress address;
+  std::size_t sentinel = 0;
+};
+
+// The master's address, from the first of settings.sentinels that names
+// one for settings.options.master_name, asking them in order from index
+// `first` (wrapping around, each once). A sentinel that cannot be
+// reached, refuses, times out or answers anything but an address is
 // skipped. When none names one, throws, naming the master and each
 // sentinel with what it said, the most telling kind first:
 //   AccessDenied    a sentinel refused sentinel_password, or wants one;
@@ -54,7 +66,7 @@ std::optional<ServerAddress> parse_server_address(std::string_view text);
 //                   a reply that is not an address: not a sentinel?);
 //   ConnectionError no sentinel could be reached or answered in time.
 // REQUIRES: settings.sentinels is not empty.
-ServerAddress find_master(const Settings& settings, const std::string& backend);
+MasterAnswer find_master(const Settings& settings, std::size_t first, const std::string& backend);
 
 // Checks ROLE's `reply` from the server at `where`, which the sentinels
 // named as the master: returns if it is a master; throws ConnectionError

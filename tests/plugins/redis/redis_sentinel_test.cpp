@@ -188,8 +188,10 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("redis sentinel: an address the sentinels name that is a replica takes no call (ROLE)",
-          "[redis][sentinel]") {
+TEST_CASE(
+    "redis sentinel: an address a sentinel names that is a replica takes no call (ROLE), and the "
+    "next sentinel is asked first",
+    "[redis][sentinel]") {
   OwnServer master;
   OwnReplica replica(master.port());
   // A sentinel told the replica is the master: a stale answer.
@@ -210,6 +212,15 @@ TEST_CASE("redis sentinel: an address the sentinels name that is a replica takes
   // Each of the two attempts asked the sentinel, connected and asked ROLE.
   const std::string stats = cli(replica.port(), {"INFO", "commandstats"});
   CHECK_THAT(stats, Catch::Contains("cmdstat_role:calls=2,"));
+
+  // With a sentinel that knows better after the stale one, the second
+  // attempt asks it first, and the open succeeds.
+  SentinelSetup current = setup;
+  current.master_port = master.port();
+  OwnSentinel knows(current);
+  auto storage = open_sentinel({sentinel.port(), knows.port()}, setup.master_name, quick(2));
+  storage.working_memory()->store_working_memory_pattern("p", ArrayView(kValues), 5.0);
+  CHECK(cli(master.port(), {"HGET", "engram:wm:p", "timestamp"}) == "5");
 }
 
 TEST_CASE("redis sentinel: a wrong or missing sentinel password is AccessDenied, never printed",
