@@ -336,6 +336,45 @@ TEST_CASE("redis sentinel: READONLY from a demoted master sends the next store t
 }
 
 TEST_CASE(
+    "redis sentinel: after a graceful failover, min_replicas_acked moves stores off the old "
+    "master while it still takes writes",
+    "[redis][sentinel]") {
+  OwnServer old_master;
+  OwnReplica first(old_master.port());
+  OwnReplica second(old_master.port());
+  SentinelSetup setup;
+  setup.master_port = old_master.port();
+  OwnSentinel sentinel(setup);
+  redis_test::wait_until([&] { return sentinel.replicas_known() == 2; }, std::chrono::seconds(20),
+                         "the sentinel to see both replicas");
+  auto storage = open_sentinel(
+      {sentinel.port()}, setup.master_name,
+      quick(3) + ", min_replicas_acked: 1, min_replicas_timeout: 0.5, max_connections: 1");
+  auto wm = storage.working_memory();
+  wm->store_working_memory_pattern("before", ArrayView(kValues), 1.0);
+
+  REQUIRE(sentinel.cli({"SENTINEL", "FAILOVER", setup.master_name}) == "OK");
+  redis_test::wait_until([&] { return sentinel.master_port() != old_master.port(); },
+                         std::chrono::seconds(20), "the sentinel to promote a replica");
+  const int new_master = sentinel.master_port();
+  // The other replica follows the new master (the sentinel moves it).
+  redis_test::wait_until(
+      [&] {
+        return cli(new_master, {"INFO", "replication"}).find("state=online") != std::string::npos;
+      },
+      std::chrono::seconds(20), "a replica online at the new master");
+  // Sentinel demotes the old master only some seconds later: it is still
+  // a master, and would take the store; without replicas it cannot
+  // acknowledge it, so the store moves on.
+  REQUIRE(redis_test::has_role(old_master.port(), "master"));
+  wm->store_working_memory_pattern("after", ArrayView(kValues), 2.0);
+  CHECK(cli(new_master, {"HGET", "engram:wm:after", "timestamp"}) == "2");
+  CHECK_THAT(cli(old_master.port(), {"INFO", "commandstats"}),
+             Catch::Contains("cmdstat_wait:calls=2,"));  // "before", and "after" refused
+  CHECK(wm->retrieve_working_memory_pattern("before").has_value());
+}
+
+TEST_CASE(
     "redis sentinel: the master killed mid-run: callers get ConnectionError in bounded time, "
     "then the promoted replica, and no acknowledged store is lost",
     "[redis][sentinel][failover]") {
