@@ -13,7 +13,7 @@
 # A --benchmark_filter given here narrows the run to those benchmarks
 # (the last filter wins); by default every postgres/ benchmark runs.
 #
-# The server takes the first free loopback port from 55432 up and keeps its
+# The server takes the first free loopback port from 25432 up and keeps its
 # data in a fresh ${TMPDIR:-/tmp}/engram-pg-bench-XXXXXX folder (under /tmp:
 # run as root, the server runs as an unprivileged user that must reach it).
 # glibc's malloc thresholds are fixed as for the redis benchmarks
@@ -38,21 +38,35 @@ if [ ! -x "$bench" ]; then
   exit 1
 fi
 
-port=55432
-while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-  port=$((port + 1))
-  if [ "$port" -gt 55999 ]; then
-    echo "$0: no free port in 55432-55999" >&2
-    exit 1
-  fi
-done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/engram-pg-bench-XXXXXX")
 stop_server() {
   "$root/tools/pg-test-server.sh" stop "$dir" || true
   rm -rf "$dir"
 }
 trap stop_server EXIT
-dsn=$("$root/tools/pg-test-server.sh" start "$port" "$dir")
+# Below the kernel's ephemeral ports (32768 up), so no client socket holds
+# the port; a port that still cannot be bound is skipped, up to 10 times.
+port=25432
+tries=0
+while :; do
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    port=$((port + 1))
+  done
+  if [ "$port" -gt 25999 ]; then
+    echo "$0: no free port in 25432-25999" >&2
+    exit 1
+  fi
+  if dsn=$("$root/tools/pg-test-server.sh" start "$port" "$dir" 2>"$dir/start.log"); then
+    break
+  fi
+  tries=$((tries + 1))
+  if [ "$tries" -ge 10 ]; then
+    cat "$dir/start.log" >&2
+    tail -n 20 "$dir/server.log" >&2 2>/dev/null || true
+    exit 1
+  fi
+  port=$((port + 1))
+done
 echo "postgres on 127.0.0.1:$port (in $dir)" >&2
 sync=${ENGRAM_BENCH_PG_SYNCHRONOUS_COMMIT:-}
 if [ -n "$sync" ]; then
