@@ -185,7 +185,7 @@ void Connection::fail(std::string_view doing, const PGresult* result) const {
 
 const std::string& Connection::prepared(std::string_view sql, const Params& params,
                                         std::string_view doing) {
-  const auto found = statements_.find(std::string(sql));
+  const auto found = statements_.find(sql);
   if (found != statements_.end()) return found->second;
   std::string name = "engram_" + std::to_string(statements_.size());
   const std::string text(sql);
@@ -244,6 +244,111 @@ void Connection::stream(std::string_view sql, const Params& params, std::string_
   if (failed) fail(doing, failed.get());
   if (!healthy()) throw_connection(origin_, doing, conn);
   if (thrown) std::rethrow_exception(thrown);
+}
+
+// ---------------------------------------------------------------- CopyIn
+
+namespace {
+
+// The binary COPY stream's header: signature, flags, extension length.
+constexpr char kCopyHeader[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+constexpr std::size_t kCopyHeaderSize = 19;
+// Fields larger than this go to libpq as they are; smaller ones are
+// gathered until the buffer holds this much.
+constexpr std::size_t kCopyBuffer = 64 * 1024;
+constexpr std::size_t kCopyDirect = 16 * 1024;
+
+void put_int32(std::string& buffer, std::int32_t value) {
+  const std::uint32_t bits = htobe32(static_cast<std::uint32_t>(value));
+  buffer.append(reinterpret_cast<const char*>(&bits), sizeof bits);
+}
+
+}  // namespace
+
+CopyIn Connection::copy_in(std::string_view sql, std::string_view doing) {
+  const std::string text(sql);
+  const ResultHandle result(PQexec(connection_.get(), text.c_str()));
+  if (!result || PQresultStatus(result.get()) != PGRES_COPY_IN) fail(doing, result.get());
+  return CopyIn(*this, doing);
+}
+
+CopyIn::CopyIn(Connection& connection, std::string_view doing)
+    : connection_(connection), doing_(doing) {
+  buffer_.reserve(kCopyBuffer + 64);
+  buffer_.append(kCopyHeader, kCopyHeaderSize);
+}
+
+CopyIn::~CopyIn() {
+  if (finished_) return;
+  PGconn* conn = connection_.get();
+  if (PQputCopyEnd(conn, "engram: the rows could not all be written") == 1) {
+    while (PGresult* result = PQgetResult(conn)) PQclear(result);
+  }
+}
+
+void CopyIn::put(const void* data, std::size_t size) {
+  if (PQputCopyData(connection_.get(), static_cast<const char*>(data), length_of(size)) != 1) {
+    throw_connection(connection_.origin(), doing_, connection_.get());
+  }
+}
+
+void CopyIn::flush() {
+  if (buffer_.empty()) return;
+  put(buffer_.data(), buffer_.size());
+  buffer_.clear();
+}
+
+CopyIn& CopyIn::row(int fields) {
+  if (buffer_.size() >= kCopyBuffer) flush();
+  const std::uint16_t count = htobe16(static_cast<std::uint16_t>(fields));
+  buffer_.append(reinterpret_cast<const char*>(&count), sizeof count);
+  return *this;
+}
+
+CopyIn& CopyIn::int8(std::int64_t value) {
+  put_int32(buffer_, 8);
+  const std::uint64_t bits = to_network(static_cast<std::uint64_t>(value));
+  buffer_.append(reinterpret_cast<const char*>(&bits), sizeof bits);
+  return *this;
+}
+
+CopyIn& CopyIn::float8(double value) {
+  put_int32(buffer_, 8);
+  const std::uint64_t bits = to_network(std::bit_cast<std::uint64_t>(value));
+  buffer_.append(reinterpret_cast<const char*>(&bits), sizeof bits);
+  return *this;
+}
+
+CopyIn& CopyIn::text(std::string_view value) {
+  return bytes(std::as_bytes(std::span(value.data(), value.size())));
+}
+
+CopyIn& CopyIn::bytes(std::span<const std::byte> value) {
+  put_int32(buffer_, length_of(value.size()));
+  if (value.size() < kCopyDirect) {
+    buffer_.append(reinterpret_cast<const char*>(value.data()), value.size());
+  } else {
+    flush();
+    put(value.data(), value.size());
+  }
+  return *this;
+}
+
+void CopyIn::finish() {
+  const std::uint16_t trailer = 0xffff;
+  buffer_.append(reinterpret_cast<const char*>(&trailer), sizeof trailer);
+  flush();
+  PGconn* conn = connection_.get();
+  finished_ = true;
+  if (PQputCopyEnd(conn, nullptr) != 1) throw_connection(connection_.origin(), doing_, conn);
+  // The server's verdict, then the end of the results.
+  ResultHandle failed;
+  while (PGresult* raw = PQgetResult(conn)) {
+    ResultHandle result(raw);
+    if (PQresultStatus(raw) != PGRES_COMMAND_OK && !failed) failed = std::move(result);
+  }
+  if (failed) throw_result(connection_.origin(), doing_, failed.get(), conn);
+  if (!connection_.healthy()) throw_connection(connection_.origin(), doing_, conn);
 }
 
 }  // namespace engram::postgres

@@ -43,6 +43,14 @@ namespace engram::postgres {
 // the call that sends them).
 class Params {
  public:
+  Params() {
+    types_.reserve(kTypical);
+    lengths_.reserve(kTypical);
+    formats_.reserve(kTypical);
+    slots_.reserve(kTypical);
+    storage_.reserve(128);
+  }
+
   Params& int8(std::int64_t value);
   Params& float8(double value);
   Params& text(std::string_view value);
@@ -68,6 +76,9 @@ class Params {
   static constexpr Oid kBytea = 17;
 
  private:
+  // Parameters most statements have, reserved up front.
+  static constexpr std::size_t kTypical = 8;
+
   Params& add(Oid type, const void* data, std::size_t size, bool copy);
 
   std::vector<Oid> types_;
@@ -117,6 +128,44 @@ class Result {
   ResultHandle result_;
 };
 
+class Connection;
+
+// Rows sent by COPY ... FROM STDIN (FORMAT binary): the fastest way rows
+// reach the server, one stream instead of a round trip each. Fields are
+// written in the binary formats Params uses; small ones are gathered in a
+// bounded buffer, a large one (an array's bytes) is handed to libpq as it
+// is, never copied here. finish() ends the stream and reads the server's
+// verdict; a CopyIn left unfinished (an exception) aborts the COPY, which
+// fails the transaction around it.
+class CopyIn {
+ public:
+  CopyIn(const CopyIn&) = delete;
+  CopyIn& operator=(const CopyIn&) = delete;
+  ~CopyIn();
+
+  // Starts a row of `fields` fields.
+  CopyIn& row(int fields);
+  CopyIn& int8(std::int64_t value);
+  CopyIn& float8(double value);
+  CopyIn& text(std::string_view value);
+  CopyIn& bytes(std::span<const std::byte> value);
+
+  // Ends the stream; throws as Connection::run for what the server refused
+  // (a duplicate id: 23505, BackendError).
+  void finish();
+
+ private:
+  friend class Connection;
+  CopyIn(Connection& connection, std::string_view doing);
+  void put(const void* data, std::size_t size);
+  void flush();
+
+  Connection& connection_;
+  std::string doing_;
+  std::string buffer_;
+  bool finished_ = false;
+};
+
 class Connection {
  public:
   // Connects (within connect_timeout) and sets the session up: search_path
@@ -143,6 +192,11 @@ class Connection {
   // are not queries of rows (BEGIN, DDL, several statements in one text).
   void execute(std::string_view sql, std::string_view doing);
 
+  // Starts `sql`, a COPY ... FROM STDIN (FORMAT binary), and returns its
+  // writer. REQUIRES: the CopyIn is finished or dropped before the
+  // connection's next statement.
+  CopyIn copy_in(std::string_view sql, std::string_view doing);
+
   // Runs `sql` and hands each row to `sink` as it arrives (libpq's
   // single-row mode): a table is never held whole. `sink` returns false to
   // stop (the rest of the rows are read and dropped). Throws as run(); what
@@ -160,7 +214,14 @@ class Connection {
 
   const Origin& origin_;
   ConnectionHandle connection_;
-  std::unordered_map<std::string, std::string> statements_;
+  // Prepared statements by their SQL, looked up without a copy of it.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  std::unordered_map<std::string, std::string, TextHash, std::equal_to<>> statements_;
 };
 
 }  // namespace engram::postgres

@@ -7,6 +7,7 @@
 #include "change_counters.h"
 #include "id_sequences.h"
 #include "listing.h"
+#include "pg_errors.h"
 #include "transaction.h"
 
 namespace engram::postgres {
@@ -57,7 +58,38 @@ constexpr const char* kInsertEvent =
 // store changes the role's embeddings.
 bool counted(const EncodedEpisode& episode) { return episode.experience.format == kFormatNpy; }
 
+// A single store's statement: one statement, its own transaction — the id
+// lock, the counter (when `counted`, writer $<writer_param>) and the row in
+// one round trip.
+std::string single_store_sql(std::string_view schema, std::string_view insert,
+                             std::string_view sequence, int columns, bool counted) {
+  std::string sql = "WITH id_lock AS (" + shared_id_lock(schema) + ")";
+  if (counted) sql += ", changed AS (" + bump_sql(Counted::kEpisodes, columns + 1) + ")";
+  sql += std::string(" ") + std::string(insert) + "SELECT nextval('" + std::string(sequence) + "')";
+  for (int i = 1; i <= columns; ++i) sql += ", $" + std::to_string(i);
+  return sql + " FROM id_lock RETURNING id";
+}
+
+// Batches of at least this many rows go by COPY; fewer, row by row (a
+// COPY's own round trips cost more than a few inserts).
+constexpr std::size_t kCopyRows = 8;
+
+bool unique_violation(const StorageError& e) {
+  static const auto kCode = sqlstate_code("23505");
+  return e.native_code() == kCode;
+}
+
 }  // namespace
+
+PgEpisodes::PgEpisodes(Database& database, RecallCache<EpisodeColumns>& cache)
+    : database_(database),
+      cache_(cache),
+      store_counted_sql_(single_store_sql(database.settings().options.schema, kInsertEpisode,
+                                          "episodes_id_seq", 6, true)),
+      store_uncounted_sql_(single_store_sql(database.settings().options.schema, kInsertEpisode,
+                                            "episodes_id_seq", 6, false)),
+      store_event_sql_(single_store_sql(database.settings().options.schema, kInsertEvent,
+                                        "learning_events_id_seq", 5, false)) {}
 
 std::int64_t PgEpisodes::do_store_episode(const EpisodeView& record) {
   const EncodedEpisode encoded = encode(codec(), record);
@@ -76,16 +108,10 @@ std::int64_t PgEpisodes::do_store_episode(const EpisodeView& record) {
     if (bumps > 0) bump(*connection, Counted::kEpisodes, connection.writer_id());
     transaction.commit();
   } else {
-    // One statement, its own transaction: the id lock, the counter and the
-    // row in one round trip.
-    std::string sql =
-        "WITH id_lock AS (" + shared_id_lock(database_.settings().options.schema) + ")";
-    if (bumps > 0) sql += ", changed AS (" + bump_sql(Counted::kEpisodes, 7) + ")";
-    sql += std::string(kInsertEpisode) +
-           "SELECT nextval('episodes_id_seq'), $1, $2, $3, $4, $5, $6 FROM id_lock RETURNING id";
     Params params;
     add_episode(params, encoded);
     if (bumps > 0) params.text(connection.writer_id());
+    const std::string& sql = bumps > 0 ? store_counted_sql_ : store_uncounted_sql_;
     id = connection->run(sql, params, "storing an episode").row(0).int64(0);
   }
   if (bumps > 0) keep_in_step(*connection, {id}, bumps);
@@ -133,13 +159,9 @@ std::int64_t PgEpisodes::do_store_learning_event(const LearningEvent& record) {
     transaction.commit();
     return id;
   }
-  const std::string sql =
-      "WITH id_lock AS (" + shared_id_lock(database_.settings().options.schema) + ") " +
-      kInsertEvent +
-      "SELECT nextval('learning_events_id_seq'), $1, $2, $3, $4, $5 FROM id_lock RETURNING id";
   Params params;
   add_event(params, encoded);
-  return connection->run(sql, params, "storing a learning event").row(0).int64(0);
+  return connection->run(store_event_sql_, params, "storing a learning event").row(0).int64(0);
 }
 
 std::vector<LearningEvent> PgEpisodes::do_get_learning_events_by_task(
@@ -186,25 +208,110 @@ EpisodeBatchIds PgEpisodes::do_store_batch(const EpisodeBatch& batch) {
       wanted[1].largest = std::max(wanted[1].largest, event.record->id);
     }
   }
-  EpisodeBatchIds ids;
-  ids.episode_ids.reserve(episodes.size());
-  ids.learning_event_ids.reserve(events.size());
   auto connection = database_.lease();
   std::shared_lock<std::shared_mutex> writing;
   if (bumps > 0) writing = cache_.writing();
-  {
-    Transaction transaction(*connection);
-    lock_ids(*connection, database_.settings().options.schema, wanted);
-    for (const EncodedEpisode& episode : episodes) {
-      ids.episode_ids.push_back(insert(*connection, episode));
-    }
-    for (const EncodedEvent& event : events) {
-      ids.learning_event_ids.push_back(insert(*connection, event));
-    }
-    if (bumps > 0) bump(*connection, Counted::kEpisodes, connection.writer_id());
-    transaction.commit();
+  std::optional<EpisodeBatchIds> ids;
+  if (episodes.size() + events.size() >= kCopyRows) {
+    ids = copy_batch(*connection, episodes, events, wanted, bumps, connection.writer_id());
   }
-  if (bumps > 0) keep_in_step(*connection, ids.episode_ids, bumps);
+  if (!ids)
+    ids = insert_batch(*connection, episodes, events, wanted, bumps, connection.writer_id());
+  if (bumps > 0) keep_in_step(*connection, ids->episode_ids, bumps);
+  return std::move(*ids);
+}
+
+EpisodeBatchIds PgEpisodes::insert_batch(Connection& connection,
+                                         const std::vector<EncodedEpisode>& episodes,
+                                         const std::vector<EncodedEvent>& events,
+                                         std::span<const WantedIds> wanted, std::int64_t bumps,
+                                         std::string_view writer_id) {
+  EpisodeBatchIds ids;
+  ids.episode_ids.reserve(episodes.size());
+  ids.learning_event_ids.reserve(events.size());
+  Transaction transaction(connection);
+  lock_ids(connection, database_.settings().options.schema, wanted);
+  for (const EncodedEpisode& episode : episodes)
+    ids.episode_ids.push_back(insert(connection, episode));
+  for (const EncodedEvent& event : events) {
+    ids.learning_event_ids.push_back(insert(connection, event));
+  }
+  if (bumps > 0) bump(connection, Counted::kEpisodes, writer_id);
+  transaction.commit();
+  return ids;
+}
+
+std::optional<EpisodeBatchIds> PgEpisodes::copy_batch(Connection& connection,
+                                                      const std::vector<EncodedEpisode>& episodes,
+                                                      const std::vector<EncodedEvent>& events,
+                                                      std::span<const WantedIds> wanted,
+                                                      std::int64_t bumps,
+                                                      std::string_view writer_id) {
+  const std::string& schema = database_.settings().options.schema;
+  // Each record's id: its own when keepable (free, or the COPY fails and
+  // the caller goes row by row), else the next of its table's block.
+  const auto assign = [&](const auto& records, const WantedIds& table) {
+    std::vector<std::int64_t> ids;
+    ids.reserve(records.size());
+    std::int64_t fresh = 0;
+    for (const auto& record : records) fresh += keepable(record.record->id) ? 0 : 1;
+    std::int64_t next =
+        fresh > 0 ? reserve_batch_ids(connection, schema, table.kind, fresh, table.largest) : 0;
+    for (const auto& record : records) {
+      ids.push_back(keepable(record.record->id) ? record.record->id : next++);
+    }
+    return ids;
+  };
+  EpisodeBatchIds ids{assign(episodes, wanted[0]), assign(events, wanted[1])};
+  try {
+    Transaction transaction(connection);
+    // The blocks lie past every kept id, and the kept ids below the
+    // sequences now: the lock is taken shared.
+    lock_ids(connection, schema, wanted);
+    if (!episodes.empty()) {
+      CopyIn copy = connection.copy_in(
+          "COPY episodes (id, timestamp, experience_data, performance_score, context_hash, "
+          "metadata, experience_format) FROM STDIN (FORMAT binary)",
+          "storing a batch of episodes");
+      for (std::size_t i = 0; i < episodes.size(); ++i) {
+        const EpisodeView& record = *episodes[i].record;
+        const EncodedExperience& experience = episodes[i].experience;
+        copy.row(7).int8(ids.episode_ids[i]).float8(record.timestamp);
+        if (experience.format == kFormatJson) {
+          copy.text(experience.json);
+        } else {
+          copy.bytes(experience.npy);
+        }
+        copy.float8(record.performance_score)
+            .text(record.context_hash)
+            .text(episodes[i].metadata)
+            .text(experience.format);
+      }
+      copy.finish();
+    }
+    if (!events.empty()) {
+      CopyIn copy = connection.copy_in(
+          "COPY learning_events (id, task_type, performance_delta, strategy_used, timestamp, "
+          "parameters) FROM STDIN (FORMAT binary)",
+          "storing a batch of learning events");
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        const LearningEvent& record = *events[i].record;
+        copy.row(6)
+            .int8(ids.learning_event_ids[i])
+            .text(record.task_type)
+            .float8(record.performance_delta)
+            .text(record.strategy_used)
+            .float8(record.timestamp)
+            .text(events[i].parameters);
+      }
+      copy.finish();
+    }
+    if (bumps > 0) bump(connection, Counted::kEpisodes, writer_id);
+    transaction.commit();
+  } catch (const BackendError& e) {
+    if (!unique_violation(e)) throw;
+    return std::nullopt;
+  }
   return ids;
 }
 
@@ -238,8 +345,6 @@ Page<LearningEvent> PgEpisodes::do_list_learning_events(std::string_view cursor,
 }
 
 std::int64_t PgEpisodes::insert(Connection& connection, const EncodedEpisode& episode) {
-  Params params;
-  add_episode(params, episode);
   if (keepable(episode.record->id)) {
     Params kept;
     kept.int8(episode.record->id);
@@ -250,6 +355,8 @@ std::int64_t PgEpisodes::insert(Connection& connection, const EncodedEpisode& ep
         kept, "storing an episode");
     if (result.rows() > 0) return result.row(0).int64(0);
   }
+  Params params;
+  add_episode(params, episode);
   return connection
       .run(std::string(kInsertEpisode) +
                "VALUES (nextval('episodes_id_seq'), $1, $2, $3, $4, $5, $6) RETURNING id",

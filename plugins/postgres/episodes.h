@@ -23,6 +23,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,13 +35,13 @@
 #include "engram/page.h"
 #include "engram/recall_cache.h"
 #include "engram/record_columns.h"
+#include "id_sequences.h"
 
 namespace engram::postgres {
 
 class PgEpisodes final : public EpisodeStore {
  public:
-  PgEpisodes(Database& database, RecallCache<EpisodeColumns>& cache)
-      : database_(database), cache_(cache) {}
+  PgEpisodes(Database& database, RecallCache<EpisodeColumns>& cache);
 
  private:
   ColumnCodec codec() const noexcept { return database_.codec(); }
@@ -100,8 +102,31 @@ class PgEpisodes final : public EpisodeStore {
   std::int64_t insert(Connection& connection, const EncodedEpisode& episode);
   std::int64_t insert(Connection& connection, const EncodedEvent& event);
 
+  // A batch row by row (insert()), in one transaction.
+  EpisodeBatchIds insert_batch(Connection& connection, const std::vector<EncodedEpisode>& episodes,
+                               const std::vector<EncodedEvent>& events,
+                               std::span<const WantedIds> wanted, std::int64_t bumps,
+                               std::string_view writer_id);
+
+  // A batch by COPY, in one transaction: new rows take ids of blocks
+  // reserved first (reserve_batch_ids), kept rows their own. Returns
+  // nullopt, with nothing written, when a kept id turned out taken (the
+  // COPY's unique violation rolled it back): then insert_batch() decides
+  // row by row.
+  std::optional<EpisodeBatchIds> copy_batch(Connection& connection,
+                                            const std::vector<EncodedEpisode>& episodes,
+                                            const std::vector<EncodedEvent>& events,
+                                            std::span<const WantedIds> wanted, std::int64_t bumps,
+                                            std::string_view writer_id);
+
   Database& database_;
   RecallCache<EpisodeColumns>& cache_;
+  // The single stores' statements, made once (the schema names their id
+  // lock): an episode with an array experience (its counter bumped, writer
+  // $7), one with a JSON experience, a learning event.
+  const std::string store_counted_sql_;
+  const std::string store_uncounted_sql_;
+  const std::string store_event_sql_;
 };
 
 }  // namespace engram::postgres

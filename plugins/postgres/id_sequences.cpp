@@ -105,4 +105,25 @@ std::int64_t reserve_id_block(Connection& connection, std::string_view schema, I
   return first;
 }
 
+std::int64_t reserve_batch_ids(Connection& connection, std::string_view schema, IdKind kind,
+                               std::int64_t count, std::int64_t largest_wanted) {
+  const std::string sequence(sequence_of(kind));
+  // nextval first (the lock taken in FROM before the row is projected),
+  // then setval to the block's last id.
+  const std::string sql = "SELECT setval('" + sequence + "', GREATEST(nextval('" + sequence +
+                          "'), $2 + 1) + $1 - 1) - $1 + 1 FROM (SELECT pg_advisory_xact_lock(" +
+                          advisory_key(schema, kIdLock) + ")) AS id_lock";
+  const std::int64_t wanted = keepable(largest_wanted) ? largest_wanted : 0;
+  if (count < 1 || wanted > kLargest - 1 - count) {
+    throw InvalidArgument("storing a batch of " + std::to_string(count) + " " +
+                              std::string(id_kind_name(kind)) + "s in schema " +
+                              std::string(schema) + " on " + connection.origin().server +
+                              ": its ids would pass the largest id",
+                          connection.origin().backend);
+  }
+  return connection.run(sql, Params().int8(count).int8(wanted), "reserving a batch's ids")
+      .row(0)
+      .int64(0);
+}
+
 }  // namespace engram::postgres

@@ -59,6 +59,15 @@ void lock_ids(Connection& connection, std::string_view schema, std::span<const W
 std::int64_t reserve_id_block(Connection& connection, std::string_view schema, IdKind kind,
                               std::int64_t count);
 
+// Reserves `count` consecutive new ids of `kind` for a batch whose kept
+// ids go up to `largest_wanted` (0: none) and returns the first: past both
+// the sequence and those ids, so a batch can write its new rows with ids of
+// its own (COPY) beside its kept ones. One statement, its own transaction,
+// holding the id lock alone for its few microseconds. REQUIRES: outside a
+// transaction, count >= 1.
+std::int64_t reserve_batch_ids(Connection& connection, std::string_view schema, IdKind kind,
+                               std::int64_t count, std::int64_t largest_wanted);
+
 // The SQL that takes the id lock shared, as a one-row subquery for an
 // INSERT ... SELECT ... FROM (<this>) AS id_lock of a single statement.
 std::string shared_id_lock(std::string_view schema);

@@ -724,6 +724,83 @@ TEST_CASE("postgres: a batch put keeps free ids, even far past the sequence", "[
   CHECK(again.episodes()->store_episode(Json{{"again", 1}}, 0.5, "ids", 5.0) > next);
 }
 
+// A batch of 8 rows or more goes by COPY, its new rows' ids reserved as a
+// block first: kept ids beside them, and a kept id found taken (the COPY's
+// unique violation) sends the batch row by row, whole.
+TEST_CASE("postgres: a large batch keeps free ids beside new ones; a taken one gets a new id",
+          "[postgres][ids]") {
+  const std::string dsn = pg_test::shared_dsn();
+  ScopedSchema schema(dsn);
+  auto storage = open_pg(dsn, schema.name());
+  auto episodes = storage.episodes();
+  const std::int64_t first = episodes->store_episode(Json{{"plain", 1}}, 0.5, "copy", 1.0);
+  constexpr std::int64_t kFar = 2'000'000'000;
+
+  const auto episode_of = [](std::int64_t id, int n) {
+    Episode episode;
+    episode.id = id;
+    episode.timestamp = 2.0 + n;
+    episode.experience_data = Json{{"n", n}};
+    episode.performance_score = 0.25;
+    episode.context_hash = "copy";
+    return episode;
+  };
+  const auto event_of = [](std::int64_t id, int n) {
+    LearningEvent event;
+    event.id = id;
+    event.task_type = "copy";
+    event.performance_delta = 0.5;
+    event.strategy_used = "s" + std::to_string(n);
+    event.timestamp = 2.0 + n;
+    return event;
+  };
+  const auto check_stored = [&](const std::vector<std::int64_t>& ids, int from) {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const auto back = episodes->retrieve_episode(ids[i]);
+      REQUIRE(back);
+      CHECK(std::get<Json>(back->experience_data) == Json{{"n", from + static_cast<int>(i)}});
+    }
+  };
+
+  SECTION("free kept ids are kept, new rows take ids past them") {
+    engram::EpisodeBatch batch;
+    for (int n = 0; n < 12; ++n) {
+      batch.put(episode_of(n == 3 ? kFar : n == 7 ? first + 50 : 0, n));
+      batch.put(event_of(n == 5 ? 4242 : 0, n));
+    }
+    const auto ids = episodes->store_batch(batch);
+    REQUIRE(ids.episode_ids.size() == 12);
+    REQUIRE(ids.learning_event_ids.size() == 12);
+    CHECK(ids.episode_ids[3] == kFar);
+    CHECK(ids.episode_ids[7] == first + 50);
+    CHECK(ids.learning_event_ids[5] == 4242);
+    CHECK(std::set<std::int64_t>(ids.episode_ids.begin(), ids.episode_ids.end()).size() == 12);
+    for (int n = 0; n < 12; ++n) {
+      if (n == 3 || n == 7) continue;
+      CHECK(ids.episode_ids[n] > kFar);  // the block lies past every kept id
+      CHECK(ids.episode_ids[n] != first);
+    }
+    check_stored(ids.episode_ids, 0);
+    const auto events = episodes->get_learning_events_by_task("copy", 100);
+    CHECK(events.size() == 12);
+    CHECK(episodes->store_episode(Json{{"next", 1}}, 0.5, "copy", 9.0) >
+          *std::max_element(ids.episode_ids.begin(), ids.episode_ids.end()));
+  }
+  SECTION("a taken kept id: the batch goes row by row, that record takes a new id") {
+    engram::EpisodeBatch batch;
+    for (int n = 0; n < 10; ++n) batch.put(episode_of(n == 4 ? first : 0, n));
+    const auto ids = episodes->store_batch(batch);
+    REQUIRE(ids.episode_ids.size() == 10);
+    CHECK(ids.episode_ids[4] != first);
+    CHECK(std::set<std::int64_t>(ids.episode_ids.begin(), ids.episode_ids.end()).size() == 10);
+    check_stored(ids.episode_ids, 0);
+    const auto plain = episodes->retrieve_episode(first);
+    REQUIRE(plain);
+    CHECK(std::get<Json>(plain->experience_data) == Json{{"plain", 1}});
+    CHECK(psql_int(dsn, "SELECT count(*) FROM " + schema.table("episodes")) == 11);
+  }
+}
+
 TEST_CASE("postgres: reserved id blocks from two threads never overlap nor meet plain stores",
           "[postgres][ids]") {
   const std::string dsn = pg_test::shared_dsn();
