@@ -29,19 +29,13 @@
 
 #include "change_counters.h"
 #include "concepts.h"
+#include "engram/recall_rows.h"
 #include "episodes.h"
 #include "streamed_recall.h"
 #include "transaction.h"
 
 namespace engram::postgres {
 namespace {
-
-// The admits predicate of `filter`; empty (admit all) for an empty filter.
-template <class Columns, class Filter>
-typename EmbeddingMatrix<Columns>::Predicate predicate_of(const Filter& filter) {
-  if (filter.empty()) return {};
-  return [&filter](const Columns& c) { return c.passes(filter); };
-}
 
 // `ids` as an int8[] literal, for "= ANY($1::int8[])" (a text parameter).
 std::string id_array(const std::vector<std::int64_t>& ids) {
@@ -129,7 +123,7 @@ Recall<Concept> PgConcepts::do_nearest_concepts(const RecallQuery& query, std::s
       scan_concepts(c, codec(), sink);
     };
     found = search_cache(*connection, cache_, Counted::kConcepts, scan, query, k,
-                         predicate_of<ConceptColumns>(options.filter));
+                         recall_predicate<ConceptColumns>(options.filter));
     if (!found) found = stream_nearest(*connection, codec(), query, k, options.filter);
   }
   Recall<Concept> recall;
@@ -147,7 +141,7 @@ Recall<Concept> PgConcepts::do_nearest_concepts(const RecallQuery& query, std::s
 void PgConcepts::keep_in_step(Connection& connection, const std::vector<std::int64_t>& ids,
                               std::int64_t bumps) noexcept {
   read_back(cache_, connection, kConceptRecallSelect, ids, bumps,
-            [&](const ColumnRow& row) { return concept_row(codec(), row); });
+            [&](const ColumnRow& row) { return concept_recall_row(codec(), row); });
 }
 
 // ---------------------------------------------------------------- episodes
@@ -161,7 +155,7 @@ Recall<Episode> PgEpisodes::do_nearest_episodes(const RecallQuery& query, std::s
       scan_episodes(c, codec(), sink);
     };
     found = search_cache(*connection, cache_, Counted::kEpisodes, scan, query, k,
-                         predicate_of<EpisodeColumns>(options.filter));
+                         recall_predicate<EpisodeColumns>(options.filter));
     if (!found) found = stream_nearest(*connection, codec(), query, k, options.filter);
   }
   Recall<Episode> recall;
@@ -176,7 +170,7 @@ Recall<Episode> PgEpisodes::do_nearest_episodes(const RecallQuery& query, std::s
 void PgEpisodes::keep_in_step(Connection& connection, const std::vector<std::int64_t>& ids,
                               std::int64_t bumps) noexcept {
   read_back(cache_, connection, kEpisodeRecallSelect, ids, bumps,
-            [&](const ColumnRow& row) { return episode_row(codec(), row); });
+            [&](const ColumnRow& row) { return episode_recall_row(codec(), row); });
 }
 
 }  // namespace engram::postgres

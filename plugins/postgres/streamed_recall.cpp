@@ -7,24 +7,10 @@
 
 #include "engram/errors.h"
 #include "engram/recall_kernel.h"
+#include "engram/recall_rows.h"
 
 namespace engram::postgres {
 namespace {
-
-// Row `row` decoded by `read` and made a cache row by `make`, or an
-// undecodable row (its id only).
-template <class Row, class Read, class Make>
-Row row_of(const ColumnRow& row, Read read, Make make) {
-  try {
-    return make(read(row));
-  } catch (const CorruptData&) {
-  } catch (const NotSupported&) {
-  }
-  Row undecodable;
-  undecodable.id = row.int64(0);
-  undecodable.state = Row::State::kUndecodable;
-  return undecodable;
-}
 
 // Feeds every row of `select` to `sink`, made rows by `row_of`, until the
 // sink returns false.
@@ -58,46 +44,18 @@ typename EmbeddingMatrix<Columns>::Result scan_nearest(Connection& connection, c
 
 }  // namespace
 
-ConceptRow concept_row(const ColumnCodec& codec, const ColumnRow& row) {
-  return row_of<ConceptRow>(
-      row, [&](const ColumnRow& r) { return read_concept(codec, r); },
-      [](Concept c) {
-        ConceptRow out;
-        out.id = c.id;
-        out.state = ConceptRow::State::kCandidate;
-        out.embedding = std::move(c.embedding);
-        out.columns = {std::move(c.name), c.creation_time, c.last_accessed, std::move(c.metadata)};
-        return out;
-      });
-}
-
-EpisodeRow episode_row(const ColumnCodec& codec, const ColumnRow& row) {
-  return row_of<EpisodeRow>(
-      row, [&](const ColumnRow& r) { return read_episode(codec, r); },
-      [](Episode e) {
-        EpisodeRow out;
-        out.id = e.id;
-        auto* array = std::get_if<Array>(&e.experience_data);
-        if (array == nullptr) return out;  // kAbsent: no candidate
-        out.state = EpisodeRow::State::kCandidate;
-        out.embedding = std::move(*array);
-        out.columns = {std::move(e.context_hash), e.performance_score, e.timestamp};
-        return out;
-      });
-}
-
 void scan_concepts(Connection& connection, const ColumnCodec& codec,
                    const RecallCache<ConceptColumns>::Sink& sink) {
   scan<ConceptRow>(
       connection, kConceptRecallSelect, "loading concepts for recall",
-      [&](const ColumnRow& row) { return concept_row(codec, row); }, sink);
+      [&](const ColumnRow& row) { return concept_recall_row(codec, row); }, sink);
 }
 
 void scan_episodes(Connection& connection, const ColumnCodec& codec,
                    const RecallCache<EpisodeColumns>::Sink& sink) {
   scan<EpisodeRow>(
       connection, kEpisodeRecallSelect, "loading episodes for recall",
-      [&](const ColumnRow& row) { return episode_row(codec, row); }, sink);
+      [&](const ColumnRow& row) { return episode_recall_row(codec, row); }, sink);
 }
 
 EmbeddingMatrix<ConceptColumns>::Result stream_nearest(Connection& connection,
@@ -106,7 +64,7 @@ EmbeddingMatrix<ConceptColumns>::Result stream_nearest(Connection& connection,
                                                        const ConceptFilter& filter) {
   return scan_nearest<ConceptColumns>(
       connection, kConceptRecallSelect,
-      [&](const ColumnRow& row) { return concept_row(codec, row); }, query, k,
+      [&](const ColumnRow& row) { return concept_recall_row(codec, row); }, query, k,
       [&](const ConceptColumns& c) { return c.passes(filter); });
 }
 
@@ -116,7 +74,7 @@ EmbeddingMatrix<EpisodeColumns>::Result stream_nearest(Connection& connection,
                                                        const EpisodeFilter& filter) {
   return scan_nearest<EpisodeColumns>(
       connection, kEpisodeRecallSelect,
-      [&](const ColumnRow& row) { return episode_row(codec, row); }, query, k,
+      [&](const ColumnRow& row) { return episode_recall_row(codec, row); }, query, k,
       [&](const EpisodeColumns& e) { return e.passes(filter); });
 }
 

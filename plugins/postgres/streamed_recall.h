@@ -38,10 +38,8 @@ inline constexpr const char* kEpisodeRecallSelect =
     "SELECT id, timestamp, experience_data, performance_score, context_hash, metadata, "
     "experience_format FROM episodes ";
 
-// A row of kConceptRecallSelect (or kEpisodeRecallSelect) as the cache
-// takes it.
-ConceptRow concept_row(const ColumnCodec& codec, const ColumnRow& row);
-EpisodeRow episode_row(const ColumnCodec& codec, const ColumnRow& row);
+// A row of either is a cache row through engram/recall_rows.h
+// (concept_recall_row, episode_recall_row).
 
 // Feeds every row of the table to `sink` until it returns false, in one
 // statement (in the caller's transaction, if any).
