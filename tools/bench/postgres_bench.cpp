@@ -65,6 +65,7 @@
 #include "engram/json.h"
 #include "engram/npy.h"
 #include "engram/storage.h"
+#include "episode_values.h"
 #include "postgres/schema_text.h"
 #include "ratio.h"
 
@@ -129,35 +130,6 @@ constexpr Rates kProcessRates{
     .items = kProcesses * kProcessEpisodes, .wall_items = true, .warm_up = kWarmUp};
 
 // --- the values: as sqlite_bench's ---
-
-const std::vector<double>& experience_values() {
-  static const std::vector<double> values = [] {
-    std::vector<double> v(kPatternRows * kPatternCols);
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i % 101) * 0.25;
-    return v;
-  }();
-  return values;
-}
-ArrayView experience() { return ArrayView(experience_values(), Shape{kPatternRows, kPatternCols}); }
-
-const std::vector<float>& embedding_values() {
-  static const std::vector<float> values = [] {
-    std::vector<float> v(kEmbedding);
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 37) * 0.125f;
-    return v;
-  }();
-  return values;
-}
-ArrayView embedding() { return ArrayView(embedding_values()); }
-
-constexpr int kConcepts = static_cast<int>(kConceptNames);
-constexpr int kRetrieveEpisodes = static_cast<int>(kReadSet);
-constexpr double kTime = 1'764'000'000.0;
-
-std::string concept_name(std::int64_t i) { return "concept_" + std::to_string(i % kConcepts); }
-std::string strategy_name(int i) { return "strategy_" + std::to_string(i % kStrategies); }
-std::string task_name(int i) { return "task_" + std::to_string(i % 3); }
-double delta_of(int i) { return static_cast<double>(i % 17) * 0.05 - 0.3; }
 
 // --- schemas ---
 
