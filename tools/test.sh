@@ -80,7 +80,7 @@ if ! $quick; then
     LSAN_OPTIONS=suppressions=$root/tests/lsan_suppressions.txt \
     run_suite asan "" "" -DENGRAM_SANITIZE=address,undefined -DENGRAM_BENCH=OFF
   TSAN_OPTIONS=halt_on_error=1 \
-    run_suite tsan "conformance|memory|redis|hdf5|write_behind" "engram-conformance engram write_behind_tests test-plugin-renumbering test-plugin-renumbering-claims-ids test-plugin-renumbering-claims-reserves memory_plugin_tests redis_plugin_tests hdf5_plugin_tests hdf5_unit_tests" \
+    run_suite tsan "conformance|memory|redis|hdf5|write_behind|postgres" "engram-conformance engram write_behind_tests test-plugin-renumbering test-plugin-renumbering-claims-ids test-plugin-renumbering-claims-reserves memory_plugin_tests redis_plugin_tests hdf5_plugin_tests hdf5_unit_tests postgres_unit_tests postgres_plugin_tests postgres_recall_tests" \
     -DENGRAM_SANITIZE=thread
 fi
 echo "== all test suites passed"
