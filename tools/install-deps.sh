@@ -8,10 +8,12 @@ packages=(
   # build
   cmake g++ make pkg-config
   libboost-dev libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev
-  libhiredis-dev libsqlite3-dev libhdf5-dev libzstd-dev liblz4-dev
+  libhiredis-dev libsqlite3-dev libhdf5-dev libzstd-dev liblz4-dev libpq-dev
   # tests and benchmarks
   catch2 libbenchmark-dev libfaiss-dev
   redis-server redis-tools sqlite3 hdf5-tools
+  # the postgres plugin's tests: a throwaway server (tools/pg-test-server.sh), pg_dump
+  postgresql-15 postgresql-client-15
   # install and package tests: dpkg-shlibdeps (the .deb's Depends:), readelf
   dpkg-dev file binutils
   hdf5-plugin-lzf hdf5-filter-plugin hdf5-filter-plugin-blosc-serial

@@ -41,8 +41,24 @@ while (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null; do
   redis_port=$((redis_port + 1))
 done
 "$root/tools/redis-test-server.sh" start "$redis_port" "$redis_dir"
-trap '"$root/tools/redis-test-server.sh" stop "$redis_dir"' EXIT
 export ENGRAM_TEST_REDIS_PORT=$redis_port
+
+# The PostgreSQL server the postgres plugin's tests use: loopback, the
+# first free port from 15432, its data under /tmp (the server runs as an
+# unprivileged user, who must reach it), stopped and removed on exit.
+pg_dir=$(mktemp -d /tmp/engram-test-pg.XXXXXX)
+pg_port=15432
+while (exec 3<>"/dev/tcp/127.0.0.1/$pg_port") 2>/dev/null; do
+  pg_port=$((pg_port + 1))
+done
+stop_servers() {
+  "$root/tools/redis-test-server.sh" stop "$redis_dir" || true
+  "$root/tools/pg-test-server.sh" stop "$pg_dir" || true
+  rm -rf "$pg_dir"
+}
+trap stop_servers EXIT
+ENGRAM_TEST_PG_DSN=$("$root/tools/pg-test-server.sh" start "$pg_port" "$pg_dir")
+export ENGRAM_TEST_PG_DSN
 
 # The release suite builds as users do (Release), plus warnings as errors.
 run_suite release "" "" -DCMAKE_BUILD_TYPE=Release
@@ -64,7 +80,7 @@ if ! $quick; then
     LSAN_OPTIONS=suppressions=$root/tests/lsan_suppressions.txt \
     run_suite asan "" "" -DENGRAM_SANITIZE=address,undefined -DENGRAM_BENCH=OFF
   TSAN_OPTIONS=halt_on_error=1 \
-    run_suite tsan "conformance|memory|redis|hdf5|write_behind" "engram-conformance engram write_behind_tests test-plugin-renumbering test-plugin-renumbering-claims-ids test-plugin-renumbering-claims-reserves memory_plugin_tests redis_plugin_tests hdf5_plugin_tests hdf5_unit_tests" \
+    run_suite tsan "conformance|memory|redis|hdf5|write_behind|postgres" "engram-conformance engram write_behind_tests test-plugin-renumbering test-plugin-renumbering-claims-ids test-plugin-renumbering-claims-reserves memory_plugin_tests redis_plugin_tests hdf5_plugin_tests hdf5_unit_tests postgres_unit_tests postgres_plugin_tests postgres_recall_tests" \
     -DENGRAM_SANITIZE=thread
 fi
 echo "== all test suites passed"

@@ -2,19 +2,21 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "engram/errors.h"
 #include "redis_errors.h"
+#include "replica_wait.h"
 
 namespace engram::redis {
 
 void throw_trip_error(Link link, const RoundTrip& trip, RoundTrip::Status status, bool sending,
                       std::string_view command, const std::string& backend) {
-  const Settings& settings = *link.settings;
   const std::string doing = (sending ? "sending " : "reading reply to ") + std::string(command) +
-                            (sending ? " to " : " from ") + settings.where;
-  throw_round_trip_error(link.context, trip.budget(), status, doing,
-                         settings.options.command_timeout, backend);
+                            (sending ? " to " : " from ") + std::string(link.where);
+  // The trip's own time: a store that waits for replicas has more.
+  const double seconds = std::chrono::duration<double>(trip.timeout()).count();
+  throw_round_trip_error(link.context, trip.budget(), status, doing, seconds, backend);
 }
 
 std::vector<ReplyPtr> pipeline(Link link, const std::vector<const Command*>& commands,
@@ -80,34 +82,42 @@ void transaction(Link link, const CommandBuffer& commands, const std::string& ba
   static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
   static constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
   const std::string_view body = commands.bytes();
-  // Replies: MULTI's, one per command, EXEC's.
-  const std::size_t replies = commands.size() + 2;
+  const ReplicaWait& wait = link.settings->replica_wait;
+  const bool waits = wait.replicas > 0;
+  // Replies: MULTI's, one per command, EXEC's, and WAIT's when it waits.
+  const std::size_t exec_at = commands.size() + 1;
+  const std::size_t replies = exec_at + (waits ? 2 : 1);
   const auto verb = [&](std::size_t i) -> std::string_view {
     if (i == 0) return "MULTI";
-    if (i <= commands.size()) return commands.verb(i - 1);
-    return i == replies - 1 ? "EXEC" : "(unasked)";
+    if (i < exec_at) return commands.verb(i - 1);
+    if (i == exec_at) return "EXEC";
+    return waits && i == exec_at + 1 ? "WAIT" : "(unasked)";
   };
-  RoundTrip trip(link.context, link.settings->limits);
-  if (const auto status = trip.send({kMulti, body, kExec}); status != RoundTrip::Status::kOk) {
+  RoundTrip trip(link.context, waits ? link.settings->store_limits : link.settings->limits);
+  const std::string_view wait_command = waits ? std::string_view(wait.command) : std::string_view();
+  if (const auto status = trip.send({kMulti, body, kExec, wait_command});
+      status != RoundTrip::Status::kOk) {
     throw_trip_error(link, trip, status, true, "MULTI", backend);
   }
   ReplyPtr reply;
   ReplyPtr refused;  // the first error reply before EXEC's
   std::size_t refused_at = 0;
+  ReplyPtr exec_reply;
   for (std::size_t i = 0; i < replies; ++i) {
     if (const auto status = trip.next(reply); status != RoundTrip::Status::kOk) {
       // The budget may have refused a later reply than the one awaited.
       throw_trip_error(link, trip, status, false, verb(std::max(i, trip.budget().replies_done())),
                        backend);
     }
-    if (i + 1 < replies && !refused && reply->type == REDIS_REPLY_ERROR) {
+    if (i < exec_at && !refused && reply->type == REDIS_REPLY_ERROR) {
       refused = std::move(reply);
       refused_at = i;
     }
+    if (i == exec_at) exec_reply = std::move(reply);
   }
   trip.finish();
   if (refused) throw_reply_error(*refused, "queueing " + std::string(verb(refused_at)), backend);
-  const redisReply& exec = checked(reply, "EXEC", backend);
+  const redisReply& exec = checked(exec_reply, "EXEC", backend);
   if (exec.type != REDIS_REPLY_ARRAY) {
     throw BackendError("EXEC: the transaction was not applied", backend);
   }
@@ -116,6 +126,7 @@ void transaction(Link link, const CommandBuffer& commands, const std::string& ba
       throw_reply_error(*exec.element[i], "running " + std::string(verb(i + 1)), backend);
     }
   }
+  if (waits) check_acks(*reply, wait, link.where, backend);
 }
 
 std::string text_of(const redisReply& reply) {

@@ -25,11 +25,13 @@
 
 namespace engram::redis {
 
-// A checked-out context with what its round trips obey. (ContextPtr and
-// ReplyPtr, the handles, are round_trip.h's.)
+// A checked-out context with what its round trips obey, and the address
+// it reached, for messages. (ContextPtr and ReplyPtr, the handles, are
+// round_trip.h's.)
 struct Link {
   redisContext* context;
   const Settings* settings;
+  std::string_view where;
 };
 
 using Command = std::vector<std::string>;
@@ -61,7 +63,11 @@ ReplyPtr command(Link link, Command args, const std::string& backend);
 // buffer's bytes are sent from where they are (a retry sends them again,
 // encoding nothing twice); each reply is freed as the next one is read.
 // Throws for an error reply to any of them (the first, once every reply is
-// read) or an EXEC that did not apply the transaction.
+// read) or an EXEC that did not apply the transaction. Every transaction
+// is a store: when the settings' replica_wait asks for replicas
+// (min_replicas_acked), WAIT follows EXEC in the same round trip, which
+// then has store_limits, and too few acknowledgements throw
+// ConnectionError (replica_wait.h).
 void transaction(Link link, const CommandBuffer& commands, const std::string& backend);
 
 // A string reply's bytes, copied or viewed; empty for a reply without any.

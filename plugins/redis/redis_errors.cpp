@@ -67,6 +67,9 @@ void throw_reply_error(const redisReply& reply, std::string_view doing,
       text.find("without any password configured") != std::string::npos) {
     throw AccessDenied(message, backend);
   }
+  // A master demoted to a replica (a failover): the connection no longer
+  // leads to the master, as if it had failed.
+  if (text.starts_with("READONLY")) throw ConnectionError(message, backend);
   if (text.starts_with("WRONGTYPE")) throw CorruptData(message, backend);
   throw BackendError(message, backend);
 }

@@ -11,6 +11,9 @@
 //   an error reply                 NOAUTH, WRONGPASS, NOPERM, "invalid password",
 //                                  "invalid username-password", "without any
 //                                  password configured" → AccessDenied
+//                                  READONLY → ConnectionError (a replica: the
+//                                  master is elsewhere now; the pool retries,
+//                                  asking the sentinels when there are any)
 //                                  WRONGTYPE → CorruptData
 //                                  anything else → BackendError
 //

@@ -9,8 +9,10 @@
 //   reply_budget.h         what a reply declares, told before hiredis buffers it
 //   redis_errors.h         the one error mapper
 //   command_buffer.h       commands written once as RESP, sent as they are
+//   replica_wait.h         min_replicas_acked: WAIT after each store
 //   commands.h             pipelines, commands and MULTI/EXEC transactions
-//   connection_pool.h      the pool of contexts and the retry rule
+//   sentinel.h             Redis Sentinel: asking where the master is
+//   connection_pool.h      the pool of contexts, the retry rule, the master
 //   key_layout.h           the Redis key layout: record keys and their indexes
 //   record_encoding.h      a record's fields as hash fields and back
 //   record_fetch.h         HGETALL and PTTL of many keys, pipelined
@@ -27,6 +29,13 @@
 // RESP is CorruptData before hiredis buffers it. Pool::run states the bound
 // a whole call obeys. A decoded array value is checked against
 // max_record_bytes before it is allocated (engram/compressed_npy.h).
+//
+// Failover: given `sentinels`, the plugin asks them where the master is,
+// checks it with ROLE, and asks again when a call's connection fails or
+// the server answers READONLY (a master demoted), within the call's retry
+// budget; with min_replicas_acked, a store returns only once that many
+// replicas have it (WAIT, in the store's round trip), so an acknowledged
+// store survives the master's death.
 //
 // Thread safety: a pool of up to max_connections contexts, each used by one
 // call at a time. A call whose connection fails is retried on a reconnected
@@ -51,9 +60,11 @@ namespace {
 class RedisBackend final : public Backend {
  public:
   // Connects once, so that an unreachable server (ConnectionError) or a
-  // refused AUTH (AccessDenied) fails the open.
+  // refused AUTH (AccessDenied) fails the open; with sentinels, so do a
+  // master name they do not know (ConfigError) and a refused
+  // sentinel_password (AccessDenied).
   explicit RedisBackend(const BackendContext& context)
-      : settings_(settings_of(context.options)), pool_(settings_, context.name) {
+      : settings_(settings_of(context.options, context.name)), pool_(settings_, context.name) {
     pool_.run([&](Link c) { command(c, {"PING"}, pool_.backend()); });
   }
 

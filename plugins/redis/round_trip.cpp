@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 RoundTrip::RoundTrip(redisContext* context, const RoundTripLimits& limits) noexcept
     : context_(context),
+      timeout_(limits.command_timeout),
       deadline_(Clock::now() + limits.command_timeout),
       budget_(limits.max_reply_bytes, kReplyElementBytes) {}
 

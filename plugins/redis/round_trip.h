@@ -79,6 +79,8 @@ class RoundTrip {
   void finish() noexcept;
 
   const ReplyBudget& budget() const noexcept { return budget_; }
+  // The time the whole round trip was given (limits.command_timeout).
+  std::chrono::steady_clock::duration timeout() const noexcept { return timeout_; }
 
  private:
   // Waits until the socket is ready for `events` or the deadline passes.
@@ -87,6 +89,7 @@ class RoundTrip {
   Status fail_errno(int error) noexcept;
 
   redisContext* const context_;
+  const std::chrono::steady_clock::duration timeout_;
   const std::chrono::steady_clock::time_point deadline_;
   ReplyBudget budget_;
   // hiredis's reader moves the bytes it holds to the front of its buffer

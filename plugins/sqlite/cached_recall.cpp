@@ -1,11 +1,20 @@
 // plugins/sqlite/cached_recall.cpp — semantic recall on SQLite: the roles'
-// nearest_* answer from their RecallCache (recall_cache.h) — refreshed
-// first under the writer lease, from the writer's PRAGMA data_version — or,
-// when the cache does not hold the table (recall_cache_bytes 0 or passed),
-// by streaming it (streamed_recall.cpp); then the hits are read back by id.
+// nearest_* answer from their RecallCache (engram/recall_cache.h) —
+// refreshed first under the writer lease, from the writer's PRAGMA
+// data_version — or, when the cache does not hold the table
+// (recall_cache_bytes 0 or passed), by streaming it (streamed_recall.cpp);
+// then the hits are read back by id.
 // Also how the cache is loaded (one statement over the table on the
 // writer, so no write of this backend interleaves) and how a write keeps
 // it in step (its rows read back after the commit).
+//
+// The cache's version is the writer connection's PRAGMA data_version, which
+// changes only when another connection (another process, or another
+// backend on the same file) commits. This backend's own commits leave it
+// unchanged, so each write path reads the rows it wrote back after its
+// commit (keep_in_step) and apply()s them, still holding the writer. The
+// writer lease is the ordering the cache REQUIRES: every refresh, apply,
+// drop and set_byte_bound runs under it (taken before the cache's mutex).
 //
 // A row whose bytes do not decode (CorruptData or NotSupported, as a
 // listing with Undecodable::kSkip skips it) is counted skipped, never
@@ -20,65 +29,21 @@
 #include <vector>
 
 #include "concepts.h"
+#include "connection.h"
 #include "engram/errors.h"
+#include "engram/recall_rows.h"
 #include "episodes.h"
 #include "statement.h"
 
 namespace engram::sqlite {
 namespace {
 
-using ConceptRow = RecallCache<ConceptColumns>::Row;
-using EpisodeRow = RecallCache<EpisodeColumns>::Row;
-
-// Row `id` of a SELECT that `read` decodes (id in column 0): what `make`
-// makes of the record, or an undecodable row.
-template <class Row, class Read, class Make>
-Row row_of(const Statement& row, Read read, Make make) {
-  try {
-    return make(read(row));
-  } catch (const CorruptData&) {
-  } catch (const NotSupported&) {
-  }
-  Row undecodable;
-  undecodable.id = row.int64(0);
-  undecodable.state = Row::State::kUndecodable;
-  return undecodable;
-}
-
-ConceptRow concept_row(const Codec& codec, const Statement& row) {
-  return row_of<ConceptRow>(
-      row, [&](const Statement& r) { return read_concept(codec, r); },
-      [](Concept c) {
-        ConceptRow out;
-        out.id = c.id;
-        out.state = ConceptRow::State::kCandidate;
-        out.embedding = std::move(c.embedding);
-        out.columns = {std::move(c.name), c.creation_time, c.last_accessed, std::move(c.metadata)};
-        return out;
-      });
-}
-
-// Only episodes with an array experience are candidates.
-EpisodeRow episode_row(const Codec& codec, const Statement& row) {
-  return row_of<EpisodeRow>(
-      row, [&](const Statement& r) { return read_episode(codec, r); },
-      [](Episode e) {
-        EpisodeRow out;
-        out.id = e.id;
-        auto* array = std::get_if<Array>(&e.experience_data);
-        if (array == nullptr) return out;
-        out.state = EpisodeRow::State::kCandidate;
-        out.embedding = std::move(*array);
-        out.columns = {std::move(e.context_hash), e.performance_score, e.timestamp};
-        return out;
-      });
-}
-
-// The admits predicate of `filter`; empty (admit all) for an empty filter.
-template <class Columns, class Filter>
-typename EmbeddingMatrix<Columns>::Predicate predicate_of(const Filter& filter) {
-  if (filter.empty()) return {};
-  return [&filter](const Columns& c) { return c.passes(filter); };
+// The connection's PRAGMA data_version: a value that changes when another
+// connection commits to the database. Throws as Statement does.
+std::int64_t data_version(Connection& connection) {
+  Statement pragma = connection.prepare("PRAGMA data_version", "reading the data version");
+  pragma.step();
+  return pragma.int64(0);
 }
 
 // The rows `ids` as `writer` reads them now, into `cache` (if it is loaded);
@@ -136,7 +101,7 @@ Recall<Concept> SqliteConcepts::do_nearest_concepts(const RecallQuery& query, st
                                                     double now) {
   auto found = search_cache(
       database_, cache_, [&](Connection& writer, const auto& sink) { load(writer, sink); }, query,
-      k, predicate_of<ConceptColumns>(options.filter));
+      k, recall_predicate<ConceptColumns>(options.filter));
   if (!found) found = stream_nearest(query, k, options.filter);
   Recall<Concept> recall;
   recall.skipped = found->skipped;
@@ -156,14 +121,14 @@ void SqliteConcepts::load(Connection& writer, const RecallCache<ConceptColumns>:
       "FROM concepts ORDER BY id",
       "loading concepts for recall");
   while (all.step()) {
-    if (!sink(concept_row(codec(), all))) return;
+    if (!sink(concept_recall_row(codec(), all))) return;
   }
 }
 
 void SqliteConcepts::keep_in_step(Connection& writer,
                                   const std::vector<std::int64_t>& ids) noexcept {
   read_back(cache_, writer, kConceptById, ids,
-            [&](const Statement& row) { return concept_row(codec(), row); });
+            [&](const Statement& row) { return concept_recall_row(codec(), row); });
 }
 
 // ---------------------------------------------------------------- episodes
@@ -172,7 +137,7 @@ Recall<Episode> SqliteEpisodes::do_nearest_episodes(const RecallQuery& query, st
                                                     const EpisodeRecallOptions& options) {
   auto found = search_cache(
       database_, cache_, [&](Connection& writer, const auto& sink) { load(writer, sink); }, query,
-      k, predicate_of<EpisodeColumns>(options.filter));
+      k, recall_predicate<EpisodeColumns>(options.filter));
   if (!found) found = stream_nearest(query, k, options.filter);
   Recall<Episode> recall;
   recall.skipped = found->skipped;
@@ -189,14 +154,14 @@ void SqliteEpisodes::load(Connection& writer, const RecallCache<EpisodeColumns>:
       "experience_format FROM episodes ORDER BY id",
       "loading episodes for recall");
   while (all.step()) {
-    if (!sink(episode_row(codec(), all))) return;
+    if (!sink(episode_recall_row(codec(), all))) return;
   }
 }
 
 void SqliteEpisodes::keep_in_step(Connection& writer,
                                   const std::vector<std::int64_t>& ids) noexcept {
   read_back(cache_, writer, kEpisodeById, ids,
-            [&](const Statement& row) { return episode_row(codec(), row); });
+            [&](const Statement& row) { return episode_recall_row(codec(), row); });
 }
 
 }  // namespace engram::sqlite

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "id_blocks.h"
+#include "kept_ids.h"
 #include "listing.h"
 #include "transaction.h"
 

@@ -7,12 +7,13 @@
 //
 // A new concept's id comes from AUTOINCREMENT, past every id ever used or
 // reserved (id_blocks.h). A relationship's ends must exist
-// (InvalidArgument otherwise). Values are
-// encoded by records.h; errors are sqlite_errors.h's.
+// (InvalidArgument otherwise). Values are encoded by the core
+// (engram/record_columns.h); errors are sqlite_errors.h's.
 //
-// Recall answers from the role's RecallCache (recall_cache.h), which every
-// write here keeps in step after its commit, or past recall_cache_bytes by
-// streaming the table (streamed_recall.cpp); both give the same hits.
+// Recall answers from the role's RecallCache (engram/recall_cache.h), which
+// every write here keeps in step after its commit, or past
+// recall_cache_bytes by streaming the table (streamed_recall.cpp); both give
+// the same hits.
 //
 // Thread safety: any number of threads; each call leases a connection from
 // the Database (writes take the one writer, each in a transaction).
@@ -32,8 +33,8 @@
 #include "engram/embedding_matrix.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
-#include "recall_cache.h"
-#include "records.h"
+#include "engram/recall_cache.h"
+#include "engram/record_columns.h"
 #include "sqlite_errors.h"
 #include "statement.h"
 
@@ -46,7 +47,9 @@ class SqliteConcepts final : public ConceptStore {
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }
-  Codec codec() const noexcept { return {database_.origin(), database_.settings().record_limit}; }
+  ColumnCodec codec() const noexcept {
+    return {database_.column_origin(), database_.settings().record_limit};
+  }
 
   std::int64_t do_store_concept(const ConceptView& record) override;
 

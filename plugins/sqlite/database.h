@@ -29,6 +29,7 @@
 #include "engram/clock.h"
 #include "engram/life_lock.h"
 #include "engram/plugin.h"
+#include "engram/record_columns.h"
 #include "settings.h"
 #include "sqlite_errors.h"
 
@@ -54,6 +55,9 @@ class Database {
   }
 
   const Origin& origin() const noexcept { return origin_; }
+  // The origin the core's record columns name (engram/record_columns.h):
+  // the same backend and file, built once.
+  const ColumnOrigin& column_origin() const noexcept { return column_origin_; }
   const Settings& settings() const noexcept { return settings_; }
   std::int64_t schema_version() const noexcept { return schema_version_; }
   double now() const { return clock_->now(); }
@@ -113,6 +117,7 @@ class Database {
 
   const Settings settings_;
   const Origin origin_;
+  const ColumnOrigin column_origin_{origin_.backend, origin_.path};
   const std::shared_ptr<const Clock> clock_;
   std::int64_t schema_version_ = 0;
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "id_blocks.h"
+#include "kept_ids.h"
 #include "listing.h"
 #include "statement.h"
 #include "transaction.h"

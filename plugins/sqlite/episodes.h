@@ -3,14 +3,15 @@
 // with the seed's queries, batches in one transaction, and keyset listings
 // by id (listing.h).
 //
-// A store keeps the record's id when it is free (a put of a listed record),
-// else takes a new one (AUTOINCREMENT, past every id ever used or reserved:
-// id_blocks.h). Values are
-// encoded by records.h; errors are sqlite_errors.h's.
+// A store keeps the record's id when it is free (a put of a listed record:
+// kept_ids.h), else takes a new one (AUTOINCREMENT, past every id ever used
+// or reserved: id_blocks.h). Values are encoded by the core
+// (engram/record_columns.h); errors are sqlite_errors.h's.
 //
-// Recall answers from the role's RecallCache (recall_cache.h), which every
-// store here keeps in step after its commit, or past recall_cache_bytes by
-// streaming the table (streamed_recall.cpp); both give the same hits.
+// Recall answers from the role's RecallCache (engram/recall_cache.h), which
+// every store here keeps in step after its commit, or past
+// recall_cache_bytes by streaming the table (streamed_recall.cpp); both give
+// the same hits.
 //
 // Thread safety: any number of threads; each call leases a connection from
 // the Database (writes take the one writer, each in a transaction).
@@ -30,8 +31,8 @@
 #include "engram/ids.h"
 #include "engram/maintenance.h"
 #include "engram/page.h"
-#include "recall_cache.h"
-#include "records.h"
+#include "engram/recall_cache.h"
+#include "engram/record_columns.h"
 #include "sqlite_errors.h"
 
 namespace engram::sqlite {
@@ -43,7 +44,9 @@ class SqliteEpisodes final : public EpisodeStore {
 
  private:
   const Origin& origin() const noexcept { return database_.origin(); }
-  Codec codec() const noexcept { return {database_.origin(), database_.settings().record_limit}; }
+  ColumnCodec codec() const noexcept {
+    return {database_.column_origin(), database_.settings().record_limit};
+  }
 
   // --- episodes ---
 

@@ -9,7 +9,7 @@
 // overwrites a file (InvalidArgument for an explicit path that exists) nor
 // lands on the database's own files, and a failed one leaves nothing.
 //
-// clear_all drops the recall caches (recall_cache.h) after its commit;
+// clear_all drops the recall caches (engram/recall_cache.h) after its commit;
 // VACUUM keeps every row and id (INTEGER PRIMARY KEY), so the caches stay.
 //
 // Thread safety: any number of threads; backups are serialised by a mutex,
@@ -28,8 +28,8 @@
 #include "database.h"
 #include "engram/json.h"
 #include "engram/maintenance.h"
+#include "engram/recall_cache.h"
 #include "partial_file.h"
-#include "recall_cache.h"
 #include "sqlite_options.h"
 
 namespace engram::sqlite {

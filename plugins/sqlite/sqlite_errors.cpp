@@ -83,15 +83,6 @@ namespace fs = std::filesystem;
                     origin.backend, SQLITE_TOOBIG);
 }
 
-// A value to store that a read under max_record_bytes could not take back.
-[[noreturn]] void throw_record_too_large(const Origin& origin, std::string_view what,
-                                         std::size_t bytes, std::uint64_t limit) {
-  throw InvalidArgument("storing " + std::string(what) + " in " + origin.path + ": " +
-                            std::to_string(bytes) + " bytes, more than max_record_bytes (" +
-                            std::to_string(limit) + ")",
-                        origin.backend);
-}
-
 [[noreturn]] void throw_missing_concept(const Origin& origin, const Relationship& relationship,
                                         std::int64_t missing) {
   throw InvalidArgument("cannot relate concept " + std::to_string(relationship.source_id) +
@@ -130,19 +121,6 @@ namespace fs = std::filesystem;
                             " bytes, longer than SQLite's LIKE pattern limit of " +
                             std::to_string(limit) + " bytes",
                         origin.backend);
-}
-
-[[noreturn]] void throw_bad_json_value(const Origin& origin, std::string_view what,
-                                       const char* why) {
-  throw InvalidArgument(
-      std::string("storing ") + std::string(what) + ": it cannot be written as JSON text: " + why,
-      origin.backend);
-}
-
-// A stored value that does not decode: `what` names the record and column.
-[[noreturn]] void throw_corrupt(const Origin& origin, const std::string& what,
-                                const std::string& why) {
-  throw CorruptData("reading " + what + " in " + origin.path + ": " + why, origin.backend);
 }
 
 [[noreturn]] void throw_file_error(const Origin& origin, std::string_view doing,

@@ -1,6 +1,8 @@
 // plugins/sqlite/sqlite_errors.h — everything the sqlite plugin throws, in
 // one place: the one mapper from SQLite result codes to engram's error kinds
-// (throw_sqlite) and the plugin's own refusals.
+// (throw_sqlite) and the plugin's own refusals. What a record's columns
+// throw (too large to store, not decodable) is the core's
+// (engram/record_columns.h).
 //
 // Every message names the backend and the database file (`Origin`) and is
 // one short line: "<doing> in <database>: <why>". Errors from SQLite carry
@@ -68,11 +70,6 @@ struct Origin {
 // SQLITE_LIMIT_LENGTH (max_record_bytes).
 [[noreturn]] void throw_stored_too_big(const Origin& origin, std::string_view doing);
 
-// InvalidArgument: a value to store that a read under max_record_bytes
-// could not take back.
-[[noreturn]] void throw_record_too_large(const Origin& origin, std::string_view what,
-                                         std::size_t bytes, std::uint64_t limit);
-
 // InvalidArgument: `relationship` names concept `missing`, which does not
 // exist.
 [[noreturn]] void throw_missing_concept(const Origin& origin, const Relationship& relationship,
@@ -93,15 +90,6 @@ struct Origin {
 
 // InvalidArgument: a search query longer than SQLite's LIKE pattern limit.
 [[noreturn]] void throw_query_too_long(const Origin& origin, std::size_t bytes, int limit);
-
-// InvalidArgument: a value nlohmann cannot write as JSON text.
-[[noreturn]] void throw_bad_json_value(const Origin& origin, std::string_view what,
-                                       const char* why);
-
-// CorruptData: a stored value that does not decode; `what` names the record
-// and column.
-[[noreturn]] void throw_corrupt(const Origin& origin, const std::string& what,
-                                const std::string& why);
 
 // AccessDenied for a permission or read-only error, BackendError otherwise,
 // with errno as the native code: `doing` on the file at `path` failed.

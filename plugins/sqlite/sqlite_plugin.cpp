@@ -16,16 +16,19 @@
 //   schema.h             reading the layout, migrating to kSchemaVersion
 //   schema_recognition.h whether a database is ours to write
 //   database.h           the writer, the reader pool, the backend's life
-//   records.h            records <-> columns (.npy blobs, JSON text)
+//   kept_ids.h           whether a put keeps its record's id
 //   id_blocks.h          blocks of new ids reserved for write-behind
 //   listing.h            lists, pages and listing cursors
 //   episodes.h           the episodes role
 //   concepts.h           the concepts role
-//   recall_cache.h       a role's embeddings in memory, kept in step
 //   streamed_recall.cpp  recall past the cache's bound: a scan of the table
-//   cached_recall.cpp    the roles' recall, their cache's loads and updates
+//   cached_recall.cpp    the roles' recall from their RecallCache, its loads,
+//                        updates and data version
 //   partial_file.h       a file published only where none is
 //   maintenance.h        stats, backups, VACUUM, clear, sync, close
+// The core supplies how records become columns and back
+// (engram/record_columns.h; a Statement is its ColumnRow) and the recall
+// cache (engram/recall_cache.h).
 //
 // Thread safety: one writer connection behind a mutex (every write a
 // BEGIN IMMEDIATE transaction, so another process waits its turn through the
@@ -46,10 +49,10 @@
 #include "engram/ids.h"
 #include "engram/options.h"
 #include "engram/plugin.h"
+#include "engram/recall_cache.h"
 #include "engram/record_limits.h"
 #include "episodes.h"
 #include "maintenance.h"
-#include "recall_cache.h"
 #include "settings.h"
 #include "sqlite_errors.h"
 #include "sqlite_options.h"

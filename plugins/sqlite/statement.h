@@ -2,6 +2,8 @@
 // one use: binding parameters, stepping through rows, reading columns.
 // SQLite's errors go through throw_sqlite (sqlite_errors.h), naming what the
 // caller was doing; a query's row past max_record_bytes is CorruptData.
+// A Statement is the ColumnRow (engram/record_columns.h) the core's record
+// readers take: its current row.
 //
 // Thread safety: used by the one thread that holds its Connection.
 #ifndef ENGRAM_PLUGINS_SQLITE_STATEMENT_H_
@@ -17,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "engram/record_columns.h"
 #include "sqlite_errors.h"
 
 namespace engram::sqlite {
@@ -24,8 +27,9 @@ namespace engram::sqlite {
 // A cached prepared statement, checked out for one use: the destructor
 // resets it and clears its bindings, so the next use starts clean. Text
 // and blobs are bound without a copy (SQLITE_STATIC): REQUIRES the bound
-// bytes outlive the Statement.
-class Statement {
+// bytes outlive the Statement. Column reads are on the current row (calls
+// through ColumnRow are virtual; calls on a Statement are not, it is final).
+class Statement final : public ColumnRow {
  public:
   Statement(sqlite3_stmt* statement, sqlite3* db, const Origin& origin, std::string_view doing)
       : statement_(statement), db_(db), origin_(origin), doing_(doing) {}
@@ -72,20 +76,22 @@ class Statement {
     }
   }
 
-  bool is_null(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
-  std::int64_t int64(int column) const { return sqlite3_column_int64(statement_, column); }
-  double real(int column) const { return sqlite3_column_double(statement_, column); }
-  std::string text(int column) const {
+  bool is_null(int column) const override {
+    return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+  }
+  std::int64_t int64(int column) const override { return sqlite3_column_int64(statement_, column); }
+  double real(int column) const override { return sqlite3_column_double(statement_, column); }
+  std::string text(int column) const override {
     const auto* data = sqlite3_column_text(statement_, column);
     const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement_, column));
     return data == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(data), size);
   }
   // The stored size of a blob or text value, without copying it.
-  std::size_t bytes(int column) const {
+  std::size_t bytes(int column) const override {
     return static_cast<std::size_t>(sqlite3_column_bytes(statement_, column));
   }
   // Valid until the next step or the Statement's end.
-  std::span<const std::byte> blob(int column) const {
+  std::span<const std::byte> blob(int column) const override {
     const void* data = sqlite3_column_blob(statement_, column);
     const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement_, column));
     return {static_cast<const std::byte*>(data), data == nullptr ? 0 : size};

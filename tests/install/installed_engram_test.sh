@@ -53,7 +53,7 @@ case $mode in
     dev_deb=$(ls "$work"/debs/engram-dev_*.deb)
     depends=$(dpkg-deb -f "$runtime_deb" Depends)
     echo "engram Depends: $depends"
-    for library in libhiredis libsqlite3 libhdf5 libyaml-cpp libstdc++6; do
+    for library in libhiredis libsqlite3 libhdf5 libpq5 libyaml-cpp libstdc++6; do
       grep -q "$library" <<<"$depends" || fail "the runtime package does not depend on $library"
     done
     dev_depends=$(dpkg-deb -f "$dev_deb" Depends)
@@ -103,7 +103,7 @@ grep -qF "engram $version" "$work/version.txt" || fail "engram --version names n
 grep -q "^plugin ABI [0-9][0-9]*$" "$work/version.txt" || fail "engram --version names no ABI"
 grep -q "^build fingerprint: compiler " "$work/version.txt" || fail "no build fingerprint"
 "$prefix/bin/engram" plugins | tee "$work/plugins.txt"
-for plugin in memory sqlite hdf5 redis; do
+for plugin in memory sqlite hdf5 redis postgres; do
   grep -q "^$plugin .* $libdir/engram/libengram-$plugin.so$" "$work/plugins.txt" ||
     fail "engram plugins does not list $plugin from $libdir/engram"
 done

@@ -20,15 +20,15 @@
 #include "engram/array.h"
 #include "engram/npy.h"
 #include "engram/storage.h"
-#include "scratch_dir.h"
+#include "episode_values.h"
 #include "ratio.h"
 #include "schema_text.h"
+#include "scratch_dir.h"
 
 namespace engram::bench {
 namespace {
 
 namespace fs = std::filesystem;
-
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw std::runtime_error(what + ": " + sqlite3_errmsg(db));
@@ -43,8 +43,8 @@ using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
 class RawDb {
  public:
   explicit RawDb(const fs::path& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
       fail(db_, "open");
     }
     sqlite3_busy_timeout(db_, 30'000);
@@ -126,40 +126,10 @@ using workloads::kStrategyEvents;
 constexpr Rates kRates{.wall_items = true};
 
 Storage open_engram(const fs::path& db) {
-  return Storage::from_yaml(std::string("version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"") +
-                            db.string() + "\"}\nroles: {episodes: db, concepts: db}\n");
+  return Storage::from_yaml(
+      std::string("version: 1\nbackends:\n  db: {plugin: sqlite, db_path: \"") + db.string() +
+      "\"}\nroles: {episodes: db, concepts: db}\n");
 }
-
-const std::vector<double>& experience_values() {
-  static const std::vector<double> values = [] {
-    std::vector<double> v(kPatternRows * kPatternCols);
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(i % 101) * 0.25;
-    return v;
-  }();
-  return values;
-}
-ArrayView experience() {
-  return ArrayView(experience_values(), Shape{kPatternRows, kPatternCols});
-}
-
-const std::vector<float>& embedding_values() {
-  static const std::vector<float> values = [] {
-    std::vector<float> v(kEmbedding);
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 37) * 0.125f;
-    return v;
-  }();
-  return values;
-}
-ArrayView embedding() { return ArrayView(embedding_values()); }
-
-constexpr int kConcepts = static_cast<int>(kConceptNames);
-constexpr int kRetrieveEpisodes = static_cast<int>(kReadSet);
-constexpr double kTime = 1'764'000'000.0;
-
-std::string concept_name(std::int64_t i) { return "concept_" + std::to_string(i % kConcepts); }
-std::string strategy_name(int i) { return "strategy_" + std::to_string(i % kStrategies); }
-std::string task_name(int i) { return "task_" + std::to_string(i % 3); }
-double delta_of(int i) { return static_cast<double>(i % 17) * 0.05 - 0.3; }
 
 // --- store_episode: (100, 50) float64, one commit each ---
 
@@ -205,7 +175,8 @@ void retrieve_episode_raw(benchmark::State& state) {
   {
     Stmt insert = raw.prepare(kInsertEpisode);
     raw.exec("BEGIN");
-    for (int i = 0; i < kRetrieveEpisodes; ++i) insert_episode(raw, insert.get(), kTime + i, Json{{"i", i}});
+    for (int i = 0; i < kRetrieveEpisodes; ++i)
+      insert_episode(raw, insert.get(), kTime + i, Json{{"i", i}});
     raw.exec("COMMIT");
   }
   Stmt select = raw.prepare(
@@ -308,7 +279,8 @@ void search_concepts_raw(benchmark::State& state) {
   {
     Stmt upsert = raw.prepare(kUpsertConcept);
     raw.exec("BEGIN");
-    for (int i = 0; i < kConcepts; ++i) upsert_concept(raw, upsert.get(), concept_name(i), kTime + i, Json{{"i", i}});
+    for (int i = 0; i < kConcepts; ++i)
+      upsert_concept(raw, upsert.get(), concept_name(i), kTime + i, Json{{"i", i}});
     raw.exec("COMMIT");
   }
   // The plugin's order, tie-breaker included: search_concepts promises one
@@ -346,7 +318,8 @@ void search_concepts_engram(benchmark::State& state) {
   auto concepts = storage.concepts();
   {
     ConceptBatch batch;
-    for (int i = 0; i < kConcepts; ++i) batch.store_concept(concept_name(i), embedding(), Json{{"i", i}}, kTime + i);
+    for (int i = 0; i < kConcepts; ++i)
+      batch.store_concept(concept_name(i), embedding(), Json{{"i", i}}, kTime + i);
     concepts->store_batch(batch);
   }
   std::size_t q = 0;
@@ -436,7 +409,8 @@ void best_strategies_engram(benchmark::State& state) {
     EpisodeBatch batch;
     const Json parameters{{"lr", 0.001}};
     for (int i = 0; i < kStrategyEvents; ++i) {
-      batch.store_learning_event(task_name(i), delta_of(i), strategy_name(i), parameters, kTime + i);
+      batch.store_learning_event(task_name(i), delta_of(i), strategy_name(i), parameters,
+                                 kTime + i);
     }
     episodes->store_batch(batch);
   }

@@ -198,17 +198,24 @@ TEST_CASE("redis errors: refused authentication and permissions are AccessDenied
   }
 }
 
-TEST_CASE("redis errors: WRONGTYPE is CorruptData, other error replies BackendError",
-          "[redis][redis_errors]") {
+TEST_CASE(
+    "redis errors: WRONGTYPE is CorruptData, READONLY ConnectionError, other error replies "
+    "BackendError",
+    "[redis][redis_errors]") {
   const Thrown wrongtype =
       reply_error("WRONGTYPE Operation against a key holding the wrong kind of value");
   CHECK(is<engram::CorruptData>(wrongtype));
   CHECK(wrongtype.message ==
         what("HSET: WRONGTYPE Operation against a key holding the wrong kind of value"));
+  // A master demoted to a replica: the pool retries, as for a lost
+  // connection (and asks the sentinels again when there are any).
+  const Thrown readonly = reply_error("READONLY You can't write against a read only replica.");
+  CHECK(is<engram::ConnectionError>(readonly));
+  CHECK(readonly.message == what("HSET: READONLY You can't write against a read only replica."));
 
   for (const char* text :
        {"ERR unknown command 'FOO'", "OOM command not allowed when used memory > 'maxmemory'.",
-        "READONLY You can't write against a read only replica.",
+        "ERR readonly only counts at the start",
         "ERR wrongtype and noauth only count at the start"}) {
     DYNAMIC_SECTION(text) {
       const Thrown t = reply_error(text);

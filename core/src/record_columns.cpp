@@ -1,4 +1,4 @@
-#include "records.h"
+#include "engram/record_columns.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -18,8 +18,33 @@
 #include "engram/pickle.h"
 #include "engram/record_limits.h"
 
-namespace engram::sqlite {
+namespace engram {
 namespace {
+
+// InvalidArgument: a value to store that a read under max_record_bytes
+// could not take back.
+[[noreturn]] void throw_record_too_large(const ColumnOrigin& origin, std::string_view what,
+                                         std::size_t bytes, std::uint64_t limit) {
+  throw InvalidArgument("storing " + std::string(what) + " in " + origin.where + ": " +
+                            std::to_string(bytes) + " bytes, more than max_record_bytes (" +
+                            std::to_string(limit) + ")",
+                        origin.backend);
+}
+
+// InvalidArgument: a value nlohmann cannot write as JSON text.
+[[noreturn]] void throw_bad_json_value(const ColumnOrigin& origin, std::string_view what,
+                                       const char* why) {
+  throw InvalidArgument(
+      std::string("storing ") + std::string(what) + ": it cannot be written as JSON text: " + why,
+      origin.backend);
+}
+
+// CorruptData: a stored value that does not decode; `what` names the record
+// and column.
+[[noreturn]] void throw_corrupt(const ColumnOrigin& origin, const std::string& what,
+                                const std::string& why) {
+  throw CorruptData("reading " + what + " in " + origin.where + ": " + why, origin.backend);
+}
 
 // The first byte of every pickle of protocol 2 or later (PROTO); a .npy
 // starts with "\x93NUMPY" instead.
@@ -27,7 +52,7 @@ constexpr std::byte kPickleMagic{0x80};
 
 // JSON text of a caller's value. Throws InvalidArgument when nlohmann cannot
 // write it (a string that is not UTF-8) or it is past max_record_bytes.
-std::string json_text(const Codec& codec, const Json& value, std::string_view what) {
+std::string json_text(const ColumnCodec& codec, const Json& value, std::string_view what) {
   std::string text;
   try {
     text = value.dump();
@@ -54,22 +79,23 @@ struct Field {
 };
 
 // check_declared_size(declared, limit, stored), whose message ("reading
-// <field> in <file>") is built only when the check fails.
-void check_field_size(const Codec& codec, const Field& field, std::uint64_t declared,
+// <field> in <where>") is built only when the check fails.
+void check_field_size(const ColumnCodec& codec, const Field& field, std::uint64_t declared,
                       std::optional<std::uint64_t> stored = std::nullopt) {
   if (declared <= codec.record_limit && (!stored || declared <= *stored)) return;
-  check_declared_size(codec.origin.backend, "reading " + field.name() + " in " + codec.origin.path,
+  check_declared_size(codec.origin.backend, "reading " + field.name() + " in " + codec.origin.where,
                       declared, codec.record_limit, stored);
 }
 
 // CorruptData unless the value in `column` fits max_record_bytes; checked
 // from the stored size, before the value is copied or decoded.
-void check_stored_size(const Codec& codec, const Statement& row, int column, const Field& field) {
+void check_stored_size(const ColumnCodec& codec, const ColumnRow& row, int column,
+                       const Field& field) {
   check_field_size(codec, field, row.bytes(column));
 }
 
 // A JSON column: NULL (a row from before the column had a value) is {}.
-Json json_column(const Codec& codec, const Statement& row, int column, const Field& field) {
+Json json_column(const ColumnCodec& codec, const ColumnRow& row, int column, const Field& field) {
   if (row.is_null(column)) return Json::object();
   check_stored_size(codec, row, column, field);
   try {
@@ -82,18 +108,18 @@ Json json_column(const Codec& codec, const Statement& row, int column, const Fie
 // A stored value a core decoder (npy.h, pickle.h) refused, its kind kept:
 // NotSupported stays NotSupported (a later format, a global outside the
 // pickle reader's list), anything else is CorruptData. The message names the
-// record and column, the file, then `why`.
-[[noreturn]] void throw_undecodable(const Origin& origin, const std::string& what,
+// record and column, where the data is, then `why`.
+[[noreturn]] void throw_undecodable(const ColumnOrigin& origin, const std::string& what,
                                     const StorageError& e, const std::string& why) {
   if (dynamic_cast<const NotSupported*>(&e) != nullptr) {
-    throw NotSupported("reading " + what + " in " + origin.path + ": " + why, origin.backend);
+    throw NotSupported("reading " + what + " in " + origin.where + ": " + why, origin.backend);
   }
   throw_corrupt(origin, what, why);
 }
 
 // A blob npy could not read. Only an episode's experience_data reaches here
 // with pickle bytes (an embedding's are told apart first).
-[[noreturn]] void throw_not_npy(const Origin& origin, const std::string& what,
+[[noreturn]] void throw_not_npy(const ColumnOrigin& origin, const std::string& what,
                                 std::span<const std::byte> bytes, const StorageError& e) {
   const bool later = dynamic_cast<const NotSupported*>(&e) != nullptr;
   const bool pickle = !bytes.empty() && bytes[0] == kPickleMagic;
@@ -107,8 +133,8 @@ Json json_column(const Codec& codec, const Statement& row, int column, const Fie
 
 // A .npy column. The header's declared data size is checked against
 // max_record_bytes and the bytes stored before the array is allocated.
-Array npy_column(const Codec& codec, const Statement& row, int column, const Field& field) {
-  const Origin& origin = codec.origin;
+Array npy_column(const ColumnCodec& codec, const ColumnRow& row, int column, const Field& field) {
+  const ColumnOrigin& origin = codec.origin;
   if (row.is_null(column)) throw_corrupt(origin, field.name(), "the value is NULL");
   check_stored_size(codec, row, column, field);
   const std::span<const std::byte> bytes = row.blob(column);
@@ -131,7 +157,7 @@ Array npy_column(const Codec& codec, const Statement& row, int column, const Fie
 // closed-list reader (engram/pickle.h): nothing in it is imported or run.
 // The stored size is checked first; the decoded value may not exceed
 // max_record_bytes either.
-pickle::Value pickle_column(const Codec& codec, const Statement& row, int column,
+pickle::Value pickle_column(const ColumnCodec& codec, const ColumnRow& row, int column,
                             const Field& field) {
   if (row.is_null(column)) throw_corrupt(codec.origin, field.name(), "the value is NULL");
   check_stored_size(codec, row, column, field);
@@ -162,20 +188,21 @@ std::string pickled_kind(const Json& value) {
 // A concept's embedding: .npy (engram wrote it) or a pickle (the Python
 // system did), told apart by their magic bytes. A pickle must hold a numpy
 // array.
-Array embedding_column(const Codec& codec, const Statement& row, int column, const Field& field) {
+Array embedding_column(const ColumnCodec& codec, const ColumnRow& row, int column,
+                       const Field& field) {
   const std::span<const std::byte> bytes = row.blob(column);
   if (row.is_null(column) || bytes.empty() || bytes[0] != kPickleMagic) {
     return npy_column(codec, row, column, field);
   }
   pickle::Value value = pickle_column(codec, row, column, field);
   if (auto* array = std::get_if<Array>(&value)) return std::move(*array);
-  throw NotSupported("reading " + field.name() + " in " + codec.origin.path + ": a pickled " +
+  throw NotSupported("reading " + field.name() + " in " + codec.origin.where + ": a pickled " +
                          pickled_kind(std::get<Json>(value)) + ", not a numpy array",
                      codec.origin.backend);
 }
 
 // The .npy bytes of `array`. Throws InvalidArgument past max_record_bytes.
-std::vector<std::byte> npy_value(const Codec& codec, const ArrayView& array,
+std::vector<std::byte> npy_value(const ColumnCodec& codec, const ArrayView& array,
                                  std::string_view what) {
   std::vector<std::byte> bytes = npy::encode(array);
   if (bytes.size() > codec.record_limit) {
@@ -184,7 +211,8 @@ std::vector<std::byte> npy_value(const Codec& codec, const ArrayView& array,
   return bytes;
 }
 
-EncodedExperience encode_experience(const Codec& codec, const std::variant<ArrayView, Json>& data) {
+EncodedExperience encode_experience(const ColumnCodec& codec,
+                                    const std::variant<ArrayView, Json>& data) {
   EncodedExperience encoded;
   if (const auto* array = std::get_if<ArrayView>(&data)) {
     encoded.npy = npy_value(codec, *array, "experience_data");
@@ -198,25 +226,25 @@ EncodedExperience encode_experience(const Codec& codec, const std::variant<Array
 
 }  // namespace
 
-EncodedEpisode encode(const Codec& codec, const EpisodeView& record) {
+EncodedEpisode encode(const ColumnCodec& codec, const EpisodeView& record) {
   return {&record, encode_experience(codec, record.experience_data),
           json_text(codec, record.metadata, "metadata")};
 }
 
-EncodedConcept encode(const Codec& codec, const ConceptView& record) {
+EncodedConcept encode(const ColumnCodec& codec, const ConceptView& record) {
   return {&record, npy_value(codec, record.embedding, "embedding"),
           json_text(codec, record.metadata, "metadata")};
 }
 
-EncodedEvent encode(const Codec& codec, const LearningEvent& record) {
+EncodedEvent encode(const ColumnCodec& codec, const LearningEvent& record) {
   return {&record, json_text(codec, record.parameters, "parameters")};
 }
 
 // The columns every episode query selects, in this order.
 //   0 id, 1 timestamp, 2 experience_data, 3 performance_score,
 //   4 context_hash, 5 metadata, 6 experience_format
-Episode read_episode(const Codec& codec, const Statement& row) {
-  const Origin& origin = codec.origin;
+Episode read_episode(const ColumnCodec& codec, const ColumnRow& row) {
+  const ColumnOrigin& origin = codec.origin;
   Episode episode;
   episode.id = row.int64(0);
   const Field experience{"episode", episode.id, "experience_data"};
@@ -250,7 +278,7 @@ Episode read_episode(const Codec& codec, const Statement& row) {
 
 //   0 id, 1 task_type, 2 performance_delta, 3 strategy_used, 4 timestamp,
 //   5 parameters
-LearningEvent read_event(const Codec& codec, const Statement& row) {
+LearningEvent read_event(const ColumnCodec& codec, const ColumnRow& row) {
   LearningEvent event;
   event.id = row.int64(0);
   event.task_type = row.text(1);
@@ -263,7 +291,7 @@ LearningEvent read_event(const Codec& codec, const Statement& row) {
 
 //   0 id, 1 name, 2 embedding, 3 creation_time, 4 access_count,
 //   5 last_accessed, 6 metadata
-Concept read_concept(const Codec& codec, const Statement& row) {
+Concept read_concept(const ColumnCodec& codec, const ColumnRow& row) {
   Concept record;
   record.id = row.int64(0);
   record.name = row.text(1);
@@ -275,13 +303,4 @@ Concept read_concept(const Codec& codec, const Statement& row) {
   return record;
 }
 
-// The id a store asks for, when the backend can keep it: positive, not the
-// largest (AUTOINCREMENT could not go past it) and free in `table`'s query.
-bool id_is_free(Connection& connection, std::string_view exists_sql, std::int64_t wanted) {
-  if (wanted <= 0 || wanted == std::numeric_limits<std::int64_t>::max()) return false;
-  Statement exists = connection.prepare(exists_sql, "checking whether an id is taken");
-  exists.bind(1, wanted);
-  return !exists.step();
-}
-
-}  // namespace engram::sqlite
+}  // namespace engram
