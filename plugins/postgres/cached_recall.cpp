@@ -126,16 +126,11 @@ Recall<Concept> PgConcepts::do_nearest_concepts(const RecallQuery& query, std::s
                          recall_predicate<ConceptColumns>(options.filter));
     if (!found) found = stream_nearest(*connection, codec(), query, k, options.filter);
   }
-  Recall<Concept> recall;
-  recall.skipped = found->skipped;
-  for (const ScoredId& hit : found->best) {
-    std::optional<Concept> record = do_retrieve_concept(hit.id);
-    if (record && options.count_access) {
-      record = do_retrieve_concept_by_name(record->name, now);
-    }
-    if (record) recall.hits.push_back({std::move(*record), hit.score});
-  }
-  return recall;
+  return recall_of_hits<Concept>(*found, [&](std::int64_t id) {
+    std::optional<Concept> record = do_retrieve_concept(id);
+    if (record && options.count_access) record = do_retrieve_concept_by_name(record->name, now);
+    return record;
+  });
 }
 
 void PgConcepts::keep_in_step(Connection& connection, const std::vector<std::int64_t>& ids,
@@ -158,13 +153,7 @@ Recall<Episode> PgEpisodes::do_nearest_episodes(const RecallQuery& query, std::s
                          recall_predicate<EpisodeColumns>(options.filter));
     if (!found) found = stream_nearest(*connection, codec(), query, k, options.filter);
   }
-  Recall<Episode> recall;
-  recall.skipped = found->skipped;
-  for (const ScoredId& hit : found->best) {
-    std::optional<Episode> record = do_retrieve_episode(hit.id);
-    if (record) recall.hits.push_back({std::move(*record), hit.score});
-  }
-  return recall;
+  return recall_of_hits<Episode>(*found, [&](std::int64_t id) { return do_retrieve_episode(id); });
 }
 
 void PgEpisodes::keep_in_step(Connection& connection, const std::vector<std::int64_t>& ids,

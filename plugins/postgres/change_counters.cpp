@@ -17,13 +17,23 @@ std::string bump_sql(Counted counted, int param) {
 }
 
 void bump(Connection& connection, Counted counted, std::string_view writer_id) {
-  connection.run(bump_sql(counted, 1), Params().text(writer_id), "counting a change");
+  // Made once: every write that changes embeddings sends one.
+  static const std::string kConcepts = bump_sql(Counted::kConcepts, 1);
+  static const std::string kEpisodes = bump_sql(Counted::kEpisodes, 1);
+  connection.run(counted == Counted::kConcepts ? kConcepts : kEpisodes, Params().text(writer_id),
+                 "counting a change");
 }
 
 std::int64_t version(Connection& connection, Counted counted) {
-  const std::string sql =
-      std::string("SELECT COALESCE(SUM(") + column_of(counted) + "), 0)::int8 FROM engram_changes";
-  return connection.run(sql, "reading the change counters").row(0).int64(0);
+  // Every recall reads it.
+  static constexpr const char* kConcepts =
+      "SELECT COALESCE(SUM(concepts), 0)::int8 FROM engram_changes";
+  static constexpr const char* kEpisodes =
+      "SELECT COALESCE(SUM(episodes), 0)::int8 FROM engram_changes";
+  return connection
+      .run(counted == Counted::kConcepts ? kConcepts : kEpisodes, "reading the change counters")
+      .row(0)
+      .int64(0);
 }
 
 }  // namespace engram::postgres

@@ -81,6 +81,14 @@ constexpr const char* kRelate =
 
 }  // namespace
 
+PgConcepts::PgConcepts(Database& database, RecallCache<ConceptColumns>& cache)
+    : database_(database),
+      cache_(cache),
+      store_sql_("WITH id_lock AS (" + shared_id_lock(database.settings().options.schema) +
+                 "), changed AS (" + bump_sql(Counted::kConcepts, 7) + ") " + kInsertConcept +
+                 "SELECT nextval('concepts_id_seq'), $1, $2, $3, $4, $5, $6 FROM id_lock " +
+                 kUpdateByName + "RETURNING id") {}
+
 std::int64_t PgConcepts::do_store_concept(const ConceptView& record) {
   const EncodedConcept encoded = encode(codec(), record);
   const std::lock_guard order(write_mutex_);
@@ -90,15 +98,10 @@ std::int64_t PgConcepts::do_store_concept(const ConceptView& record) {
   // row in one round trip. A stored name is updated in place (its id kept);
   // the sequence value the insert drew is then left unused, which loses
   // nothing.
-  const std::string sql =
-      "WITH id_lock AS (" + shared_id_lock(database_.settings().options.schema) +
-      "), changed AS (" + bump_sql(Counted::kConcepts, 7) + ") " + kInsertConcept +
-      "SELECT nextval('concepts_id_seq'), $1, $2, $3, $4, $5, $6 FROM id_lock " + kUpdateByName +
-      "RETURNING id";
   Params params;
   add_concept(params, encoded);
   params.text(connection.writer_id());
-  const std::int64_t id = connection->run(sql, params, "storing a concept").row(0).int64(0);
+  const std::int64_t id = connection->run(store_sql_, params, "storing a concept").row(0).int64(0);
   keep_in_step(*connection, {id}, 1);
   return id;
 }

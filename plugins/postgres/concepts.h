@@ -46,8 +46,7 @@ namespace engram::postgres {
 
 class PgConcepts final : public ConceptStore {
  public:
-  PgConcepts(Database& database, RecallCache<ConceptColumns>& cache)
-      : database_(database), cache_(cache) {}
+  PgConcepts(Database& database, RecallCache<ConceptColumns>& cache);
 
  private:
   ColumnCodec codec() const noexcept { return database_.codec(); }
@@ -110,6 +109,9 @@ class PgConcepts final : public ConceptStore {
   RecallCache<ConceptColumns>& cache_;
   // Orders this backend's writes of embeddings (see above).
   std::mutex write_mutex_;
+  // A store's statement, made once (the schema names its id lock): the id
+  // lock, the counter (writer $7) and the row, inserted or updated by name.
+  const std::string store_sql_;
 };
 
 }  // namespace engram::postgres

@@ -103,16 +103,11 @@ Recall<Concept> SqliteConcepts::do_nearest_concepts(const RecallQuery& query, st
       database_, cache_, [&](Connection& writer, const auto& sink) { load(writer, sink); }, query,
       k, recall_predicate<ConceptColumns>(options.filter));
   if (!found) found = stream_nearest(query, k, options.filter);
-  Recall<Concept> recall;
-  recall.skipped = found->skipped;
-  for (const ScoredId& hit : found->best) {
-    std::optional<Concept> record = do_retrieve_concept(hit.id);
-    if (record && options.count_access) {
-      record = do_retrieve_concept_by_name(record->name, now);
-    }
-    if (record) recall.hits.push_back({std::move(*record), hit.score});
-  }
-  return recall;
+  return recall_of_hits<Concept>(*found, [&](std::int64_t id) {
+    std::optional<Concept> record = do_retrieve_concept(id);
+    if (record && options.count_access) record = do_retrieve_concept_by_name(record->name, now);
+    return record;
+  });
 }
 
 void SqliteConcepts::load(Connection& writer, const RecallCache<ConceptColumns>::Sink& sink) {
@@ -139,13 +134,7 @@ Recall<Episode> SqliteEpisodes::do_nearest_episodes(const RecallQuery& query, st
       database_, cache_, [&](Connection& writer, const auto& sink) { load(writer, sink); }, query,
       k, recall_predicate<EpisodeColumns>(options.filter));
   if (!found) found = stream_nearest(query, k, options.filter);
-  Recall<Episode> recall;
-  recall.skipped = found->skipped;
-  for (const ScoredId& hit : found->best) {
-    std::optional<Episode> record = do_retrieve_episode(hit.id);
-    if (record) recall.hits.push_back({std::move(*record), hit.score});
-  }
-  return recall;
+  return recall_of_hits<Episode>(*found, [&](std::int64_t id) { return do_retrieve_episode(id); });
 }
 
 void SqliteEpisodes::load(Connection& writer, const RecallCache<EpisodeColumns>::Sink& sink) {

@@ -16,9 +16,15 @@
 // record_columns.h's readers) is State::kUndecodable, named by its id
 // (column 0), so recalls count it skipped; other errors pass on.
 //
+// Then the hits of a search become a Recall by reading their records back
+// (recall_of_hits).
+//
 // Thread safety: stateless.
 #ifndef ENGRAM_RECALL_ROWS_H_
 #define ENGRAM_RECALL_ROWS_H_
+
+#include <optional>
+#include <utility>
 
 #include "engram/embedding_matrix.h"
 #include "engram/export.h"
@@ -43,6 +49,21 @@ template <class Columns, class Filter>
 typename EmbeddingMatrix<Columns>::Predicate recall_predicate(const Filter& filter) {
   if (filter.empty()) return {};
   return [&filter](const Columns& columns) { return columns.passes(filter); };
+}
+
+// The recall of a search's hits (`found`: EmbeddingMatrix<...>::Result),
+// each record read back by `read(id)` — an optional record; a hit gone
+// since the search is left out — in the search's order, with its skipped
+// count.
+template <class Record, class Found, class Read>
+Recall<Record> recall_of_hits(const Found& found, Read read) {
+  Recall<Record> recall;
+  recall.skipped = found.skipped;
+  for (const ScoredId& hit : found.best) {
+    std::optional<Record> record = read(hit.id);
+    if (record) recall.hits.push_back({std::move(*record), hit.score});
+  }
+  return recall;
 }
 
 }  // namespace engram
